@@ -1,0 +1,29 @@
+/**
+ * @chainrule/core: n-dimensional float64 tensors on ndarray with reverse-mode automatic
+ * differentiation. Ops record themselves as they run; `backward()` walks the recorded graph.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@chainrule/core';
+ * const w = tensor([[0.15, 0.2], [0.25, 0.3]], { requiresGrad: true });
+ * const x = tensor([0.05, 0.1]);
+ * const loss = w.matmul(x).add(0.35).sigmoid().sum();
+ * loss.backward();
+ * console.log(w.grad!.toString());
+ * ```
+ * @packageDocumentation
+ */
+export { Tensor, tensor, isTensor, type TensorLike, type NestedArray, type TensorOptions, type GradHook } from './tensor.js';
+export { type DType, type Buffer } from './dtype.js';
+export { type Shape, broadcastShapes } from './shape.js';
+export { ChainruleError, ShapeError, DTypeError, AutogradError, AnomalyError } from './errors.js';
+export { zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, type RandomOptions } from './create.js';
+export { Generator, manualSeed } from './random.js';
+export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
+export { defineOp, defineVariadicOp, OpContext, type OpSpec, type VariadicOpSpec, type Gradients, type OpFunction } from './op.js';
+export { backward, gradients, reduceToShape, type BackwardOptions } from './autograd/engine.js';
+export { grad, valueAndGrad, type GradOptions } from './autograd/functional.js';
+export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from './autograd/gradcheck.js';
+export { detectAnomaly, setAnomalyDetection, isAnomalyEnabled } from './autograd/anomaly.js';
+export { fromNdarray, toNdarray } from './kernels/nd.js';
+export * from './ops/index.js';

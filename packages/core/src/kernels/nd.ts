@@ -1,0 +1,70 @@
+/**
+ * The one place that talks to ndarray and ndarray-ops. Everything above works on a tensor's
+ * contiguous row-major buffer and its shape; strided views are made here, only when a general
+ * kernel needs them (permute, slice, broadcast), because making a view costs more than a small
+ * tensor's whole arithmetic (see TOOLCHAIN.md).
+ * @module
+ */
+import ndarray, { type NdArray } from 'ndarray';
+// NOTE: ndarray-ops is CommonJS that builds most exports in a loop; only the default import has them
+// all under plain node. Its type declarations have holes, so the few functions used are typed here.
+import opsModule from 'ndarray-ops';
+import { allocBuffer, type Buffer, type DType } from '../dtype.js';
+import { stridesOf, sizeOf, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+type View = NdArray<Buffer>;
+interface NdOps {
+  assign(out: View, a: View): void;
+  add(out: View, a: View, b: View): void;
+  sub(out: View, a: View, b: View): void;
+  mul(out: View, a: View, b: View): void;
+  div(out: View, a: View, b: View): void;
+  max(out: View, a: View, b: View): void;
+  min(out: View, a: View, b: View): void;
+  pow(out: View, a: View, b: View): void;
+}
+/** The ndarray-ops functions chainrule uses, with correct types. */
+export const ndOps = opsModule as unknown as NdOps;
+
+/** A view of `buffer` with the given shape, strides (row-major by default) and offset. */
+export function view(buffer: Buffer, shape: Shape, strides?: readonly number[], offset = 0): View {
+  return ndarray(buffer, shape as number[], (strides ?? stridesOf(shape)) as number[], offset);
+}
+
+/**
+ * A view of a contiguous array of shape `shape`, broadcast to `target` (NumPy's rule, leading
+ * dimensions added): broadcast dimensions get stride 0, so nothing is copied.
+ */
+export function broadcastView(buffer: Buffer, shape: Shape, target: Shape): View {
+  const strides = stridesOf(shape);
+  const lead = target.length - shape.length;
+  const s = new Array<number>(target.length);
+  for (let i = 0; i < target.length; i++) {
+    s[i] = i < lead || shape[i - lead] === 1 ? 0 : strides[i - lead];
+  }
+  return ndarray(buffer, target as number[], s, 0);
+}
+
+/** Copies any (strided) view into a new contiguous buffer. */
+export function materialize(src: View, dtype: DType): Buffer {
+  const out = allocBuffer(dtype, sizeOf(src.shape));
+  if (out.length > 0) ndOps.assign(view(out, src.shape), src);
+  return out;
+}
+
+/** Makes a tensor from an ndarray (any strides, any numeric data), copying into a new buffer. */
+export function fromNdarray(nd: NdArray): Tensor {
+  const data = nd.data as unknown;
+  const dtype: DType = data instanceof Float32Array ? 'float32' : 'float64';
+  const shape = nd.shape.slice();
+  const out = allocBuffer(dtype, sizeOf(shape));
+  if (out.length > 0) ndOps.assign(view(out, shape), nd as unknown as View);
+  return new Tensor(out, shape);
+}
+
+/** A contiguous ndarray view of a tensor's own buffer (shares memory: treat it as read-only). */
+export function toNdarray(t: Tensor): View {
+  return view(t.buffer, t.shape);
+}
+

@@ -1,0 +1,67 @@
+/**
+ * Reductions (sum, max, min) over any set of axes of a contiguous buffer, in one pass over the
+ * input in memory order.
+ * @module
+ */
+import { allocBuffer, type Buffer } from '../dtype.js';
+import { stridesOf, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** How elements combine. */
+export type Reduction = 'sum' | 'max' | 'min';
+
+/**
+ * Reduces `x` over `axes` (sorted, distinct, in range). The result has `keptShape`: `x.shape` with
+ * each reduced axis set to 1 (the caller reshapes when keepdims is false).
+ */
+export function reduce(x: Tensor, axes: readonly number[], kind: Reduction): Tensor {
+  const shape = x.shape;
+  const kept = shape.slice();
+  for (const a of axes) kept[a] = 1;
+  const src = x.buffer;
+  let outSize = 1;
+  for (const d of kept) outSize *= d;
+  const out = allocBuffer(x.dtype, outSize);
+  const init = kind === 'sum' ? 0 : kind === 'max' ? -Infinity : Infinity;
+  out.fill(init);
+  if (src.length === 0) return new Tensor(out, kept);
+  if (outSize === 1) {
+    out[0] = combineAll(src, kind, init);
+    return new Tensor(out, kept);
+  }
+  // Output strides seen from the input's index: 0 along reduced axes.
+  const outStrides = stridesOf(kept);
+  for (const a of axes) outStrides[a] = 0;
+  const nd = shape.length;
+  const idx = new Array<number>(nd).fill(0);
+  let o = 0;
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    if (kind === 'sum') out[o] += v;
+    else if (kind === 'max') {
+      if (v > out[o] || v !== v) out[o] = v;
+    } else if (v < out[o] || v !== v) out[o] = v;
+    // NOTE: once NaN, max/min stay NaN (v > NaN is false), so NaN propagates as in NumPy.
+    for (let d = nd - 1; d >= 0; d--) {
+      o += outStrides[d];
+      if (++idx[d] < shape[d]) break;
+      o -= outStrides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return new Tensor(out, kept);
+}
+
+function combineAll(src: Buffer, kind: Reduction, init: number): number {
+  let acc = init;
+  if (kind === 'sum') for (let i = 0; i < src.length; i++) acc += src[i];
+  else if (kind === 'max') {
+    for (let i = 0; i < src.length; i++) if (src[i] > acc || src[i] !== src[i]) acc = src[i];
+  } else for (let i = 0; i < src.length; i++) if (src[i] < acc || src[i] !== src[i]) acc = src[i];
+  return acc;
+}
+
+/** `shape` without the reduced axes (keepdims false). */
+export function dropAxes(shape: Shape, axes: readonly number[]): number[] {
+  return shape.filter((_, i) => !axes.includes(i));
+}

@@ -1,0 +1,284 @@
+/**
+ * The one way to define a differentiable op, for built-in ops and users alike (in the spirit of
+ * `torch.autograd.Function` and `tf.customGrad`): a forward that computes the result, a backward that
+ * maps the result's gradient to one gradient per input, side by side in one small definition.
+ *
+ * The wrapper around them does everything else, the same way for every op: it turns numbers and
+ * arrays into tensors of the right dtype, refuses mixed dtypes, runs forward without recording,
+ * records a graph node when an input requires grad, and checks for NaN under anomaly detection.
+ * The engine later sums a broadcast input's gradient back to the input's shape.
+ * @module
+ */
+import type { NdArray } from 'ndarray';
+import { AnomalyError, AutogradError, DTypeError, fmtShape } from './errors.js';
+import { isGradEnabled, swapGradEnabled } from './grad-mode.js';
+import { creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
+import { Tensor, tensor, type TensorLike } from './tensor.js';
+import { fromNdarray } from './kernels/nd.js';
+
+/** What an op's backward returns: one gradient per input, `null` where there is none. */
+export type Gradients = readonly (Tensor | null | undefined)[];
+
+/**
+ * The op's record in the autograd graph, and the context its forward and backward share.
+ * Forward saves what backward needs with {@link OpContext.save}; backward reads it back with
+ * {@link OpContext.saved}, which checks that nothing saved was modified in place since.
+ */
+export class OpContext<P = unknown> {
+  /** The op this node belongs to. */
+  readonly op: AnyOpSpec;
+  /** The input tensors, in order. Read their shape and dtype freely; read values through `saved`. */
+  readonly inputs: readonly Tensor[];
+  /** The op's non-tensor parameters (axes, shapes, ...), as passed after the inputs. */
+  readonly params: P;
+  /** For each input, whether backward must produce its gradient. */
+  readonly needsInputGrad: readonly boolean[];
+  /** @internal false when forward runs without recording: `save` then keeps nothing. */
+  readonly recording: boolean;
+  private savedTensors: Tensor[] | null = null;
+  private savedVersions: number[] | null = null;
+  /** @internal true once backward has released this node's saved tensors. */
+  freed = false;
+  /** @internal where the op was called, kept only under anomaly detection. */
+  createdAt: string | undefined = undefined;
+
+  /** @internal */
+  constructor(op: AnyOpSpec, inputs: readonly Tensor[], params: P, needsInputGrad: readonly boolean[], recording: boolean) {
+    this.op = op;
+    this.inputs = inputs;
+    this.params = params;
+    this.needsInputGrad = needsInputGrad;
+    this.recording = recording;
+  }
+
+  /** Keeps tensors (inputs or the output) for backward, noting their versions to detect later in-place changes. */
+  save(...tensors: Tensor[]): void {
+    if (!this.recording) return;
+    this.savedTensors = tensors;
+    const versions = new Array<number>(tensors.length);
+    for (let i = 0; i < tensors.length; i++) versions[i] = tensors[i]._version;
+    this.savedVersions = versions;
+  }
+
+  /** The tensors given to {@link OpContext.save}, after checking none was modified in place since. */
+  get saved(): Tensor[] {
+    const tensors = this.savedTensors;
+    if (tensors === null) {
+      if (this.freed) throw freedGraphError(this.op.name);
+      return [];
+    }
+    const versions = this.savedVersions!;
+    for (let i = 0; i < tensors.length; i++) {
+      if (tensors[i]._version !== versions[i]) {
+        const t = tensors[i];
+        const which = t.gradFn === this ? 'its output' : `input '${this.op.inputs[this.inputs.indexOf(t)] ?? i}'`;
+        throw new AutogradError(
+          `backward of ${this.op.name}: ${which} (shape ${fmtShape(t.shape)}) was saved for backward at version ` +
+            `${versions[i]} but has been modified in place since (now version ${t._version}). ` +
+            `Modify a clone() instead, or modify it after backward.`,
+        );
+      }
+    }
+    return tensors;
+  }
+
+  /** @internal Drops saved tensors after backward (unless the graph is retained). */
+  release(): void {
+    this.savedTensors = null;
+    this.savedVersions = null;
+    this.freed = true;
+  }
+}
+
+/** @internal */
+export function freedGraphError(opName: string): AutogradError {
+  return new AutogradError(
+    `backward through ${opName} a second time: its saved tensors were freed by the first backward. ` +
+      `Pass { retainGraph: true } to the first backward() if you need to call it again.`,
+  );
+}
+
+/**
+ * Definition of an op with fixed inputs. `inputs` names them (the names appear in error messages);
+ * `forward` gets the input tensors and returns the result; `backward`, if given, gets the result's
+ * gradient and returns one gradient per input. Leave `backward` out for ops that are not
+ * differentiable (comparisons): their results never require grad.
+ */
+export interface OpSpec<Names extends readonly string[], P> {
+  /** The op's name, as shown in errors, in `toString()` and by `explain`. */
+  readonly name: string;
+  /** One name per tensor input, e.g. `['a', 'b']`. */
+  readonly inputs: Names;
+  /**
+   * Computes the result. Runs with recording off, so tensor ops used inside build no graph.
+   * May return a Tensor or an ndarray (which is copied into a new tensor).
+   */
+  forward(ctx: OpContext<P>, ...inputs: TensorsFor<Names>): Tensor | NdArray;
+  /**
+   * Maps the result's gradient to one gradient per input (`null` for none). Write it with tensor ops
+   * and higher-order gradients work. A gradient may have the broadcast shape: the engine sums it back.
+   */
+  backward?(ctx: OpContext<P>, grad: Tensor): Gradients;
+}
+
+/** Definition of an op over a list of tensors (concat, stack). */
+export interface VariadicOpSpec<P> {
+  readonly name: string;
+  /** The name of the list, e.g. `'tensors'`; an input is named `tensors[2]` in errors. */
+  readonly inputs: string;
+  forward(ctx: OpContext<P>, ...inputs: Tensor[]): Tensor | NdArray;
+  backward?(ctx: OpContext<P>, grad: Tensor): Gradients;
+}
+
+/** @internal */
+export type AnyOpSpec = {
+  readonly name: string;
+  readonly inputs: readonly string[] | string;
+  forward(ctx: OpContext<any>, ...inputs: Tensor[]): Tensor | NdArray;
+  backward?(ctx: OpContext<any>, grad: Tensor): Gradients;
+};
+
+/** A tuple of tensors, one per input name. */
+export type TensorsFor<Names extends readonly string[]> = { [K in keyof Names]: Tensor };
+/** A tuple of tensor-likes (tensor, number, nested array), one per input name. */
+export type TensorLikesFor<Names extends readonly string[]> = { [K in keyof Names]: TensorLike };
+
+/** The function `defineOp` returns: inputs first, then the params object if the op has one. */
+export type OpFunction<Names extends readonly string[], P> = [P] extends [undefined]
+  ? (...inputs: TensorLikesFor<Names>) => Tensor
+  : (...args: [...TensorLikesFor<Names>, P]) => Tensor;
+
+/**
+ * Defines a differentiable op. The built-in ops are all written this way.
+ *
+ * Rule: the engine calls `backward(ctx, grad)` once per use of the result in the graph walk; each
+ * returned gradient is summed back over broadcast dimensions to its input's shape, then checked:
+ * a wrong count or a shape that cannot be reduced to the input's is an error naming op and input.
+ *
+ * @example
+ * ```ts
+ * // cube(x) = x³, d/dx = 3x²; the backward uses tensor ops, so second derivatives work too.
+ * const cube = defineOp({
+ *   name: 'cube',
+ *   inputs: ['x'],
+ *   forward(ctx, x) { ctx.save(x); return x.mul(x).mul(x); },
+ *   backward(ctx, grad) { const [x] = ctx.saved; return [grad.mul(x.square().mul(3))]; },
+ * });
+ * const x = tensor(2, { requiresGrad: true });
+ * cube(x).backward(); // x.grad is 12
+ * ```
+ */
+export function defineOp<const Names extends readonly string[], P = undefined>(spec: OpSpec<Names, P>): OpFunction<Names, P> {
+  const arity = spec.inputs.length;
+  const fn = (...args: unknown[]): Tensor => {
+    if (args.length < arity) {
+      throw new TypeError(`${spec.name}: expected ${arity} tensor input(s) (${spec.inputs.join(', ')}), got ${args.length} argument(s)`);
+    }
+    const inputs = toInputs(spec as AnyOpSpec, args, arity);
+    return runOp(spec as AnyOpSpec, inputs, args[arity] as P);
+  };
+  Object.defineProperty(fn, 'name', { value: spec.name });
+  return fn as OpFunction<Names, P>;
+}
+
+/**
+ * Defines an op over a list of tensors, called as `op([a, b, c], params)`.
+ *
+ * @example
+ * ```ts
+ * const sumAll = defineVariadicOp({
+ *   name: 'sumAll', inputs: 'xs',
+ *   forward(ctx, ...xs) { return xs.reduce((s, x) => s.add(x)); },
+ *   backward(ctx, grad) { return ctx.inputs.map(() => grad); },
+ * });
+ * ```
+ */
+export function defineVariadicOp<P = undefined>(spec: VariadicOpSpec<P>): (tensors: readonly TensorLike[], params?: P) => Tensor {
+  const fn = (tensors: readonly TensorLike[], params?: P): Tensor => {
+    if (!Array.isArray(tensors) || tensors.length === 0) {
+      throw new TypeError(`${spec.name}: expected a non-empty array of tensors for '${spec.inputs}'`);
+    }
+    return runOp(spec as AnyOpSpec, toInputs(spec as AnyOpSpec, tensors, tensors.length), params);
+  };
+  Object.defineProperty(fn, 'name', { value: spec.name });
+  return fn;
+}
+
+/** The name of input `i` of an op, for messages. */
+export function inputName(op: AnyOpSpec, i: number): string {
+  return typeof op.inputs === 'string' ? `${op.inputs}[${i}]` : (op.inputs[i] ?? `#${i}`);
+}
+
+/** Converts the leading `arity` arguments to tensors sharing one dtype. */
+function toInputs(spec: AnyOpSpec, args: readonly unknown[], arity: number): Tensor[] {
+  // The dtype comes from the first tensor argument; numbers and arrays adopt it.
+  let dtype: Tensor['dtype'] | undefined;
+  let first = -1;
+  for (let i = 0; i < arity; i++) {
+    const a = args[i];
+    if (a instanceof Tensor) {
+      if (dtype === undefined) {
+        dtype = a.dtype;
+        first = i;
+      } else if (a.dtype !== dtype) {
+        throw new DTypeError(
+          `${spec.name}: input '${inputName(spec, i)}' is ${a.dtype} but input '${inputName(spec, first)}' is ${dtype}; ` +
+            `ops do not mix dtypes, cast one with .cast('${dtype}') first`,
+        );
+      }
+    }
+  }
+  const inputs = new Array<Tensor>(arity);
+  for (let i = 0; i < arity; i++) {
+    const a = args[i];
+    inputs[i] = a instanceof Tensor ? a : tensor(a as TensorLike, { dtype });
+  }
+  return inputs;
+}
+
+/** Runs forward, then records the node if any input requires grad and grad mode is on. */
+function runOp(spec: AnyOpSpec, inputs: Tensor[], params: unknown): Tensor {
+  let recording = false;
+  let needsInputGrad: boolean[] | null = null;
+  if (spec.backward !== undefined && isGradEnabled()) {
+    for (let i = 0; i < inputs.length; i++) {
+      if (inputs[i].requiresGrad) {
+        needsInputGrad ??= new Array<boolean>(inputs.length).fill(false);
+        needsInputGrad[i] = true;
+        recording = true;
+      }
+    }
+  }
+  const ctx = new OpContext(spec, inputs, params, needsInputGrad ?? NO_GRADS, recording);
+  const previous = swapGradEnabled(false);
+  let result: Tensor | NdArray;
+  try {
+    result = spec.forward(ctx, ...inputs);
+  } finally {
+    swapGradEnabled(previous);
+  }
+  let out = result instanceof Tensor ? result : fromNdarray(result as NdArray);
+  if (!(out instanceof Tensor)) {
+    throw new TypeError(`${spec.name}: forward must return a Tensor or an ndarray, got ${typeof result}`);
+  }
+  if (isAnomalyEnabled()) checkFinite(spec.name, 'forward', out, recording ? (ctx.createdAt = creationSite()) : creationSite());
+  if (recording) {
+    // The output becomes a fresh node of the graph; never hijack an input or a tensor that has a history.
+    if (out.gradFn !== null || out.isLeafRequiringGrad() || inputs.includes(out)) out = out.cloneData();
+    out.gradFn = ctx;
+  }
+  return out;
+}
+
+const NO_GRADS: readonly boolean[] = [];
+
+/** @internal Throws an AnomalyError if `t` holds a NaN or infinity. */
+export function checkFinite(opName: string, phase: 'forward' | 'backward', t: Tensor, createdAt: string | undefined): void {
+  const bad = firstNonFinite(t.buffer);
+  if (bad < 0) return;
+  throw new AnomalyError(
+    `${phase === 'forward' ? opName : `backward of ${opName}`} produced ${t.buffer[bad]} at flat index ${bad} ` +
+      `of a result of shape ${fmtShape(t.shape)}` +
+      (createdAt ? `; the ${opName} op was created at\n    ${createdAt}` : ''),
+  );
+}

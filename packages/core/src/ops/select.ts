@@ -1,0 +1,143 @@
+/**
+ * Comparisons (not differentiable), and the ops that select between values: where, maximum,
+ * minimum, clamp.
+ * @module
+ */
+import { ChainruleError } from '../errors.js';
+import { defineOp, type Gradients } from '../op.js';
+import { map, zip, zip3 } from '../kernels/elementwise.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { add, mul, sub } from './arithmetic.js';
+
+function comparison(name: string, test: (x: number, y: number) => boolean) {
+  return defineOp({
+    name,
+    inputs: ['a', 'b'],
+    forward: (_ctx, a, b) => zip(a, b, (x, y) => (test(x, y) ? 1 : 0), name),
+  });
+}
+
+/** Elementwise `a > b` as 1 or 0, broadcasting; never requires grad. @example `gt(tensor([1, 3]), 2) // [0, 1]` */
+export const gt = comparison('gt', (x, y) => x > y);
+/** Elementwise `a >= b` as 1 or 0, broadcasting. @example `ge(tensor([1, 2]), 2) // [0, 1]` */
+export const ge = comparison('ge', (x, y) => x >= y);
+/** Elementwise `a < b` as 1 or 0, broadcasting. @example `lt(tensor([1, 3]), 2) // [1, 0]` */
+export const lt = comparison('lt', (x, y) => x < y);
+/** Elementwise `a <= b` as 1 or 0, broadcasting. @example `le(tensor([2, 3]), 2) // [1, 0]` */
+export const le = comparison('le', (x, y) => x <= y);
+/** Elementwise `a == b` as 1 or 0, broadcasting. @example `eq(tensor([2, 3]), 2) // [1, 0]` */
+export const eq = comparison('eq', (x, y) => x === y);
+/** Elementwise `a != b` as 1 or 0, broadcasting. @example `ne(tensor([2, 3]), 2) // [0, 1]` */
+export const ne = comparison('ne', (x, y) => x !== y);
+
+/**
+ * Elementwise selection: `a` where `condition` is non-zero, else `b`; all three broadcast.
+ *
+ * d where(c, a, b) = [c] da + [not c] db (no gradient for the condition)
+ * @example
+ * ```ts
+ * where(tensor([1, 0]), tensor([1, 2]), tensor([9, 9])).toArray(); // [1, 9]
+ * ```
+ */
+export const where = defineOp({
+  name: 'where',
+  inputs: ['condition', 'a', 'b'],
+  forward(ctx, condition, a, b) {
+    ctx.save(condition);
+    return zip3(condition, a, b, (c, x, y) => (c !== 0 ? x : y), 'where');
+  },
+  backward(ctx, grad): Gradients {
+    const [condition] = ctx.saved;
+    const keep = ne(condition, 0);
+    return [null, ctx.needsInputGrad[1] ? mul(grad, keep) : null, ctx.needsInputGrad[2] ? mul(grad, sub(1, keep)) : null];
+  },
+});
+
+/** The share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, ½ on ties. */
+function winnerShare(a: Tensor, b: Tensor, aWins: Tensor): Tensor {
+  return add(aWins, mul(eq(a, b), 0.5));
+}
+
+/**
+ * Elementwise maximum, broadcasting (NaN if either is NaN).
+ *
+ * d max(a, b) = [a > b] da + [b > a] db
+ *
+ * NOTE: at ties a = b the gradient is split evenly, ½ to each, as PyTorch does for `maximum`.
+ * @example
+ * ```ts
+ * maximum(tensor([1, 5]), tensor([3, 2])).toArray(); // [3, 5]
+ * ```
+ */
+export const maximum = defineOp({
+  name: 'maximum',
+  inputs: ['a', 'b'],
+  forward(ctx, a, b) {
+    ctx.save(a, b);
+    return zip(a, b, (x, y) => (x > y || x !== x ? x : y), 'maximum');
+  },
+  backward(ctx, grad): Gradients {
+    const [a, b] = ctx.saved;
+    const share = winnerShare(a, b, gt(a, b));
+    return [ctx.needsInputGrad[0] ? mul(grad, share) : null, ctx.needsInputGrad[1] ? mul(grad, sub(1, share)) : null];
+  },
+});
+
+/**
+ * Elementwise minimum, broadcasting (NaN if either is NaN).
+ *
+ * d min(a, b) = [a < b] da + [b < a] db
+ *
+ * NOTE: at ties the gradient is split evenly, ½ to each.
+ * @example
+ * ```ts
+ * minimum(tensor([1, 5]), tensor([3, 2])).toArray(); // [1, 2]
+ * ```
+ */
+export const minimum = defineOp({
+  name: 'minimum',
+  inputs: ['a', 'b'],
+  forward(ctx, a, b) {
+    ctx.save(a, b);
+    return zip(a, b, (x, y) => (x < y || x !== x ? x : y), 'minimum');
+  },
+  backward(ctx, grad): Gradients {
+    const [a, b] = ctx.saved;
+    const share = winnerShare(a, b, lt(a, b));
+    return [ctx.needsInputGrad[0] ? mul(grad, share) : null, ctx.needsInputGrad[1] ? mul(grad, sub(1, share)) : null];
+  },
+});
+
+const clampOp = defineOp({
+  name: 'clamp',
+  inputs: ['x'],
+  forward(ctx: import('../op.js').OpContext<{ min: number; max: number }>, x) {
+    ctx.save(x);
+    const { min, max } = ctx.params;
+    return map(x, (v) => (v < min ? min : v > max ? max : v));
+  },
+  backward(ctx, grad): Gradients {
+    const [x] = ctx.saved;
+    const { min, max } = ctx.params;
+    const inside = map(x, (v) => (v >= min && v <= max ? 1 : 0));
+    return [mul(grad, inside)];
+  },
+});
+
+/**
+ * Limits every element to `[min, max]` (either bound may be left out).
+ *
+ * d clamp(x) = [min ≤ x ≤ max] dx
+ *
+ * NOTE: at a bound itself the gradient is 1 (the bounds are inside the interval), as in PyTorch.
+ * @example
+ * ```ts
+ * clamp(tensor([-2, 0.5, 3]), 0, 1).toArray(); // [0, 0.5, 1]
+ * ```
+ */
+export function clamp(x: TensorLike, min = -Infinity, max = Infinity): Tensor {
+  if (Number.isNaN(min) || Number.isNaN(max) || min > max) {
+    throw new ChainruleError(`clamp: expected min <= max, got min ${min} and max ${max}`);
+  }
+  return clampOp(x, { min, max });
+}

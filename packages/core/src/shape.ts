@@ -1,0 +1,85 @@
+/**
+ * Shape arithmetic: sizes, strides, NumPy broadcasting, axis normalisation. Pure functions on
+ * `readonly number[]`; shapes are never mutated once a tensor holds them, so tensors share them freely.
+ * @module
+ */
+import { ShapeError, fmtShape } from './errors.js';
+
+/** A tensor's shape: one non-negative integer per dimension; `[]` is a scalar. */
+export type Shape = readonly number[];
+
+/** Number of elements of a shape (1 for a scalar). */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  return n;
+}
+
+/** Row-major (C order) strides of a contiguous array of this shape. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/** True when two shapes are equal dimension by dimension. */
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The shape two shapes broadcast to, by NumPy's rule: align from the right; each pair of dimensions
+ * must be equal or one of them 1.
+ */
+export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
+  if (shapesEqual(a, b)) return a;
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(
+        `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together ` +
+          `(dimension ${i} from the left of the aligned shapes is ${da} vs ${db}; expected equal sizes or one of them 1)`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Turns a possibly negative axis into its index in `[0, ndim)`, or throws naming the op. */
+export function normalizeAxis(axis: number, ndim: number, op: string): number {
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+    const range = ndim === 0 ? 'none (the tensor is a scalar)' : `[${-ndim}, ${ndim - 1}]`;
+    throw new ShapeError(`${op}: axis ${axis} is out of range for a tensor of rank ${ndim}; valid axes are ${range}`);
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** Normalises a list of axes (all axes when undefined), sorted, rejecting duplicates. */
+export function normalizeAxes(axes: number | readonly number[] | undefined, ndim: number, op: string): number[] {
+  if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const out = list.map((a) => normalizeAxis(a, ndim, op)).sort((x, y) => x - y);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i] === out[i - 1]) throw new ShapeError(`${op}: axis ${out[i]} is given twice in ${JSON.stringify(list)}`);
+  }
+  return out;
+}
+
+/** Checks that `shape` is a list of non-negative integers. */
+export function checkShape(shape: unknown, op: string): Shape {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(`${op}: invalid shape ${JSON.stringify(shape)}; expected an array of non-negative integers`);
+  }
+  return shape;
+}

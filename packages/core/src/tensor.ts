@@ -1,0 +1,446 @@
+/**
+ * The Tensor: an n-dimensional array of float64 (or float32) numbers in a contiguous row-major
+ * buffer (the layout of an ndarray), with its place in the autograd graph. Tensors never alias:
+ * every op returns a new buffer, so an in-place change is seen by exactly one tensor, and its version
+ * counter tells backward whether a saved value changed.
+ * @module
+ */
+import type { NdArray } from 'ndarray';
+import { allocBuffer, checkDType, DEFAULT_DTYPE, dtypeOf, type Buffer, type DType } from './dtype.js';
+import { AutogradError, ChainruleError, ShapeError, fmtShape } from './errors.js';
+import { isGradEnabled } from './grad-mode.js';
+import { checkShape, sizeOf, type Shape } from './shape.js';
+import type { OpContext } from './op.js';
+import * as ops from './ops/index.js';
+import { backward, type BackwardOptions } from './autograd/engine.js';
+import { formatTensor } from './format.js';
+import { toNdarray } from './kernels/nd.js';
+
+/** Anything an op accepts where a tensor is expected: a Tensor, a number, a (nested) array of numbers. */
+export type TensorLike = Tensor | number | NestedArray;
+/** A nested array of numbers, e.g. `[[1, 2], [3, 4]]`. */
+export type NestedArray = number | readonly NestedArray[];
+
+/** Options when creating a tensor. */
+export interface TensorOptions {
+  /** Element type; float64 unless given. */
+  dtype?: DType;
+  /** Record ops on this tensor so `backward()` computes its gradient. */
+  requiresGrad?: boolean;
+  /** A name shown by `toString()` and `explain`, e.g. `'net_o1'`. */
+  name?: string;
+}
+
+/** A function called with a tensor's gradient during backward; returning a tensor replaces the gradient. */
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+/**
+ * An n-dimensional array that records the ops applied to it, so that `backward()` can compute
+ * gradients by the chain rule.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.mul(x).sum(); // Σ x²
+ * y.backward();
+ * x.grad!.toArray(); // [[2, 4], [6, 8]] = 2x
+ * ```
+ */
+export class Tensor {
+  /**
+   * The tensor's own contiguous row-major storage. Read it freely in custom ops; do not write to it
+   * (use the in-place methods such as `add_`, which bump the version counter).
+   */
+  readonly buffer: Buffer;
+  /** The size of each dimension; `[]` for a scalar. */
+  readonly shape: Shape;
+  /** The element type. */
+  readonly dtype: DType;
+  /** The gradient accumulated by `backward()` (leaves, and non-leaves after `retainGrad()`). */
+  grad: Tensor | null = null;
+  /** The graph node of the op that produced this tensor, or null for a leaf. */
+  gradFn: OpContext | null = null;
+  /** A name for display, e.g. `'net_o1'`. */
+  name: string | undefined;
+  /** @internal */ _requiresGrad: boolean;
+  /** @internal Bumped by every in-place change; checked by backward against saved tensors. */
+  _version = 0;
+  /** @internal */ _retainGrad = false;
+  /** @internal */ _hooks: GradHook[] | null = null;
+  /** @internal Scratch fields of the engine's graph walk. */
+  _pending: Tensor | null = null;
+  /** @internal */ _walk = 0;
+  /** @internal */ _ndView: NdArray<Buffer> | null = null;
+
+  /**
+   * Wraps a buffer (not copied). Most code uses {@link tensor} or the factories instead.
+   * @param buffer contiguous row-major elements; its length must equal the product of `shape`.
+   */
+  constructor(buffer: Buffer, shape: Shape, requiresGrad = false) {
+    this.buffer = buffer;
+    this.shape = shape;
+    this.dtype = buffer instanceof Float64Array ? 'float64' : 'float32';
+    this._requiresGrad = requiresGrad;
+    this.name = undefined;
+  }
+
+  // ---------------------------------------------------------------- properties
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** Number of elements. */
+  get size(): number {
+    return this.buffer.length;
+  }
+  /** True for tensors made by the user rather than by an op (they hold `.grad` after backward). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+  /** Whether gradients flow to this tensor: set on leaves; true for every result of a recorded op. */
+  get requiresGrad(): boolean {
+    return this._requiresGrad || this.gradFn !== null;
+  }
+  set requiresGrad(value: boolean) {
+    if (this.gradFn !== null) {
+      throw new AutogradError(
+        `requiresGrad can only be set on leaf tensors; this tensor was produced by ${this.gradFn.op.name}. Use detach() to get a leaf.`,
+      );
+    }
+    this._requiresGrad = value;
+  }
+  /** @internal A leaf that requires grad (its value must not change under a recording op). */
+  isLeafRequiringGrad(): boolean {
+    return this._requiresGrad && this.gradFn === null;
+  }
+  /** The version counter: how many in-place changes this tensor has seen. */
+  get version(): number {
+    return this._version;
+  }
+  /** A copy of the elements as a typed array (changing it does not change the tensor). */
+  get data(): Buffer {
+    return this.buffer.slice();
+  }
+  /** A contiguous ndarray view of this tensor's buffer (shares memory: treat it as read-only). */
+  get nd(): NdArray<Buffer> {
+    return (this._ndView ??= toNdarray(this));
+  }
+
+  // ---------------------------------------------------------------- reading back
+
+  /** The value of a one-element tensor as a number. */
+  item(): number {
+    if (this.buffer.length !== 1) {
+      throw new ShapeError(`item: only a one-element tensor converts to a number; this one has shape ${fmtShape(this.shape)} (${this.size} elements)`);
+    }
+    return this.buffer[0];
+  }
+  /** The elements as nested arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const { buffer, shape } = this;
+    if (shape.length === 0) return buffer[0];
+    let pos = 0;
+    const build = (dim: number): NestedArray[] => {
+      const n = shape[dim];
+      const out = new Array<NestedArray>(n);
+      if (dim === shape.length - 1) for (let i = 0; i < n; i++) out[i] = buffer[pos++];
+      else for (let i = 0; i < n; i++) out[i] = build(dim + 1);
+      return out;
+    };
+    return build(0);
+  }
+  /** Shape, dtype, values (rounded to 4 significant digits when long), name and the op that made it. */
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---------------------------------------------------------------- autograd
+
+  /**
+   * Computes the gradient of this tensor with respect to every leaf that requires grad, by walking
+   * the recorded graph backwards, and adds it to their `.grad`. A non-scalar needs `gradient` (the
+   * vector of the vector-Jacobian product). Options may come first: `backward({ retainGraph: true })`.
+   */
+  backward(gradient?: TensorLike | BackwardOptions, options: BackwardOptions = {}): void {
+    backward(this, gradient, options);
+  }
+  /** A new leaf with the same values that is cut from the graph (shares nothing; never requires grad). */
+  detach(): Tensor {
+    const t = new Tensor(this.buffer.slice(), this.shape);
+    t.name = this.name;
+    return t;
+  }
+  /** Keeps `.grad` on this non-leaf tensor during backward (leaves always keep it). */
+  retainGrad(): this {
+    if (this.gradFn !== null) this._retainGrad = true;
+    return this;
+  }
+  /**
+   * Registers `hook` to be called with this tensor's gradient each time backward computes it; a
+   * returned tensor replaces the gradient. Returns a function that removes the hook.
+   */
+  registerHook(hook: GradHook): () => void {
+    if (!this.requiresGrad) throw new AutogradError('registerHook: the tensor does not require grad, so no gradient will reach the hook');
+    (this._hooks ??= []).push(hook);
+    return () => {
+      const i = this._hooks?.indexOf(hook) ?? -1;
+      if (i >= 0) this._hooks!.splice(i, 1);
+    };
+  }
+  /**
+   * Zeroes `.grad` in place (keeping its buffer, so the next backward accumulates without allocating),
+   * or drops it with `{ setToNone: true }`.
+   */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    if (this.grad === null) return;
+    if (options.setToNone || this.grad.gradFn !== null) this.grad = null;
+    else {
+      this.grad.buffer.fill(0);
+      this.grad._version++;
+    }
+  }
+  /** Sets `requiresGrad` on a leaf and returns it, for chaining. */
+  requiresGrad_(value = true): this {
+    this.requiresGrad = value;
+    return this;
+  }
+  /** Gives the tensor a display name (used by `toString()` and `explain`) and returns it. */
+  named(name: string): this {
+    this.name = name;
+    return this;
+  }
+
+  // ---------------------------------------------------------------- in-place (never recorded)
+
+  private checkInPlace(op: string, src?: Tensor): void {
+    if (isGradEnabled() && this.requiresGrad) {
+      throw new AutogradError(
+        `${op}: in-place change of a tensor that requires grad (shape ${fmtShape(this.shape)}) while grad mode is on; ` +
+          `do it inside noGrad(() => ...), or use the out-of-place op`,
+      );
+    }
+    if (src && src.dtype !== this.dtype) {
+      throw new ChainruleError(`${op}: source is ${src.dtype} but the tensor is ${this.dtype}; cast the source first`);
+    }
+  }
+  private inPlace(op: string, other: TensorLike, f: (a: number, b: number) => number): this {
+    const src = other instanceof Tensor ? other : tensor(other, { dtype: this.dtype });
+    this.checkInPlace(op, src);
+    const b = ops.broadcastTo(src, this.shape).buffer;
+    const a = this.buffer;
+    for (let i = 0; i < a.length; i++) a[i] = f(a[i], b[i]);
+    this._version++;
+    return this;
+  }
+  /** In place: `this += other` (broadcast to this shape). */
+  add_(other: TensorLike): this {
+    return this.inPlace('add_', other, (a, b) => a + b);
+  }
+  /** In place: `this -= other` (broadcast to this shape). */
+  sub_(other: TensorLike): this {
+    return this.inPlace('sub_', other, (a, b) => a - b);
+  }
+  /** In place: `this *= other` (broadcast to this shape). */
+  mul_(other: TensorLike): this {
+    return this.inPlace('mul_', other, (a, b) => a * b);
+  }
+  /** In place: copies `src` (broadcast to this shape) into this tensor. */
+  copy_(src: TensorLike): this {
+    return this.inPlace('copy_', src, (_a, b) => b);
+  }
+  /** In place: sets every element to `value`. */
+  fill_(value: number): this {
+    this.checkInPlace('fill_');
+    this.buffer.fill(value);
+    this._version++;
+    return this;
+  }
+  /** In place: sets every element to 0. */
+  zero_(): this {
+    return this.fill_(0);
+  }
+  /** @internal A copy with no history (used when an op's forward returns a tensor that already has one). */
+  cloneData(): Tensor {
+    return new Tensor(this.buffer.slice(), this.shape);
+  }
+
+  // ---------------------------------------------------------------- ops (see ops/ for each definition)
+
+  /** Elementwise `this + other`, broadcasting. */
+  add(other: TensorLike): Tensor { return ops.add(this, other); }
+  /** Elementwise `this - other`, broadcasting. */
+  sub(other: TensorLike): Tensor { return ops.sub(this, other); }
+  /** Elementwise `this * other`, broadcasting. */
+  mul(other: TensorLike): Tensor { return ops.mul(this, other); }
+  /** Elementwise `this / other`, broadcasting. */
+  div(other: TensorLike): Tensor { return ops.div(this, other); }
+  /** Elementwise `-this`. */
+  neg(): Tensor { return ops.neg(this); }
+  /** Elementwise `this ** exponent` (a number or a tensor, broadcasting). */
+  pow(exponent: TensorLike): Tensor { return ops.pow(this, exponent); }
+  /** Elementwise `e ** this`. */
+  exp(): Tensor { return ops.exp(this); }
+  /** Elementwise natural logarithm. */
+  log(): Tensor { return ops.log(this); }
+  /** Elementwise square root. */
+  sqrt(): Tensor { return ops.sqrt(this); }
+  /** Elementwise absolute value. */
+  abs(): Tensor { return ops.abs(this); }
+  /** Elementwise `this * this`. */
+  square(): Tensor { return ops.square(this); }
+  /** Elementwise logistic sigmoid `1 / (1 + e^-x)`, stable for large |x|. */
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  /** Elementwise hyperbolic tangent. */
+  tanh(): Tensor { return ops.tanh(this); }
+  /** Elementwise `max(x, 0)`. */
+  relu(): Tensor { return ops.relu(this); }
+  /** Sum over all elements, or over `axes`. */
+  sum(axes?: number | readonly number[], keepdims = false): Tensor { return ops.sum(this, { axes, keepdims }); }
+  /** Mean over all elements, or over `axes`. */
+  mean(axes?: number | readonly number[], keepdims = false): Tensor { return ops.mean(this, { axes, keepdims }); }
+  /** Maximum over all elements, or over `axes`. */
+  max(axes?: number | readonly number[], keepdims = false): Tensor { return ops.max(this, { axes, keepdims }); }
+  /** Minimum over all elements, or over `axes`. */
+  min(axes?: number | readonly number[], keepdims = false): Tensor { return ops.min(this, { axes, keepdims }); }
+  /** Matrix product (NumPy's `matmul` rules for 1-D and batched operands). */
+  matmul(other: TensorLike): Tensor { return ops.matmul(this, other); }
+  /** The same elements in a new shape; one dimension may be -1 (inferred). */
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  /** Swaps two axes (the last two when none are given). */
+  transpose(axis0?: number, axis1?: number): Tensor { return ops.transpose(this, axis0, axis1); }
+  /** Reorders the axes: output axis i is input axis `axes[i]`. */
+  permute(axes: readonly number[]): Tensor { return ops.permute(this, axes); }
+  /** Broadcasts to `shape` (NumPy rules; -1 keeps a dimension). */
+  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
+  /** Broadcasts to `shape` (NumPy rules). */
+  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  /** Elements `start` to `end` (exclusive) in steps of `step` along `axis`. */
+  slice(axis: number, start: number, end?: number, step = 1): Tensor { return ops.slice(this, axis, start, end, step); }
+  /** Removes size-1 dimensions (all, or the given axis). */
+  squeeze(axis?: number): Tensor { return ops.squeeze(this, axis); }
+  /** Inserts a size-1 dimension at `axis`. */
+  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
+  /** Flattens to one dimension. */
+  flatten(): Tensor { return ops.reshape(this, [this.size]); }
+  /** Softmax along `axis` (default last), stable for large inputs. */
+  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+  /** Log of softmax along `axis` (default last), computed stably. */
+  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  /** Elementwise maximum of two tensors, broadcasting. */
+  maximum(other: TensorLike): Tensor { return ops.maximum(this, other); }
+  /** Elementwise minimum of two tensors, broadcasting. */
+  minimum(other: TensorLike): Tensor { return ops.minimum(this, other); }
+  /** Limits every element to `[min, max]`. */
+  clamp(min?: number, max?: number): Tensor { return ops.clamp(this, min, max); }
+  /** Elementwise `this > other` as 1 or 0 (not differentiable). */
+  gt(other: TensorLike): Tensor { return ops.gt(this, other); }
+  /** Elementwise `this >= other` as 1 or 0. */
+  ge(other: TensorLike): Tensor { return ops.ge(this, other); }
+  /** Elementwise `this < other` as 1 or 0. */
+  lt(other: TensorLike): Tensor { return ops.lt(this, other); }
+  /** Elementwise `this <= other` as 1 or 0. */
+  le(other: TensorLike): Tensor { return ops.le(this, other); }
+  /** Elementwise `this == other` as 1 or 0. */
+  eq(other: TensorLike): Tensor { return ops.eq(this, other); }
+  /** Elementwise `this != other` as 1 or 0. */
+  ne(other: TensorLike): Tensor { return ops.ne(this, other); }
+  /** The values in another dtype (differentiable: the gradient is cast back). */
+  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  /** A copy that stays in the graph (gradient flows through unchanged). */
+  clone(): Tensor { return ops.clone(this); }
+}
+
+// ------------------------------------------------------------------ creation
+
+/**
+ * Creates a tensor from a number, a nested array, or a typed array with `shape`.
+ * Ragged nested arrays are refused with an error that says where.
+ *
+ * @example
+ * ```ts
+ * tensor(3);                          // scalar, float64
+ * tensor([[1, 2], [3, 4]]);           // shape [2, 2]
+ * tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] }); // float32 from the array type
+ * tensor([1, 2], { requiresGrad: true, name: 'w' });
+ * ```
+ */
+export function tensor(values: TensorLike | Float64Array | Float32Array, options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  if (values instanceof Tensor) {
+    // tensor(t) copies like torch.tensor(t): a new leaf with the values.
+    const t = values.dtype === (options.dtype ?? values.dtype) ? values.detach() : ops.cast(values.detach(), options.dtype!);
+    return finish(t, options);
+  }
+  if (values instanceof Float64Array || values instanceof Float32Array) {
+    const dtype = options.dtype !== undefined ? checkDType(options.dtype, 'tensor') : dtypeOf(values);
+    const shape = options.shape !== undefined ? checkShape(options.shape, 'tensor') : [values.length];
+    if (sizeOf(shape) !== values.length) {
+      throw new ShapeError(`tensor: a typed array of ${values.length} elements does not fit shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
+    }
+    const buffer = allocBuffer(dtype, values.length);
+    buffer.set(values);
+    return finish(new Tensor(buffer, shape.slice()), options);
+  }
+  const dtype = options.dtype !== undefined ? checkDType(options.dtype, 'tensor') : DEFAULT_DTYPE;
+  if (typeof values === 'number') {
+    const buffer = allocBuffer(dtype, 1);
+    buffer[0] = values;
+    return finish(new Tensor(buffer, SCALAR_SHAPE), options);
+  }
+  const shape = nestedShape(values);
+  const buffer = allocBuffer(dtype, sizeOf(shape));
+  let pos = 0;
+  const fill = (v: NestedArray): void => {
+    if (typeof v === 'number') buffer[pos++] = v;
+    else for (let i = 0; i < v.length; i++) fill(v[i]);
+  };
+  fill(values);
+  if (options.shape !== undefined) {
+    throw new ShapeError('tensor: `shape` is only for typed arrays; reshape a nested array with .reshape()');
+  }
+  return finish(new Tensor(buffer, shape), options);
+}
+
+const SCALAR_SHAPE: Shape = [];
+
+function finish(t: Tensor, options: TensorOptions): Tensor {
+  if (options.requiresGrad) t._requiresGrad = true;
+  if (options.name !== undefined) t.name = options.name;
+  return t;
+}
+
+/** The shape of a nested array, checking that it is rectangular and holds only numbers. */
+function nestedShape(values: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = (v as readonly NestedArray[])[0];
+  }
+  const check = (node: NestedArray, dim: number, path: number[]): void => {
+    const where = path.length === 0 ? 'the top level' : `index [${path.join('][')}]`;
+    if (dim === shape.length) {
+      if (typeof node !== 'number') {
+        throw new ShapeError(
+          `tensor: ragged nested array: at ${where} expected a number (depth ${shape.length}, like the first element) but found ${Array.isArray(node) ? `an array of length ${node.length}` : typeof node}`,
+        );
+      }
+      return;
+    }
+    if (!Array.isArray(node)) {
+      throw new ShapeError(`tensor: ragged nested array: at ${where} expected an array of length ${shape[dim]} but found ${typeof node === 'number' ? `the number ${node}` : typeof node}`);
+    }
+    if (node.length !== shape[dim]) {
+      throw new ShapeError(`tensor: ragged nested array: at ${where} expected length ${shape[dim]} (like the first element at that depth) but found length ${node.length}`);
+    }
+    for (let i = 0; i < node.length; i++) check(node[i], dim + 1, [...path, i]);
+  };
+  check(values, 0, []);
+  return shape;
+}
+
+/** True if `x` is a Tensor. */
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}

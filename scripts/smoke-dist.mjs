@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Imports the built @chainrule/core by package name under plain node (no TypeScript, no custom
+// conditions) and checks a gradient, so a broken exports map or an ESM/CommonJS trap (ndarray-ops
+// under plain node) fails the test command.
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
+
+const require = createRequire(new URL('../packages/core/package.json', import.meta.url));
+const entry = require.resolve('@chainrule/core');
+const core = await import(entry);
+const { tensor, gradcheck, randn } = core;
+
+const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+x.mul(x).sum().backward();
+assert.deepEqual(x.grad.toArray(), [[2, 4], [6, 8]]);
+// permute goes through ndarray-ops' assign, which exists only through the default import under node
+assert.deepEqual(x.transpose().toArray(), [[1, 3], [2, 4]]);
+assert.ok(gradcheck((a) => a.matmul(a.transpose()).softmax().sum(1).log().sum(), [randn([3, 3], { seed: 1 })]).ok);
+console.log(`built @chainrule/core works under plain node (${entry})`);
