@@ -12,7 +12,7 @@
 import type { NdArray } from 'ndarray';
 import { AnomalyError, AutogradError, DTypeError, fmtShape } from './errors.js';
 import { isGradEnabled, swapGradEnabled } from './grad-mode.js';
-import { creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
+import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
 import { Tensor, tensor, type TensorLike } from './tensor.js';
 import { fromNdarray } from './kernels/nd.js';
 
@@ -261,7 +261,13 @@ function runOp(spec: AnyOpSpec, inputs: Tensor[], params: unknown): Tensor {
   if (!(out instanceof Tensor)) {
     throw new TypeError(`${spec.name}: forward must return a Tensor or an ndarray, got ${typeof result}`);
   }
-  if (isAnomalyEnabled()) checkFinite(spec.name, 'forward', out, recording ? (ctx.createdAt = creationSite()) : creationSite());
+  if (isAnomalyEnabled()) {
+    if (recording) ctx.createdAt = creationSite();
+    const site = backwardSite();
+    // inside a backward pass, a non-finite value belongs to the backward of the node being run
+    if (site !== null) checkFinite(site.opName, 'backward', out, site.createdAt, spec.name);
+    else checkFinite(spec.name, 'forward', out, ctx.createdAt ?? creationSite());
+  }
   if (recording) {
     // The output becomes a fresh node of the graph; never hijack an input or a tensor that has a history.
     if (out.gradFn !== null || out.isLeafRequiringGrad() || inputs.includes(out)) out = out.cloneData();
@@ -273,11 +279,11 @@ function runOp(spec: AnyOpSpec, inputs: Tensor[], params: unknown): Tensor {
 const NO_GRADS: readonly boolean[] = [];
 
 /** @internal Throws an AnomalyError if `t` holds a NaN or infinity. */
-export function checkFinite(opName: string, phase: 'forward' | 'backward', t: Tensor, createdAt: string | undefined): void {
+export function checkFinite(opName: string, phase: 'forward' | 'backward', t: Tensor, createdAt: string | undefined, innerOp?: string): void {
   const bad = firstNonFinite(t.buffer);
   if (bad < 0) return;
   throw new AnomalyError(
-    `${phase === 'forward' ? opName : `backward of ${opName}`} produced ${t.buffer[bad]} at flat index ${bad} ` +
+    `${phase === 'forward' ? opName : `backward of ${opName}`} produced ${t.buffer[bad]}${innerOp ? ` (in its ${innerOp})` : ''} at flat index ${bad} ` +
       `of a result of shape ${fmtShape(t.shape)}` +
       (createdAt ? `; the ${opName} op was created at\n    ${createdAt}` : ''),
   );

@@ -56,10 +56,39 @@ export function firstNonFinite(values: ArrayLike<number>): number {
   return -1;
 }
 
+// The folder holding chainrule's own modules (src/ or dist/), as a path and as a file URL, so
+// their frames can be left out of creation sites.
+const libraryUrl = new URL('..', import.meta.url).href;
+const libraryPath = libraryUrl.startsWith('file://') ? decodeURIComponent(new URL(libraryUrl).pathname) : libraryUrl;
+
+function isLibraryFrame(frame: string): boolean {
+  if (/\.test\.[cm]?[jt]s\b/.test(frame)) return false; // chainrule's own tests are user code here
+  return frame.includes(libraryUrl) || frame.includes(libraryPath) || frame.includes('node:internal');
+}
+
 /** The caller's stack, without chainrule's own frames, for naming where an op was created. */
 export function creationSite(): string {
   const stack = new Error().stack ?? '';
   const frames = stack.split('\n').slice(1).map((l) => l.trim());
-  const user = frames.filter((f) => !/[\\/]packages[\\/]core[\\/](src|dist)[\\/]/.test(f) && !f.includes('node:internal'));
+  const user = frames.filter((f) => !isLibraryFrame(f));
   return (user.length > 0 ? user : frames).slice(0, 3).join('\n    ');
+}
+
+/** The node whose backward is running, while anomaly detection is on (so errors name it). */
+export interface BackwardSite {
+  opName: string;
+  createdAt: string | undefined;
+}
+let currentBackward: BackwardSite | null = null;
+
+/** @internal The backward being run, or null in forward. */
+export function backwardSite(): BackwardSite | null {
+  return currentBackward;
+}
+
+/** @internal Sets the backward being run; returns the previous one to restore. */
+export function swapBackwardSite(site: BackwardSite | null): BackwardSite | null {
+  const previous = currentBackward;
+  currentBackward = site;
+  return previous;
 }

@@ -12,7 +12,7 @@ import { swapGradEnabled } from '../grad-mode.js';
 import { checkFinite, freedGraphError, inputName, type OpContext } from '../op.js';
 import { shapesEqual, type Shape } from '../shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
-import { isAnomalyEnabled } from './anomaly.js';
+import { isAnomalyEnabled, swapBackwardSite } from './anomaly.js';
 import { add, sum, reshape } from '../ops/index.js';
 
 /** Options of {@link backward} and {@link gradients}. */
@@ -174,7 +174,15 @@ function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: Backw
       const node = t.gradFn;
       if (node === null) continue;
       if (node.freed) throw freedGraphError(node.op.name);
-      const grads = node.op.backward!(node, g);
+      let grads: unknown;
+      if (anomaly) {
+        const previous = swapBackwardSite({ opName: node.op.name, createdAt: node.createdAt });
+        try {
+          grads = node.op.backward!(node, g);
+        } finally {
+          swapBackwardSite(previous);
+        }
+      } else grads = node.op.backward!(node, g);
       propagate(node, grads, anomaly);
     }
   } finally {
