@@ -20,10 +20,21 @@ export { ChainruleError, ShapeError, DTypeError, AutogradError, AnomalyError } f
 export { zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, type RandomOptions } from './create.js';
 export { Generator, manualSeed } from './random.js';
 export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
-export { defineOp, defineVariadicOp, OpContext, type OpSpec, type VariadicOpSpec, type Gradients, type OpFunction } from './op.js';
+export {
+  defineOp,
+  defineVariadicOp,
+  OpContext,
+  type OpSpec,
+  type VariadicOpSpec,
+  type AnyOpSpec,
+  type Gradients,
+  type OpFunction,
+  type TensorsFor,
+  type TensorLikesFor,
+} from './op.js';
 export { backward, gradients, reduceToShape, type BackwardOptions } from './autograd/engine.js';
-export { grad, valueAndGrad, type GradOptions } from './autograd/functional.js';
+export { grad, valueAndGrad, type GradOptions, type GradResult } from './autograd/functional.js';
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from './autograd/gradcheck.js';
 export { detectAnomaly, setAnomalyDetection, isAnomalyEnabled } from './autograd/anomaly.js';
-export { fromNdarray, toNdarray } from './kernels/nd.js';
+export { fromNdarray, toNdarray, type View } from './kernels/nd.js';
 export * from './ops/index.js';

@@ -130,7 +130,7 @@ export interface VariadicOpSpec<P> {
   backward?(ctx: OpContext<P>, grad: Tensor): Gradients;
 }
 
-/** @internal */
+/** Any op definition, fixed-arity or variadic, as the graph stores it. */
 export type AnyOpSpec = {
   readonly name: string;
   readonly inputs: readonly string[] | string;

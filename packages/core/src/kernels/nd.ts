@@ -13,7 +13,8 @@ import { allocBuffer, type Buffer, type DType } from '../dtype.js';
 import { stridesOf, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
-type View = NdArray<Buffer>;
+/** A strided ndarray view over a tensor buffer. */
+export type View = NdArray<Buffer>;
 interface NdOps {
   assign(out: View, a: View): void;
   add(out: View, a: View, b: View): void;
