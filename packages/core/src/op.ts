@@ -169,16 +169,32 @@ export type OpFunction<Names extends readonly string[], P> = [P] extends [undefi
  * ```
  */
 export function defineOp<const Names extends readonly string[], P = undefined>(spec: OpSpec<Names, P>): OpFunction<Names, P> {
+  const op = spec as unknown as AnyOpSpec;
   const arity = spec.inputs.length;
-  const fn = (...args: unknown[]): Tensor => {
-    if (args.length < arity) {
-      throw new TypeError(`${spec.name}: expected ${arity} tensor input(s) (${spec.inputs.join(', ')}), got ${args.length} argument(s)`);
-    }
-    const inputs = toInputs(spec as AnyOpSpec, args, arity);
-    return runOp(spec as AnyOpSpec, inputs, args[arity] as P);
-  };
+  const tooFew = (got: number) =>
+    new TypeError(`${spec.name}: expected ${arity} tensor input(s) (${spec.inputs.join(', ')}), got ${got} argument(s)`);
+  let fn: (...args: unknown[]) => Tensor;
+  // NOTE: unary and binary ops get wrappers without rest parameters: every op call goes through
+  // here, and a rest array per call is measurable on small tensors.
+  if (arity === 1) {
+    fn = function (this: unknown, x: unknown, params?: unknown): Tensor {
+      if (arguments.length < 1) throw tooFew(arguments.length);
+      return runOp(op, [x instanceof Tensor ? x : tensor(x as TensorLike)], params);
+    };
+  } else if (arity === 2) {
+    fn = function (this: unknown, a: unknown, b: unknown, params?: unknown): Tensor {
+      if (arguments.length < 2) throw tooFew(arguments.length);
+      if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype) return runOp(op, [a, b], params);
+      return runOp(op, toInputs(op, [a, b], 2), params);
+    };
+  } else {
+    fn = (...args: unknown[]): Tensor => {
+      if (args.length < arity) throw tooFew(args.length);
+      return runOp(op, toInputs(op, args, arity), args[arity]);
+    };
+  }
   Object.defineProperty(fn, 'name', { value: spec.name });
-  return fn as OpFunction<Names, P>;
+  return fn as unknown as OpFunction<Names, P>;
 }
 
 /**
@@ -253,7 +269,17 @@ function runOp(spec: AnyOpSpec, inputs: Tensor[], params: unknown): Tensor {
   const previous = swapGradEnabled(false);
   let result: Tensor | NdArray;
   try {
-    result = spec.forward(ctx, ...inputs);
+    // (a switch rather than a spread: spreading allocates on every call)
+    switch (inputs.length) {
+      case 1:
+        result = spec.forward(ctx, inputs[0]);
+        break;
+      case 2:
+        result = spec.forward(ctx, inputs[0], inputs[1]);
+        break;
+      default:
+        result = spec.forward(ctx, ...inputs);
+    }
   } finally {
     swapGradEnabled(previous);
   }

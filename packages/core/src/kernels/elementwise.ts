@@ -1,12 +1,12 @@
 /**
  * Elementwise kernels over contiguous buffers. Small and same-shape cases run as plain loops;
- * broadcasting goes through stride-0 ndarray views copied by ndarray-ops.
+ * broadcasting copies each input through stride-0 strides (kernels/nd.ts) first.
  * @module
  */
 import { allocBuffer } from '../dtype.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { broadcastView, materialize } from './nd.js';
+import { broadcastCopy } from './nd.js';
 
 /** `f` applied to every element of `x`. */
 export function map(x: Tensor, f: (v: number) => number): Tensor {
@@ -39,8 +39,8 @@ export function zip(a: Tensor, b: Tensor, f: (x: number, y: number) => number, o
     return new Tensor(out, b.shape);
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const ab = shapesEqual(a.shape, shape) ? av : materialize(broadcastView(av, a.shape, shape), a.dtype);
-  const bb = shapesEqual(b.shape, shape) ? bv : materialize(broadcastView(bv, b.shape, shape), b.dtype);
+  const ab = shapesEqual(a.shape, shape) ? av : broadcastCopy(av, a.shape, shape, a.dtype);
+  const bb = shapesEqual(b.shape, shape) ? bv : broadcastCopy(bv, b.shape, shape, b.dtype);
   const out = allocBuffer(a.dtype, ab.length);
   for (let i = 0; i < ab.length; i++) out[i] = f(ab[i], bb[i]);
   return new Tensor(out, shape);
@@ -49,7 +49,7 @@ export function zip(a: Tensor, b: Tensor, f: (x: number, y: number) => number, o
 /** `f(c, a, b)` elementwise after broadcasting all three (for `where`). */
 export function zip3(c: Tensor, a: Tensor, b: Tensor, f: (c: number, x: number, y: number) => number, op: string): Tensor {
   const shape = broadcastShapes(broadcastShapes(c.shape, a.shape, op), b.shape, op);
-  const spread = (t: Tensor) => (shapesEqual(t.shape, shape) ? t.buffer : materialize(broadcastView(t.buffer, t.shape, shape), t.dtype));
+  const spread = (t: Tensor) => (shapesEqual(t.shape, shape) ? t.buffer : broadcastCopy(t.buffer, t.shape, shape, t.dtype));
   const cb = spread(c);
   const ab = spread(a);
   const bb = spread(b);

@@ -33,25 +33,75 @@ export function view(buffer: Buffer, shape: Shape, strides?: readonly number[], 
   return ndarray(buffer, shape as number[], (strides ?? stridesOf(shape)) as number[], offset);
 }
 
-/**
- * A view of a contiguous array of shape `shape`, broadcast to `target` (NumPy's rule, leading
- * dimensions added): broadcast dimensions get stride 0, so nothing is copied.
- */
-export function broadcastView(buffer: Buffer, shape: Shape, target: Shape): View {
-  const strides = stridesOf(shape);
-  const lead = target.length - shape.length;
-  const s = new Array<number>(target.length);
-  for (let i = 0; i < target.length; i++) {
-    s[i] = i < lead || shape[i - lead] === 1 ? 0 : strides[i - lead];
-  }
-  return ndarray(buffer, target as number[], s, 0);
-}
-
 /** Copies any (strided) view into a new contiguous buffer. */
 export function materialize(src: View, dtype: DType): Buffer {
   const out = allocBuffer(dtype, sizeOf(src.shape));
   if (out.length > 0) ndOps.assign(view(out, src.shape), src);
   return out;
+}
+
+// Below this many elements a plain index loop beats making ndarray views (about 0.35 µs each) and
+// calling an ndarray-ops kernel (about 0.6 µs of fixed cost); above it ndarray-ops' compiled loops win.
+const SMALL = 256;
+
+/**
+ * A new contiguous buffer holding the strided view (`shape`, `strides`, `offset`) of `src`:
+ * permutes, slices and broadcasts (stride 0) are all this one copy.
+ */
+export function copyStrided(src: Buffer, shape: Shape, strides: readonly number[], offset: number, dtype: DType): Buffer {
+  const size = sizeOf(shape);
+  if (size > SMALL) return materialize(view(src, shape, strides, offset), dtype);
+  const out = allocBuffer(dtype, size);
+  if (size === 0) return out;
+  const nd = shape.length;
+  const idx = new Array<number>(nd).fill(0);
+  let o = offset;
+  for (let i = 0; i < size; i++) {
+    out[i] = src[o];
+    for (let d = nd - 1; d >= 0; d--) {
+      o += strides[d];
+      if (++idx[d] < shape[d]) break;
+      o -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** Writes contiguous `src` (of `shape`) into the strided region (`strides`, `offset`) of `dst`. */
+export function assignStrided(dst: Buffer, shape: Shape, strides: readonly number[], offset: number, src: Buffer): void {
+  const size = sizeOf(shape);
+  if (size === 0) return;
+  if (size > SMALL) {
+    ndOps.assign(view(dst, shape, strides, offset), view(src, shape));
+    return;
+  }
+  const nd = shape.length;
+  const idx = new Array<number>(nd).fill(0);
+  let o = offset;
+  for (let i = 0; i < size; i++) {
+    dst[o] = src[i];
+    for (let d = nd - 1; d >= 0; d--) {
+      o += strides[d];
+      if (++idx[d] < shape[d]) break;
+      o -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Strides that read a contiguous array of `shape` as if broadcast to `target` (0 on broadcast axes). */
+export function broadcastStrides(shape: Shape, target: Shape): number[] {
+  const strides = stridesOf(shape);
+  const lead = target.length - shape.length;
+  const s = new Array<number>(target.length);
+  for (let i = 0; i < target.length; i++) s[i] = i < lead || shape[i - lead] === 1 ? 0 : strides[i - lead];
+  return s;
+}
+
+/** A new contiguous buffer with `src` (of `shape`) broadcast to `target`. */
+export function broadcastCopy(src: Buffer, shape: Shape, target: Shape, dtype: DType): Buffer {
+  return copyStrided(src, target, broadcastStrides(shape, target), 0, dtype);
 }
 
 /** Makes a tensor from an ndarray (any strides, any numeric data), copying into a new buffer. */
