@@ -252,3 +252,29 @@ describe('backward function form', () => {
   });
 
 });
+
+describe('a backward that fails part-way', () => {
+  it('leaves every .grad and the graph unchanged, so a corrected call can run', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    a.mul(2).sum().backward();
+    const before = Array.from(a.grad!.buffer);
+    // b's branch has a hook that throws once: the walk reaches a (and could update it) before failing
+    let fail = true;
+    const hooked = b.mul(1);
+    hooked.registerHook((g) => {
+      if (fail) throw new Error('hook failed');
+      return g;
+    });
+    // the walk visits the first input's branch last in depth-first post-order, so in reverse
+    // topological order a's branch comes before hooked's: a is reached, then the hook throws
+    const loss = hooked.sum().add(a.mul(3).sum());
+    expect(() => loss.backward()).toThrow('hook failed');
+    expect(Array.from(a.grad!.buffer)).toEqual(before);
+    expect(b.grad).toBeNull();
+    fail = false;
+    loss.backward(); // the graph was not freed by the failed call
+    expect(a.grad).toBeAllClose([5, 5]);
+    expect(b.grad).toBeAllClose([1, 1]);
+  });
+});

@@ -158,6 +158,9 @@ function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: Backw
   for (const t of order) t._pending = null;
   for (let i = 0; i < roots.length; i++) accumulatePending(roots[i], seeds[i]);
   const targetSet = targets === null ? null : new Set(targets);
+  // Gradients for .grad are applied only after the whole walk succeeded, and the graph is freed only
+  // then, so a backward that throws part-way leaves every .grad and the graph as they were.
+  const toAccumulate: Tensor[] = [];
   const anomaly = isAnomalyEnabled();
   const previousMode = swapGradEnabled(createGraph);
   try {
@@ -169,7 +172,7 @@ function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: Backw
       if (targetSet !== null) {
         if (targetSet.has(t)) t._pending = g; // read back after the walk
       } else if (t.gradFn === null || t._retainGrad) {
-        accumulateGrad(t, g, createGraph);
+        toAccumulate.push(t, g);
       }
       const node = t.gradFn;
       if (node === null) continue;
@@ -185,10 +188,14 @@ function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: Backw
       } else grads = node.op.backward!(node, g);
       propagate(node, grads, anomaly);
     }
+    for (let i = 0; i < toAccumulate.length; i += 2) accumulateGrad(toAccumulate[i], toAccumulate[i + 1], createGraph);
+  } catch (error) {
+    for (const t of order) t._pending = null;
+    throw error;
   } finally {
     swapGradEnabled(previousMode);
-    if (!retainGraph) for (const t of order) if (t.gradFn !== null) t.gradFn.release();
   }
+  if (!retainGraph) for (const t of order) if (t.gradFn !== null) t.gradFn.release();
   if (targets === null) return null;
   const result = targets.map((t) => t._pending);
   for (const t of order) t._pending = null;
