@@ -107,7 +107,9 @@ export const neg = defineOp({
  * d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln(a) db
  *
  * NOTE: the exponent's gradient aᵇ ln a is NaN for a < 0 (as in PyTorch); at a = 0 it is taken as 0,
- * the limit for b > 0, so `pow(0, b)` with a trainable b does not poison the gradient.
+ * the limit for b > 0, so `pow(0, b)` with a trainable b does not poison the gradient. At a = b = 0
+ * the base's gradient b·aᵇ⁻¹ would be 0·∞ = NaN; it is 0 there (a⁰ = 1 is constant in a), so the
+ * feature x⁰ of a polynomial has gradient 0 at x = 0, as in PyTorch.
  * @example
  * ```ts
  * pow(tensor([2, 3]), 2).toArray(); // [4, 9]
@@ -123,7 +125,8 @@ export const pow = defineOp({
   },
   backward(ctx, grad): Gradients {
     const [a, b, out] = ctx.saved;
-    const da = ctx.needsInputGrad[0] ? mul(grad, mul(b, pow(a, sub(b, 1)))) : null;
+    // a replaced by 1 where a = b = 0, so b·aᵇ⁻¹ is 0·1 = 0 there rather than 0·∞, in every derivative order.
+    const da = ctx.needsInputGrad[0] ? mul(grad, mul(b, pow(where(mul(eq(a, 0), eq(b, 0)), 1, a), sub(b, 1)))) : null;
     // ln(a) with a = 0 replaced by 1 (ln 1 = 0): differentiable, and no NaN leaks into second derivatives.
     const db = ctx.needsInputGrad[1] ? mul(grad, mul(out, log(where(eq(a, 0), 1, a)))) : null;
     return [da, db];
