@@ -1,0 +1,208 @@
+/**
+ * Loss functions, each as a function and as a {@link Module}: mean squared error (with the
+ * article's ½Σ form), cross-entropy from logits, and binary cross-entropy.
+ * @module
+ */
+import { ChainruleError, defineOp, ShapeError, Tensor, type Gradients, type TensorLike } from '@chainrule/core';
+import { Module } from './module.js';
+import { allocLike, asTensor, fmtShape, sameShape } from './util.js';
+
+/** How a loss combines its per-element (or per-sample) terms. */
+export type Reduction = 'mean' | 'sum';
+/** {@link mseLoss}'s reductions: also `'halfSum'`, the article's E = Σ ½ (target − out)². */
+export type MSEReduction = Reduction | 'halfSum';
+
+function checkSameShape(loss: string, pred: Tensor, target: Tensor, what = 'prediction'): void {
+  if (!sameShape(pred.shape, target.shape)) {
+    throw new ShapeError(`${loss}: ${what} of shape ${fmtShape(pred.shape)} and target of shape ${fmtShape(target.shape)} differ; they must have the same shape`);
+  }
+}
+
+function reduce(loss: string, terms: Tensor, reduction: string): Tensor {
+  if (reduction === 'mean') return terms.mean();
+  if (reduction === 'sum') return terms.sum();
+  throw new ChainruleError(`${loss}: unknown reduction ${JSON.stringify(reduction)}; expected 'mean' or 'sum'`);
+}
+
+// ------------------------------------------------------------------ MSE
+
+/**
+ * Mean squared error between `pred` and `target` (same shape):
+ *
+ * - `'mean'` (default): (1/n) Σ (pred − target)²
+ * - `'sum'`: Σ (pred − target)²
+ * - `'halfSum'`: Σ ½ (target − pred)², the article's E_total, whose gradient is simply pred − target
+ *
+ * d/dpred = 2(pred − target)/n, 2(pred − target), or (pred − target) respectively.
+ *
+ * @example
+ * ```ts
+ * mseLoss(tensor([0.75136507, 0.772928465]), [0.01, 0.99], 'halfSum').item(); // ≈ 0.298371109
+ * ```
+ */
+export function mseLoss(pred: Tensor, target: TensorLike, reduction: MSEReduction = 'mean'): Tensor {
+  const t = asTensor(target, pred.dtype);
+  checkSameShape('mseLoss', pred, t);
+  const squares = pred.sub(t).square();
+  if (reduction === 'halfSum') return squares.sum().mul(0.5); // ×½ is exact in binary: Σ½d² = ½Σd²
+  return reduce('mseLoss', squares, reduction);
+}
+
+/**
+ * {@link mseLoss} as a module: `new MSELoss({ reduction: 'halfSum' }).forward(pred, target)`.
+ * @example
+ * ```ts
+ * const E = new MSELoss({ reduction: 'halfSum' });
+ * E.forward(out, tensor([0.01, 0.99])).backward();
+ * ```
+ */
+export class MSELoss extends Module {
+  readonly reduction: MSEReduction;
+  constructor(options: { reduction?: MSEReduction } = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+  }
+  forward(pred: Tensor, target: TensorLike): Tensor {
+    return mseLoss(pred, target, this.reduction);
+  }
+}
+
+// ------------------------------------------------------------------ cross-entropy
+
+/**
+ * Cross-entropy of class scores `logits` against `target`, computed from logits with core's stable
+ * logSoftmax (never log(softmax(x)), which gives -Infinity for a confident wrong answer):
+ *
+ * - `logits` [N, C] (a batch) or [C] (one sample)
+ * - `target` as class indices (number[] or a 1-D tensor of N integers; a number for one sample):
+ *   ℓₙ = −log softmax(xₙ)[yₙ]
+ * - or as probabilities of the logits' shape: ℓₙ = −Σ_c pₙc log softmax(xₙ)_c
+ * - `reduction` `'mean'` (default) averages ℓₙ over the N samples, `'sum'` adds them.
+ *
+ * d/dlogits ℓₙ = softmax(xₙ) − pₙ (pₙ the one-hot of yₙ for indices).
+ *
+ * @example
+ * ```ts
+ * crossEntropy(tensor([[0, 0]]), [1]).item(); // log 2 ≈ 0.6931
+ * ```
+ */
+export function crossEntropy(logits: Tensor, target: TensorLike, reduction: Reduction = 'mean'): Tensor {
+  if (logits.ndim !== 1 && logits.ndim !== 2) {
+    throw new ShapeError(`crossEntropy: logits must be [N, C] or [C], got shape ${fmtShape(logits.shape)}`);
+  }
+  const C = logits.shape[logits.ndim - 1];
+  const N = logits.ndim === 2 ? logits.shape[0] : 1;
+  const t = asTensor(target, logits.dtype);
+  let probs: Tensor;
+  if (sameShape(t.shape, logits.shape)) {
+    probs = t;
+  } else {
+    // class indices: one per sample, turned into a one-hot matrix (a constant, so no gather op is needed)
+    const wantShape = logits.ndim === 2 ? [N] : [];
+    if (!sameShape(t.shape, wantShape)) {
+      throw new ShapeError(
+        `crossEntropy: logits of shape ${fmtShape(logits.shape)} and target of shape ${fmtShape(t.shape)} do not fit: ` +
+          `expected class indices of shape ${fmtShape(wantShape)} or probabilities of shape ${fmtShape(logits.shape)}`,
+      );
+    }
+    const onehot = allocLike(logits.dtype, N * C);
+    for (let n = 0; n < N; n++) {
+      const y = t.buffer[n];
+      if (!Number.isInteger(y) || y < 0 || y >= C) {
+        throw new ChainruleError(`crossEntropy: target ${n} is ${y}, not a class index in 0..${C - 1}`);
+      }
+      onehot[n * C + y] = 1;
+    }
+    probs = new Tensor(onehot, logits.shape);
+  }
+  const perSample = logits.logSoftmax(-1).mul(probs).sum(-1).neg();
+  return reduce('crossEntropy', perSample, reduction);
+}
+
+/**
+ * {@link crossEntropy} as a module.
+ * @example
+ * ```ts
+ * new CrossEntropyLoss().forward(tensor([[2, 0, -1]]), [0]);
+ * ```
+ */
+export class CrossEntropyLoss extends Module {
+  readonly reduction: Reduction;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+  }
+  forward(logits: Tensor, target: TensorLike): Tensor {
+    return crossEntropy(logits, target, this.reduction);
+  }
+}
+
+// ------------------------------------------------------------------ binary cross-entropy
+
+const LOG_FLOOR = -100;
+const clampedLog = (v: number): number => Math.max(Math.log(v), LOG_FLOOR);
+
+/**
+ * Elementwise ℓ = −(y log p + (1 − y) log(1 − p)) with each log clamped at −100 (PyTorch's rule).
+ * NOTE: fused rather than composed, for its backward: through clamp(log p) the gradient at p = 0 or 1
+ * is 0 · ∞ = NaN, while PyTorch's dℓ/dp = (p − y) / max(p(1 − p), 1e-12) stays finite there.
+ */
+const bceOp = defineOp({
+  name: 'binaryCrossEntropy',
+  inputs: ['prob', 'target'],
+  forward(ctx, p, y) {
+    ctx.save(p, y);
+    const ps = p.buffer, ys = y.buffer;
+    const out = allocLike(p.dtype, ps.length);
+    for (let i = 0; i < ps.length; i++) out[i] = -(ys[i] * clampedLog(ps[i]) + (1 - ys[i]) * clampedLog(1 - ps[i]));
+    return new Tensor(out, p.shape);
+  },
+  // dℓ/dp = (p − y) / max(p(1 − p), ε); dℓ/dy = log(1 − p) − log p (both logs clamped at −100)
+  backward(ctx, grad): Gradients {
+    const [p, y] = ctx.saved;
+    const gp = ctx.needsInputGrad[0] ? grad.mul(p.sub(y)).div(p.mul(p.neg().add(1)).clamp(1e-12)) : null;
+    const gy = ctx.needsInputGrad[1] ? grad.mul(p.neg().add(1).log().clamp(LOG_FLOOR).sub(p.log().clamp(LOG_FLOOR))) : null;
+    return [gp, gy];
+  },
+});
+
+/**
+ * Binary cross-entropy between probabilities `prob` (in [0, 1], e.g. a sigmoid output) and targets
+ * `target` of the same shape: ℓᵢ = −(yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ)), each log clamped at −100 as
+ * PyTorch does (so p = 0 or 1 gives a finite loss of at most 100), then averaged (`'mean'`, default) or summed.
+ *
+ * dℓ/dp = (p − y) / max(p(1 − p), 1e-12).
+ *
+ * @example
+ * ```ts
+ * binaryCrossEntropy(tensor([0.5]), [1]).item(); // log 2 ≈ 0.6931
+ * ```
+ */
+export function binaryCrossEntropy(prob: Tensor, target: TensorLike, reduction: Reduction = 'mean'): Tensor {
+  const t = asTensor(target, prob.dtype);
+  checkSameShape('binaryCrossEntropy', prob, t, 'probabilities');
+  for (let i = 0; i < prob.size; i++) {
+    const v = prob.buffer[i];
+    if (!(v >= 0 && v <= 1)) throw new ChainruleError(`binaryCrossEntropy: probabilities must lie in [0, 1]; element ${i} is ${v}`);
+  }
+  return reduce('binaryCrossEntropy', bceOp(prob, t), reduction);
+}
+
+/**
+ * {@link binaryCrossEntropy} as a module.
+ * @example
+ * ```ts
+ * new BCELoss().forward(new Sigmoid().forward(logits), tensor([1, 0]));
+ * ```
+ */
+export class BCELoss extends Module {
+  readonly reduction: Reduction;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+  }
+  forward(prob: Tensor, target: TensorLike): Tensor {
+    return binaryCrossEntropy(prob, target, this.reduction);
+  }
+}
+

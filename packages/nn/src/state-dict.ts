@@ -1,0 +1,113 @@
+/**
+ * State dicts: a module's parameter values as a plain, JSON-serialisable object, and loading them
+ * back with every key, shape and dtype checked before anything is changed.
+ * @module
+ */
+import { ChainruleError, type DType } from '@chainrule/core';
+import type { Module } from './module.js';
+import { fmtShape, sameShape } from './util.js';
+
+/** One parameter's saved value: its shape, dtype and elements in row-major order. */
+export interface TensorState {
+  shape: number[];
+  dtype: DType;
+  data: number[];
+}
+
+/** A module's parameters by dotted name (`hidden.weight`), as returned by {@link Module.stateDict}. */
+export type StateDict = Record<string, TensorState>;
+
+/** Options of {@link loadStateDict}. */
+export interface LoadStateDictOptions {
+  /** Refuse missing and unexpected keys (default true). Shape and dtype are always checked. */
+  strict?: boolean;
+}
+
+/** What {@link loadStateDict} did not match (only non-empty when `strict` is false). */
+export interface LoadStateDictResult {
+  /** Parameters of the module that the state did not have (left unchanged). */
+  missingKeys: string[];
+  /** Keys of the state that name no parameter of the module (ignored). */
+  unexpectedKeys: string[];
+}
+
+/**
+ * The values of every parameter of `module` by dotted name, in {@link Module.namedParameters}
+ * order, as `{ shape, dtype, data }` with plain arrays: a copy, independent of the module.
+ *
+ * Rule: `JSON.parse(JSON.stringify(state))` gives back every finite float64 exactly (JavaScript
+ * prints the shortest decimal that reads back to the same double). NOTE: JSON itself has no
+ * NaN, ±Infinity or −0 (they become null, null and 0); {@link loadStateDict} refuses null, and
+ * `save` from `@chainrule/nn/node` encodes those values so they survive too.
+ *
+ * @example
+ * ```ts
+ * const json = JSON.stringify(stateDict(net));
+ * loadStateDict(otherNet, JSON.parse(json)); // otherNet now computes exactly what net does
+ * ```
+ */
+export function stateDict(module: Module): StateDict {
+  const out: StateDict = {};
+  for (const [name, p] of module.namedParameters()) {
+    out[name] = { shape: p.shape.slice(), dtype: p.dtype, data: Array.from(p.buffer) };
+  }
+  return out;
+}
+
+/**
+ * Copies the values of `state` into the parameters of `module`. Everything is validated first:
+ * a missing key or an unexpected key (when `strict`, the default), a shape or dtype that differs
+ * from the parameter's, or data that is not `shape`'s number of numbers throws a ChainruleError
+ * naming the key and the shapes, and then NO parameter has been changed. Copies go into the
+ * parameters' own buffers (bumping their version counters); gradients are left alone.
+ *
+ * @example
+ * ```ts
+ * loadStateDict(net, { 'layers.0.weight': { shape: [2, 2], dtype: 'float64', data: [0.15, 0.2, 0.25, 0.3] }, ... });
+ * loadStateDict(net, partial, { strict: false }); // { missingKeys: [...], unexpectedKeys: [...] }
+ * ```
+ */
+export function loadStateDict(module: Module, state: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+  const strict = options.strict ?? true;
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+    throw new ChainruleError(`loadStateDict: expected an object of { shape, dtype, data } entries, got ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}`);
+  }
+  const params = module.namedParameters();
+  const known = new Set(params.map(([n]) => n));
+  const missingKeys = params.map(([n]) => n).filter((n) => !Object.prototype.hasOwnProperty.call(state, n));
+  const unexpectedKeys = Object.keys(state).filter((k) => !known.has(k));
+  if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
+    const parts: string[] = [];
+    if (missingKeys.length > 0) parts.push(`missing key(s) ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
+    if (unexpectedKeys.length > 0) parts.push(`unexpected key(s) ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
+    throw new ChainruleError(`loadStateDict: ${parts.join('; ')}; nothing was loaded (pass { strict: false } to load the matching keys only)`);
+  }
+  // validate every entry before copying any
+  const copies: [Float64Array | Float32Array, number[]][] = [];
+  for (const [name, p] of params) {
+    if (!Object.prototype.hasOwnProperty.call(state, name)) continue;
+    const entry = state[name] as Partial<TensorState> | null;
+    const fail = (why: string): never => {
+      throw new ChainruleError(`loadStateDict: '${name}': ${why}; nothing was loaded`);
+    };
+    if (entry === null || typeof entry !== 'object') fail(`expected { shape, dtype, data }, got ${entry === null ? 'null' : typeof entry}`);
+    const { shape, dtype, data } = entry as Partial<TensorState>;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    if (!sameShape(shape!, p.shape)) fail(`shape ${fmtShape(shape!)} in the state does not match the parameter's shape ${fmtShape(p.shape)}`);
+    if (dtype !== p.dtype) fail(`dtype ${JSON.stringify(dtype)} in the state does not match the parameter's dtype '${p.dtype}' (shape ${fmtShape(p.shape)})`);
+    if (!Array.isArray(data)) fail(`data must be an array of numbers, got ${typeof data}`);
+    if (data!.length !== p.size) fail(`data has ${data!.length} numbers but shape ${fmtShape(p.shape)} holds ${p.size}`);
+    for (let i = 0; i < data!.length; i++) {
+      if (typeof data![i] !== 'number') fail(`data[${i}] is ${JSON.stringify(data![i])}, not a number (JSON turns NaN and Infinity into null)`);
+    }
+    copies.push([p.buffer, data!]);
+  }
+  let k = 0;
+  for (const [name, p] of params) {
+    if (!Object.prototype.hasOwnProperty.call(state, name)) continue;
+    const [buffer, data] = copies[k++];
+    for (let i = 0; i < data.length; i++) buffer[i] = data[i];
+    p._version++; // an in-place change, as core's copy_ would record
+  }
+  return { missingKeys: strict ? [] : missingKeys, unexpectedKeys: strict ? [] : unexpectedKeys };
+}
