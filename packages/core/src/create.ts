@@ -9,7 +9,14 @@ import { defaultGenerator, Generator } from './random.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type TensorOptions } from './tensor.js';
 
-/** Options of the random factories: a seed (a fresh generator) or a generator to draw from. */
+/**
+ * Options of the random factories: a seed (a fresh generator) or a generator to draw from.
+ * @example
+ * ```ts
+ * const g = new Generator(1);
+ * randn([2], { generator: g }); randn([2], { seed: 7, dtype: 'float32' });
+ * ```
+ */
 export interface RandomOptions extends TensorOptions {
   /** Draw from a new generator seeded with this (same seed, same numbers, on every machine). */
   seed?: number;

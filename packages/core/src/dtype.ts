@@ -5,10 +5,22 @@
  */
 import { DTypeError } from './errors.js';
 
-/** The element type of a tensor. */
+/**
+ * The element type of a tensor.
+ * @example
+ * ```ts
+ * tensor([1, 2], { dtype: 'float32' }).dtype; // 'float32'
+ * ```
+ */
 export type DType = 'float64' | 'float32';
 
-/** The typed array that stores a tensor's elements. */
+/**
+ * The typed array that stores a tensor's elements.
+ * @example
+ * ```ts
+ * const b: Buffer = tensor([1, 2]).buffer; // Float64Array [1, 2]
+ * ```
+ */
 export type Buffer = Float64Array | Float32Array;
 
 /** The dtype a tensor gets when none is given. */

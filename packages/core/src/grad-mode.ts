@@ -7,7 +7,13 @@ import { ChainruleError } from './errors.js';
 
 let gradEnabled = true;
 
-/** True while ops record the graph (the default); false inside {@link noGrad}. */
+/**
+ * True while ops record the graph (the default); false inside {@link noGrad}.
+ * @example
+ * ```ts
+ * noGrad(() => isGradEnabled()); // false
+ * ```
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -16,13 +16,24 @@ import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './
 import { Tensor, tensor, type TensorLike } from './tensor.js';
 import { fromNdarray } from './kernels/nd.js';
 
-/** What an op's backward returns: one gradient per input, `null` where there is none. */
+/**
+ * What an op's backward returns: one gradient per input, `null` where there is none.
+ * @example
+ * ```ts
+ * backward: (ctx, grad): Gradients => [grad, ctx.needsInputGrad[1] ? grad.neg() : null]
+ * ```
+ */
 export type Gradients = readonly (Tensor | null | undefined)[];
 
 /**
  * The op's record in the autograd graph, and the context its forward and backward share.
  * Forward saves what backward needs with {@link OpContext.save}; backward reads it back with
  * {@link OpContext.saved}, which checks that nothing saved was modified in place since.
+ * @example
+ * ```ts
+ * forward(ctx, a, b) { ctx.save(a, b); return a.mul(b); },
+ * backward(ctx, grad) { const [a, b] = ctx.saved; return [grad.mul(b), grad.mul(a)]; },
+ * ```
  */
 export class OpContext<P = unknown> {
   /** The op this node belongs to. */
@@ -103,6 +114,15 @@ export function freedGraphError(opName: string): AutogradError {
  * `forward` gets the input tensors and returns the result; `backward`, if given, gets the result's
  * gradient and returns one gradient per input. Leave `backward` out for ops that are not
  * differentiable (comparisons): their results never require grad.
+ * @example
+ * ```ts
+ * const spec: OpSpec<['x'], undefined> = {
+ *   name: 'double', inputs: ['x'],
+ *   forward: (ctx, x) => x.mul(2),
+ *   backward: (ctx, grad) => [grad.mul(2)],
+ * };
+ * const double = defineOp(spec);
+ * ```
  */
 export interface OpSpec<Names extends readonly string[], P> {
   /** The op's name, as shown in errors, in `toString()` and by `explain`. */
@@ -121,7 +141,15 @@ export interface OpSpec<Names extends readonly string[], P> {
   backward?(ctx: OpContext<P>, grad: Tensor): Gradients;
 }
 
-/** Definition of an op over a list of tensors (concat, stack). */
+/**
+ * Definition of an op over a list of tensors (concat, stack); see {@link defineVariadicOp}.
+ * @example
+ * ```ts
+ * const spec: VariadicOpSpec<undefined> = { name: 'sumAll', inputs: 'xs',
+ *   forward: (ctx, ...xs) => xs.reduce((s, x) => s.add(x)),
+ *   backward: (ctx, grad) => ctx.inputs.map(() => grad) };
+ * ```
+ */
 export interface VariadicOpSpec<P> {
   readonly name: string;
   /** The name of the list, e.g. `'tensors'`; an input is named `tensors[2]` in errors. */
@@ -130,7 +158,13 @@ export interface VariadicOpSpec<P> {
   backward?(ctx: OpContext<P>, grad: Tensor): Gradients;
 }
 
-/** Any op definition, fixed-arity or variadic, as the graph stores it. */
+/**
+ * Any op definition, fixed-arity or variadic, as the graph stores it.
+ * @example
+ * ```ts
+ * const spec: AnyOpSpec = y.gradFn!.op; spec.name; // 'mul'
+ * ```
+ */
 export type AnyOpSpec = {
   readonly name: string;
   readonly inputs: readonly string[] | string;
@@ -138,12 +172,31 @@ export type AnyOpSpec = {
   backward?(ctx: OpContext<any>, grad: Tensor): Gradients;
 };
 
-/** A tuple of tensors, one per input name. */
+/**
+ * A tuple of tensors, one per input name.
+ * @example
+ * ```ts
+ * type AB = TensorsFor<['a', 'b']>; // [Tensor, Tensor]
+ * ```
+ */
 export type TensorsFor<Names extends readonly string[]> = { [K in keyof Names]: Tensor };
-/** A tuple of tensor-likes (tensor, number, nested array), one per input name. */
+/**
+ * A tuple of tensor-likes (tensor, number, nested array), one per input name.
+ * @example
+ * ```ts
+ * type AB = TensorLikesFor<['a', 'b']>; // [TensorLike, TensorLike]
+ * ```
+ */
 export type TensorLikesFor<Names extends readonly string[]> = { [K in keyof Names]: TensorLike };
 
-/** The function `defineOp` returns: inputs first, then the params object if the op has one. */
+/**
+ * The function `defineOp` returns: inputs first, then the params object if the op has one.
+ * @example
+ * ```ts
+ * const scale: OpFunction<['x'], { by: number }> = defineOp({ ... });
+ * scale(x, { by: 3 });
+ * ```
+ */
 export type OpFunction<Names extends readonly string[], P> = [P] extends [undefined]
   ? (...inputs: TensorLikesFor<Names>) => Tensor
   : (...args: [...TensorLikesFor<Names>, P]) => Tensor;

@@ -5,7 +5,13 @@
  */
 import { ShapeError, fmtShape } from './errors.js';
 
-/** A tensor's shape: one non-negative integer per dimension; `[]` is a scalar. */
+/**
+ * A tensor's shape: one non-negative integer per dimension; `[]` is a scalar.
+ * @example
+ * ```ts
+ * const s: Shape = tensor([[1, 2, 3]]).shape; // [1, 3]
+ * ```
+ */
 export type Shape = readonly number[];
 
 /** Number of elements of a shape (1 for a scalar). */
@@ -36,7 +42,11 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /**
  * The shape two shapes broadcast to, by NumPy's rule: align from the right; each pair of dimensions
- * must be equal or one of them 1.
+ * must be equal or one of them 1. Throws a ShapeError naming `op` otherwise.
+ * @example
+ * ```ts
+ * broadcastShapes([4, 1, 3], [2, 1], 'add'); // [4, 2, 3]
+ * ```
  */
 export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
   if (shapesEqual(a, b)) return a;

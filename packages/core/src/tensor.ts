@@ -16,12 +16,31 @@ import { backward, type BackwardOptions } from './autograd/engine.js';
 import { formatTensor } from './format.js';
 import { toNdarray } from './kernels/nd.js';
 
-/** Anything an op accepts where a tensor is expected: a Tensor, a number, a (nested) array of numbers. */
+/**
+ * Anything an op accepts where a tensor is expected: a Tensor, a number, a (nested) array of numbers.
+ * Numbers and arrays take the dtype of the op's tensor inputs.
+ * @example
+ * ```ts
+ * x.add(1); x.mul([[1], [2]]); x.sub(tensor(3));
+ * ```
+ */
 export type TensorLike = Tensor | number | NestedArray;
-/** A nested array of numbers, e.g. `[[1, 2], [3, 4]]`. */
+/**
+ * A nested array of numbers; must be rectangular.
+ * @example
+ * ```ts
+ * const v: NestedArray = [[1, 2], [3, 4]];
+ * ```
+ */
 export type NestedArray = number | readonly NestedArray[];
 
-/** Options when creating a tensor. */
+/**
+ * Options when creating a tensor.
+ * @example
+ * ```ts
+ * tensor([0.15, 0.2], { dtype: 'float64', requiresGrad: true, name: 'w' });
+ * ```
+ */
 export interface TensorOptions {
   /** Element type; float64 unless given. */
   dtype?: DType;
@@ -31,7 +50,14 @@ export interface TensorOptions {
   name?: string;
 }
 
-/** A function called with a tensor's gradient during backward; returning a tensor replaces the gradient. */
+/**
+ * A function called with a tensor's gradient during backward; returning a tensor replaces the gradient.
+ * @example
+ * ```ts
+ * const clip: GradHook = (g) => g.clamp(-1, 1);
+ * w.registerHook(clip);
+ * ```
+ */
 export type GradHook = (grad: Tensor) => Tensor | void;
 
 /**
@@ -440,7 +466,14 @@ function nestedShape(values: NestedArray): number[] {
   return shape;
 }
 
-/** True if `x` is a Tensor. */
+/**
+ * True if `x` is a Tensor.
+ * @example
+ * ```ts
+ * isTensor(tensor(1)); // true
+ * isTensor([1]);       // false
+ * ```
+ */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }

@@ -8,7 +8,13 @@ import { isGradEnabled, setGradEnabled } from '../grad-mode.js';
 
 let enabled = false;
 
-/** True while anomaly detection is on. */
+/**
+ * True while anomaly detection is on.
+ * @example
+ * ```ts
+ * detectAnomaly(() => isAnomalyEnabled()); // true
+ * ```
+ */
 export function isAnomalyEnabled(): boolean {
   return enabled;
 }

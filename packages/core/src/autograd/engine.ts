@@ -15,7 +15,14 @@ import { Tensor, tensor, type TensorLike } from '../tensor.js';
 import { isAnomalyEnabled, swapBackwardSite } from './anomaly.js';
 import { add, sum, reshape } from '../ops/index.js';
 
-/** Options of {@link backward} and {@link gradients}. */
+/**
+ * Options of {@link backward} and {@link gradients}.
+ * @example
+ * ```ts
+ * loss.backward({ retainGraph: true }); // call backward again later
+ * loss.backward({ createGraph: true }); // x.grad is differentiable
+ * ```
+ */
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so backward can run through it again (default false). */
   retainGraph?: boolean;
@@ -71,7 +78,11 @@ const EMPTY_FLAGS: readonly boolean[] = [];
 /**
  * Sums `grad` over the dimensions along which a tensor of shape `shape` was broadcast, so the
  * result has exactly `shape` (the reverse of broadcasting). Throws naming op and input when `grad`'s
- * shape is not a broadcast of `shape`.
+ * shape is not a broadcast of `shape`. The engine applies it to every gradient a backward returns.
+ * @example
+ * ```ts
+ * reduceToShape(ones([4, 2, 3]), [2, 1], 'add', 'b').toArray(); // [[12], [12]]
+ * ```
  */
 export function reduceToShape(grad: Tensor, shape: Shape, opName: string, input: string): Tensor {
   if (shapesEqual(grad.shape, shape)) return grad;

@@ -7,12 +7,24 @@ import { ChainruleError, fmtShape } from '../errors.js';
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
 import { gradients } from './engine.js';
 
-/** Which arguments to differentiate with respect to: an index or a list (default 0). */
+/**
+ * Which arguments to differentiate with respect to: an index or a list (default 0).
+ * @example
+ * ```ts
+ * grad(f, { argnums: [0, 1] })(x, y); // [df/dx, df/dy]
+ * ```
+ */
 export interface GradOptions {
   argnums?: number | readonly number[];
 }
 
-/** The gradient(s) `grad(f)` returns: one tensor for a single argnum, an array for a list. */
+/**
+ * The gradient(s) `grad(f)` returns: one tensor for a single argnum, an array for a list.
+ * @example
+ * ```ts
+ * const g: GradResult<{ argnums: [0, 1] }> = grad(f, { argnums: [0, 1] })(x, y);
+ * ```
+ */
 export type GradResult<O extends GradOptions> = O['argnums'] extends readonly number[] ? Tensor[] : Tensor;
 
 /**

@@ -11,7 +11,13 @@ import { Tensor, tensor, type TensorLike } from '../tensor.js';
 import { concat, reshape } from '../ops/index.js';
 import { gradients } from './engine.js';
 
-/** Tolerances and behaviour of {@link gradcheck}. */
+/**
+ * Tolerances and behaviour of {@link gradcheck}.
+ * @example
+ * ```ts
+ * gradcheck(f, [x], { eps: 1e-6, atol: 1e-5, rtol: 1e-3, raiseException: false });
+ * ```
+ */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
@@ -23,7 +29,14 @@ export interface GradcheckOptions {
   raiseException?: boolean;
 }
 
-/** One compared Jacobian entry: d output[outputIndex] / d inputs[input][index]. */
+/**
+ * One compared Jacobian entry: d output[outputIndex] / d inputs[input][index].
+ * @example
+ * ```ts
+ * const { worst } = gradcheck(f, [x], { raiseException: false });
+ * console.log(worst?.analytic, worst?.numeric);
+ * ```
+ */
 export interface GradcheckEntry {
   input: number;
   /** Flat index into the input. */
@@ -37,7 +50,14 @@ export interface GradcheckEntry {
   relError: number;
 }
 
-/** What {@link gradcheck} found. */
+/**
+ * What {@link gradcheck} found.
+ * @example
+ * ```ts
+ * const report = gradcheck((x) => x.tanh().sum(), [randn([3])]);
+ * report.ok; report.maxRelError;
+ * ```
+ */
 export interface GradcheckReport {
   /** True when every entry satisfies |analytic - numeric| ≤ atol + rtol·|numeric|. */
   ok: boolean;
@@ -53,7 +73,13 @@ export interface GradcheckReport {
   rtol: number;
 }
 
-/** Thrown by {@link gradcheck} when analytic and numeric gradients disagree; carries the report. */
+/**
+ * Thrown by {@link gradcheck} when analytic and numeric gradients disagree; carries the report.
+ * @example
+ * ```ts
+ * try { gradcheck(f, [x]); } catch (e) { if (e instanceof GradcheckError) console.log(e.report.worst); }
+ * ```
+ */
 export class GradcheckError extends ChainruleError {
   constructor(readonly report: GradcheckReport) {
     const w = report.worst!;

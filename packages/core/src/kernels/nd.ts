@@ -13,7 +13,13 @@ import { allocBuffer, type Buffer, type DType } from '../dtype.js';
 import { stridesOf, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
-/** A strided ndarray view over a tensor buffer. */
+/**
+ * A strided ndarray view over a tensor buffer.
+ * @example
+ * ```ts
+ * const v: View = tensor([[1, 2], [3, 4]]).nd; v.get(1, 0); // 3
+ * ```
+ */
 export type View = NdArray<Buffer>;
 interface NdOps {
   assign(out: View, a: View): void;
@@ -104,7 +110,14 @@ export function broadcastCopy(src: Buffer, shape: Shape, target: Shape, dtype: D
   return copyStrided(src, target, broadcastStrides(shape, target), 0, dtype);
 }
 
-/** Makes a tensor from an ndarray (any strides, any numeric data), copying into a new buffer. */
+/**
+ * Makes a tensor from an ndarray (any strides, any numeric data), copying into a new buffer;
+ * Float32Array data gives float32, anything else float64.
+ * @example
+ * ```ts
+ * fromNdarray(ndarray(new Float64Array([1, 2, 3, 4]), [2, 2]).transpose(1, 0)).toArray(); // [[1, 3], [2, 4]]
+ * ```
+ */
 export function fromNdarray(nd: NdArray): Tensor {
   const data = nd.data as unknown;
   const dtype: DType = data instanceof Float32Array ? 'float32' : 'float64';
@@ -114,7 +127,13 @@ export function fromNdarray(nd: NdArray): Tensor {
   return new Tensor(out, shape);
 }
 
-/** A contiguous ndarray view of a tensor's own buffer (shares memory: treat it as read-only). */
+/**
+ * A contiguous ndarray view of a tensor's own buffer (shares memory: treat it as read-only).
+ * @example
+ * ```ts
+ * toNdarray(tensor([[1, 2], [3, 4]])).get(0, 1); // 2
+ * ```
+ */
 export function toNdarray(t: Tensor): View {
   return view(t.buffer, t.shape);
 }

@@ -11,7 +11,13 @@ import { div, mul } from './arithmetic.js';
 import { eq } from './select.js';
 import { expand, reshape } from './layout.js';
 
-/** Which axes to reduce (all when left out; negative counts from the end), and whether to keep them as size 1. */
+/**
+ * Which axes to reduce (all when left out; negative counts from the end), and whether to keep them as size 1.
+ * @example
+ * ```ts
+ * sum(x, { axes: [0, -1], keepdims: true });
+ * ```
+ */
 export interface ReduceOptions {
   axes?: number | readonly number[];
   keepdims?: boolean;
