@@ -38,3 +38,4 @@ export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type G
 export { detectAnomaly, setAnomalyDetection, isAnomalyEnabled } from './autograd/anomaly.js';
 export { fromNdarray, toNdarray, type View } from './kernels/nd.js';
 export * from './ops/index.js';
+export { explain, nameElements, getElementNames, type Explanation, type ExplainPath, type ExplainFactor, type ExplainOptions } from './autograd/explain.js';
