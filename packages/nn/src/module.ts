@@ -90,7 +90,8 @@ export abstract class Module {
 
   /**
    * Every parameter of this module and its submodules with its dotted path (`hidden.weight`,
-   * `layers.0.bias`), in field order, each parameter once even when shared.
+   * `layers.0.bias`), each parameter once even when shared. Order (as PyTorch's): this module's own
+   * parameters in field order, then each submodule's, depth first in the order of {@link Module.namedModules}.
    * @example
    * ```ts
    * new Dense(2, 3).namedParameters().map(([n, p]) => `${n} ${p.shape}`); // ['weight 3,2', 'bias 3']
