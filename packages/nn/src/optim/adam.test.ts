@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { tensor, type Tensor } from '@chainrule/core';
+import { Parameter } from '../parameter.js';
+import { Adam, type AdamOptions } from './adam.js';
+
+const c = [0.5, 3, -1];
+const lossOf = (p: Tensor) => p.mul(p).mul(tensor(c)).sum().mul(0.5); // g = c ⊙ θ
+
+/** Adam as in Kingma & Ba's Algorithm 1 (bias-corrected m̂ and v̂), plus coupled weight decay. */
+function reference(theta0: number[], steps: number, lr: number, b1: number, b2: number, eps: number, wd: number): number[] {
+  const theta = theta0.slice();
+  const m = theta.map(() => 0), v = theta.map(() => 0);
+  for (let t = 1; t <= steps; t++) {
+    for (let i = 0; i < theta.length; i++) {
+      const g = c[i] * theta[i] + wd * theta[i];
+      m[i] = b1 * m[i] + (1 - b1) * g;
+      v[i] = b2 * v[i] + (1 - b2) * g * g;
+      const mHat = m[i] / (1 - b1 ** t), vHat = v[i] / (1 - b2 ** t);
+      theta[i] -= (lr * mHat) / (Math.sqrt(vHat) + eps);
+    }
+  }
+  return theta;
+}
+
+function run(options: AdamOptions, steps: number): number[] {
+  const p = new Parameter([1, -2, 0.5]);
+  const opt = new Adam([p], options);
+  for (let t = 0; t < steps; t++) {
+    opt.zeroGrad();
+    lossOf(p).backward();
+    opt.step();
+  }
+  return Array.from(p.buffer);
+}
+
+describe('Adam', () => {
+  it('first step moves each coordinate by lr·g/(|g| + ε): the bias correction makes m̂ = g, v̂ = g²', () => {
+    const g = [0.5 * 1, 3 * -2, -1 * 0.5];
+    const lr = 0.01, eps = 1e-8;
+    // NOTE: 1 − β₂ and √ round, so m̂/√v̂ equals ±1 only to a few ulps
+    expect(run({ lr }, 1)).toBeAllClose([1, -2, 0.5].map((x, i) => x - (lr * g[i]) / (Math.abs(g[i]) + eps)), { rtol: 1e-15, atol: 0 });
+  });
+
+  it('three steps match the textbook algorithm with bias correction (default betas and eps)', () => {
+    // PyTorch's form lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε) is the textbook one rearranged: equal up to rounding
+    expect(run({ lr: 0.1 }, 3)).toBeAllClose(reference([1, -2, 0.5], 3, 0.1, 0.9, 0.999, 1e-8, 0), { rtol: 1e-14, atol: 0 });
+  });
+
+  it('with other betas, eps and weight decay', () => {
+    const o = { lr: 0.05, betas: [0.8, 0.99] as const, eps: 1e-3, weightDecay: 0.1 };
+    expect(run(o, 3)).toBeAllClose(reference([1, -2, 0.5], 3, 0.05, 0.8, 0.99, 1e-3, 0.1), { rtol: 1e-14, atol: 0 });
+  });
+
+  it('skips frozen and gradient-less parameters without advancing their step count', () => {
+    const a = new Parameter([1]), frozen = new Parameter([2], { requiresGrad: false });
+    const opt = new Adam([a, frozen], { lr: 0.1 });
+    a.add(frozen).sum().backward();
+    opt.step();
+    expect(a.item()).toBeAllClose(1 - 0.1 / (1 + 1e-8), { rtol: 1e-15, atol: 0 });
+    expect(frozen.item()).toBe(2);
+    expect([opt.stepCount(0), opt.stepCount(1)]).toEqual([1, 0]);
+    opt.zeroGrad();
+    opt.step(); // no gradient now: nothing moves
+    expect(opt.stepCount(0)).toBe(1);
+  });
+
+  it('uses the defaults lr 1e-3, betas [0.9, 0.999], eps 1e-8, and refuses bad options', () => {
+    const opt = new Adam([new Parameter([1])]);
+    expect([opt.lr, opt.betas, opt.eps, opt.weightDecay]).toEqual([1e-3, [0.9, 0.999], 1e-8, 0]);
+    expect(() => new Adam([new Parameter([1])], { betas: [0.9, 1] })).toThrow(/betas\[1\] must be a finite number ≥ 0 and < 1, got 1/);
+    expect(() => new Adam([new Parameter([1])], { eps: -1 })).toThrow(/eps must be/);
+  });
+});
