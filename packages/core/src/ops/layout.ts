@@ -4,7 +4,7 @@
  * of broadcasting).
  * @module
  */
-import { ShapeError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import type { DType } from '../dtype.js';
 import { allocBuffer, checkDType } from '../dtype.js';
 import { defineOp, defineVariadicOp, type OpContext, type Gradients } from '../op.js';
@@ -259,8 +259,23 @@ export function stack(tensors: readonly TensorLike[], axis = 0): Tensor {
       throw new ShapeError(`stack: tensors[${i}] has shape ${fmtShape(t.shape)} but tensors[0] has shape ${fmtShape(ts[0].shape)}; stack needs equal shapes`);
     }
   });
-  const a = normalizeAxis(axis, ts[0].ndim + 1, 'stack');
+  ts.forEach((t, i) => {
+    // checked here so the message names stack rather than the concat it is built on
+    if (t.dtype !== ts[0].dtype) {
+      throw new DTypeError(`stack: tensors[${i}] is ${t.dtype} but tensors[0] is ${ts[0].dtype}; ops do not mix dtypes, cast one with .cast('${ts[0].dtype}') first`);
+    }
+  });
+  const a = newAxis(axis, ts[0].shape, 'stack');
   return concat(ts.map((t) => unsqueeze(t, a)), a);
+}
+
+/** The position of a new axis in a result of rank ndim + 1 (negative counts from its end), or throws naming the input's rank. */
+function newAxis(axis: number, shape: Shape, op: string): number {
+  const n = shape.length + 1;
+  if (!Number.isInteger(axis) || axis < -n || axis >= n) {
+    throw new ShapeError(`${op}: axis ${axis} is out of range for a new axis of a tensor of shape ${fmtShape(shape)} (rank ${shape.length}); valid axes are [${-n}, ${n - 1}]`);
+  }
+  return axis < 0 ? axis + n : axis;
 }
 
 /**
@@ -272,7 +287,7 @@ export function stack(tensors: readonly TensorLike[], axis = 0): Tensor {
  */
 export function unsqueeze(x: TensorLike, axis: number): Tensor {
   const t = asTensor(x);
-  const a = normalizeAxis(axis, t.ndim + 1, 'unsqueeze');
+  const a = newAxis(axis, t.shape, 'unsqueeze');
   const shape = t.shape.slice();
   shape.splice(a, 0, 1);
   return reshape(t, shape);
