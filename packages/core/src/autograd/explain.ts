@@ -358,7 +358,11 @@ function render(e: Explanation, format: (v: number) => string): string {
   };
   const check = `(autodiff: ${format(e.autodiff)})`;
   if (e.pathCount === 0) return `${head} = 0: no path from ${e.output} to ${e.target} ${check}`;
-  if (e.pathCount === 1 && e.paths.length === 1) return `${head} = ${line(e.paths[0])} ${check}`;
+  if (e.pathCount === 1 && e.paths.length === 1) {
+    const p = e.paths[0];
+    // a single factor is the derivative itself: print it once
+    return p.factors.length === 1 ? `${head} = ${format(p.product)} ${check}` : `${head} = ${line(p)} ${check}`;
+  }
   const lines = [`${head} = sum over ${e.pathCount} paths of the product along each:`];
   e.paths.forEach((p, k) => lines.push(`  path ${k + 1}: ${line(p)}`));
   if (e.capped) lines.push(`  ... ${e.pathCount - e.paths.length} more paths not listed (maxPaths ${e.paths.length}); the total sums them all`);
