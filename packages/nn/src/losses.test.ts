@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { gradcheck, randn, rand, tensor } from '@chainrule/core';
+import { gradcheck, gradgradcheck, randn, rand, tensor } from '@chainrule/core';
 import { BCELoss, binaryCrossEntropy, crossEntropy, CrossEntropyLoss, MSELoss, mseLoss } from './losses.js';
 
 const leaf = (v: number[] | number[][]) => tensor(v, { requiresGrad: true });
@@ -37,6 +37,8 @@ describe('mseLoss', () => {
     for (const r of ['mean', 'sum', 'halfSum'] as const) {
       expect(gradcheck((a, b) => mseLoss(a, b, r), [randn([2, 3], { seed: 1 }), randn([2, 3], { seed: 2 })]).ok).toBe(true);
     }
+    // the fused op's backward is made of tensor ops: second derivatives work too
+    expect(gradgradcheck((a, b) => mseLoss(a.sigmoid(), b), [randn([3], { seed: 3 }), randn([3], { seed: 4 })]).ok).toBe(true);
   });
 
   it('matches Σ(p − t)² on random inputs; halfSum·2 = sum = mean·n', () => {
