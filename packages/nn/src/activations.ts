@@ -60,6 +60,10 @@ export class Softmax extends Module {
     super();
     this.axis = axis;
   }
+  /** `axis=-1`. */
+  override extraRepr(): string {
+    return `axis=${this.axis}`;
+  }
   forward(x: Tensor): Tensor {
     return x.softmax(this.axis);
   }

@@ -9,7 +9,7 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { fmtShape, sameShape } from './util.js';
 
-/** Options of {@link Dense}. */
+/** Options of {@link Dense}. @example `{ weight: [[0.15, 0.2], [0.25, 0.3]], bias: 'shared', biasValue: 0.35, freezeBias: true }` */
 export interface DenseOptions {
   /**
    * Random initialisation of the weight (see {@link initBound}): `'xavier'` (default, Glorot
@@ -104,6 +104,13 @@ export class Dense extends Module {
     }
   }
 
+  /** `in=2, out=2, bias=shared (frozen)`: sizes and the kind of bias. */
+  override extraRepr(): string {
+    const b = this.bias;
+    const bias = b === null ? 'none' : b.ndim === 0 ? 'shared' : `[${b.shape[0]}]`;
+    return `in=${this.inFeatures}, out=${this.outFeatures}, bias=${bias}${b !== null && !b.requiresGrad ? ' (frozen)' : ''}`;
+  }
+
   /** y = x Wᵀ + b for x of shape [in], [N, in] or [..., in]. */
   forward(x: Tensor): Tensor {
     if (x.ndim > 2) {
@@ -125,5 +132,5 @@ export class Dense extends Module {
  * ```
  */
 export const Linear = Dense;
-/** PyTorch's name for {@link Dense}. */
+/** PyTorch's name for {@link Dense}. @example `const layer: Linear = new Linear(2, 2)` */
 export type Linear = Dense;

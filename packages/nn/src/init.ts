@@ -5,7 +5,7 @@
 import { ChainruleError, Generator, tensor, type DType, type Tensor } from '@chainrule/core';
 import { allocLike } from './util.js';
 
-/** The initialisation schemes of {@link Dense}. */
+/** The initialisation schemes of {@link Dense} (bounds in {@link initBound}). @example `new Dense(4, 8, { init: 'he', seed: 1 })` */
 export type InitScheme = 'xavier' | 'he' | 'uniform';
 
 /** Where random numbers come from: a seed (a fresh generator) or a generator to advance. */

@@ -7,9 +7,9 @@ import { ChainruleError, defineOp, ShapeError, Tensor, type Gradients, type OpCo
 import { Module } from './module.js';
 import { allocLike, asTensor, fmtShape, sameShape } from './util.js';
 
-/** How a loss combines its per-element (or per-sample) terms. */
+/** How a loss combines its per-element (or per-sample) terms: their mean or their sum. @example `new CrossEntropyLoss({ reduction: 'sum' })` */
 export type Reduction = 'mean' | 'sum';
-/** {@link mseLoss}'s reductions: also `'halfSum'`, the article's E = Σ ½ (target − out)². */
+/** {@link mseLoss}'s reductions: also `'halfSum'`, the article's E = Σ ½ (target − out)². @example `new MSELoss({ reduction: 'halfSum' })` */
 export type MSEReduction = Reduction | 'halfSum';
 
 function checkSameShape(loss: string, pred: Tensor, target: Tensor, what = 'prediction'): void {
@@ -91,6 +91,10 @@ export class MSELoss extends Module {
   constructor(options: { reduction?: MSEReduction } = {}) {
     super();
     this.reduction = options.reduction ?? 'mean';
+  }
+  /** `reduction=halfSum`. */
+  override extraRepr(): string {
+    return `reduction=${this.reduction}`;
   }
   forward(pred: Tensor, target: TensorLike): Tensor {
     return mseLoss(pred, target, this.reduction);

@@ -172,6 +172,36 @@ export abstract class Module {
   }
 
   /**
+   * A one-line summary of this module's settings, shown by {@link Module.toString}; layers override it.
+   * @example
+   * ```ts
+   * new Dense(2, 3).extraRepr(); // 'in=2, out=3, bias=[3]'
+   * ```
+   */
+  extraRepr(): string {
+    return '';
+  }
+
+  /**
+   * The module tree, one line per module: `Name(settings)` with its children indented and named.
+   * @example
+   * ```ts
+   * String(new Sequential(new Dense(2, 2), new Sigmoid()));
+   * // Sequential(
+   * //   (layers.0): Dense(in=2, out=2, bias=[2])
+   * //   (layers.1): Sigmoid()
+   * // )
+   * ```
+   */
+  toString(): string {
+    const children = this.namedChildren();
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (children.length === 0) return `${head})`;
+    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().split('\n').join('\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+
+  /**
    * The number of scalar parameters (elements of every parameter, shared ones once).
    * @example
    * ```ts

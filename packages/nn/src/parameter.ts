@@ -4,7 +4,7 @@
  */
 import { ChainruleError, tensor, Tensor, type DType, type TensorLike } from '@chainrule/core';
 
-/** Options of {@link Parameter}. */
+/** Options of {@link Parameter}. @example `new Parameter(0.35, { requiresGrad: false, name: 'b1' })` */
 export interface ParameterOptions {
   /** Whether gradients flow to it (default true). Set `p.requiresGrad = false` later to freeze it. */
   requiresGrad?: boolean;

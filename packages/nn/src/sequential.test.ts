@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, type Tensor } from '@chainrule/core';
-import { Sigmoid } from './activations.js';
+import { Sigmoid, Softmax } from './activations.js';
 import { Dense } from './dense.js';
 import { Module } from './module.js';
 import { Sequential } from './sequential.js';
@@ -25,6 +25,27 @@ describe('Sequential', () => {
     const x = tensor([1, 2]);
     expect(new Sequential().forward(x)).toBe(x);
     expect(() => new Sequential({} as Module)).toThrow(/argument 0 is not a Module/);
+  });
+
+  it('prints its tree', () => {
+    const net = new Sequential(
+      new Dense(2, 2, { bias: 'shared', biasValue: 0.35, freezeBias: true }),
+      new Sigmoid(),
+      new Sequential(new Dense(2, 3, { bias: false }), new Softmax()),
+    );
+    expect(String(net)).toBe(
+      [
+        'Sequential(',
+        '  (layers.0): Dense(in=2, out=2, bias=shared (frozen))',
+        '  (layers.1): Sigmoid()',
+        '  (layers.2): Sequential(',
+        '    (layers.0): Dense(in=2, out=3, bias=none)',
+        '    (layers.1): Softmax(axis=-1)',
+        '  )',
+        ')',
+      ].join('\n'),
+    );
+    expect(String(new Dense(2, 3))).toBe('Dense(in=2, out=3, bias=[3])');
   });
 
   it('train and eval reach every layer', () => {

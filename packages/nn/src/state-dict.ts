@@ -7,23 +7,23 @@ import { ChainruleError, type DType } from '@chainrule/core';
 import type { Module } from './module.js';
 import { fmtShape, sameShape } from './util.js';
 
-/** One parameter's saved value: its shape, dtype and elements in row-major order. */
+/** One parameter's saved value: its shape, dtype and elements in row-major order. @example `{ shape: [2, 2], dtype: 'float64', data: [0.15, 0.2, 0.25, 0.3] }` */
 export interface TensorState {
   shape: number[];
   dtype: DType;
   data: number[];
 }
 
-/** A module's parameters by dotted name (`hidden.weight`), as returned by {@link Module.stateDict}. */
+/** A module's parameters by dotted name (`hidden.weight`), as returned by {@link Module.stateDict}. @example `{ 'layers.0.bias': { shape: [], dtype: 'float64', data: [0.35] } }` */
 export type StateDict = Record<string, TensorState>;
 
-/** Options of {@link loadStateDict}. */
+/** Options of {@link loadStateDict}. @example `net.loadStateDict(state, { strict: false })` */
 export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true). Shape and dtype are always checked. */
   strict?: boolean;
 }
 
-/** What {@link loadStateDict} did not match (only non-empty when `strict` is false). */
+/** What {@link loadStateDict} did not match (only non-empty when `strict` is false). @example `{ missingKeys: ['layers.0.bias'], unexpectedKeys: [] }` */
 export interface LoadStateDictResult {
   /** Parameters of the module that the state did not have (left unchanged). */
   missingKeys: string[];

@@ -5,7 +5,7 @@
 import type { Tensor } from '@chainrule/core';
 import { checkHyper, gradOf, Optimizer } from './optimizer.js';
 
-/** Options of {@link Adam}. */
+/** Options of {@link Adam}. @example `{ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8 }` */
 export interface AdamOptions {
   /** Learning rate η (default 1e-3). */
   lr?: number;

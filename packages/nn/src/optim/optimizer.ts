@@ -40,12 +40,13 @@ export abstract class Optimizer {
     this.params = list;
   }
 
-  /** Applies one update to every parameter that requires grad and has a gradient. */
+  /** Applies one update to every parameter that requires grad and has a gradient. @example `loss.backward(); opt.step();` */
   abstract step(): void;
 
   /**
    * Clears every parameter's gradient: dropped (`grad = null`, the default, as PyTorch 2) or, with
    * `{ setToNone: false }`, filled with zeros.
+   * @example `opt.zeroGrad(); loss.backward(); opt.step();`
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const setToNone = options.setToNone ?? true;

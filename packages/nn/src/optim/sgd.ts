@@ -5,7 +5,7 @@
 import { ChainruleError, type Tensor } from '@chainrule/core';
 import { checkHyper, gradOf, Optimizer } from './optimizer.js';
 
-/** Options of {@link SGD}. */
+/** Options of {@link SGD}. @example `{ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }` */
 export interface SGDOptions {
   /** Learning rate η. */
   lr: number;

@@ -1,0 +1,25 @@
+// The public API as other packages see it: imported by package name, through the "exports" map.
+import { describe, expect, it } from 'vitest';
+import * as nn from '@chainrule/nn';
+import * as nnNode from '@chainrule/nn/node';
+
+describe('@chainrule/nn entry points', () => {
+  it('export exactly the documented API', () => {
+    expect(Object.keys(nn).sort()).toEqual(
+      [
+        'Adam', 'BCELoss', 'CrossEntropyLoss', 'Dense', 'Linear', 'MSELoss', 'Module', 'Optimizer', 'Parameter', 'ReLU', 'SGD',
+        'Sequential', 'Sigmoid', 'Softmax', 'Tanh', 'binaryCrossEntropy', 'crossEntropy', 'initBound', 'isParameter', 'linear',
+        'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
+      ].sort(),
+    );
+    expect(Object.keys(nnNode).sort()).toEqual(['load', 'save']);
+    expect(nn.Linear).toBe(nn.Dense);
+  });
+
+  it('the main entry does not touch node:fs (it is for browsers too)', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('.', import.meta.url);
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'node.ts');
+    for (const f of sources) expect(readFileSync(new URL(f, dir), 'utf8')).not.toMatch(/from 'node:/);
+  });
+});
