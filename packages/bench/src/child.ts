@@ -1,0 +1,26 @@
+/**
+ * Entry point of the benchmark's child processes (started with node --expose-gc by `runChild`):
+ * `child.js w4 <peer> <ops>` or `child.js memory <steps> <every>`. Prints one JSON line.
+ * @module
+ */
+import { measureChain } from './w4-chain.js';
+import { traceW1Memory } from './memory.js';
+import { loadTf, useBackend } from './tf.js';
+
+async function main(): Promise<void> {
+  const [job, a, b] = process.argv.slice(2);
+  if (job === 'w4') {
+    let tf = null;
+    if (a === 'tfjs-cpu' || a === 'tfjs-wasm') {
+      tf = await loadTf();
+      await useBackend(tf, a === 'tfjs-cpu' ? 'cpu' : 'wasm');
+    }
+    console.log(JSON.stringify(await measureChain(a, Number(b), tf)));
+  } else if (job === 'memory') {
+    console.log(JSON.stringify(traceW1Memory(Number(a), Number(b))));
+  } else {
+    throw new Error(`child: unknown job '${job}'`);
+  }
+}
+
+await main();

@@ -1,0 +1,71 @@
+/**
+ * `pnpm run bench [--quick] [--write-readme] [--only W1,W3]`: runs every workload for chainrule and,
+ * interleaved in the same run, TensorFlow.js (cpu and wasm backends) and a hand-written JS loop;
+ * prints the table of medians and ratios and each target as MET or MISSED; with `--write-readme`
+ * writes the table into the root README.md between the bench markers.
+ * @module
+ */
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { markdownTable, targetList, type Row, type Target, type WorkloadResult } from './report.js';
+import { writeReadme } from './readme.js';
+import { runW1, type BenchOptions } from './w1-article.js';
+import { runW2 } from './w2-mlp.js';
+import { runW3 } from './w3-matmul.js';
+import { runW4 } from './w4-chain.js';
+import { runW5 } from './w5-overhead.js';
+import { runMemory } from './memory.js';
+import { now } from './harness.js';
+
+const WORKLOADS: [string, (o: BenchOptions) => Promise<WorkloadResult> | WorkloadResult][] = [
+  ['W1', runW1],
+  ['W2', runW2],
+  ['W3', runW3],
+  ['W4', runW4],
+  ['W5', runW5],
+  ['MEM', runMemory],
+];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const opts: BenchOptions = { quick: args.includes('--quick') };
+  const onlyArg = args.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : null;
+  const rows: Row[] = [];
+  const targets: Target[] = [];
+  const notes: string[] = [];
+  const t0 = now();
+  for (const [name, run] of WORKLOADS) {
+    if (only && !only.includes(name)) continue;
+    const t = now();
+    process.stderr.write(`bench: ${name} ...`);
+    const r = await run(opts);
+    process.stderr.write(` ${((now() - t) / 1000).toFixed(1)} s\n`);
+    rows.push(...r.rows);
+    targets.push(...r.targets);
+    notes.push(...r.notes);
+  }
+  const cpu = cpus();
+  const command = `pnpm run bench${opts.quick ? ' --quick' : ''}`;
+  const body = [
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\` on Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores ` +
+      `(${((now() - t0) / 1000).toFixed(0)} s in all). Medians over interleaved runs; TF.js is float32, chainrule and the JS loops float64. ` +
+      `"cr vs X" is how many times better chainrule is (X's time / chainrule's time, or chainrule's GFLOP/s / X's; below 1: chainrule is worse).`,
+    '',
+    markdownTable(rows),
+    '',
+    'Targets:',
+    '',
+    targetList(targets),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n');
+  console.log(body);
+  if (args.includes('--write-readme')) {
+    const path = resolve(process.cwd(), 'README.md');
+    writeReadme(path, body);
+    console.log(`\nwrote the table into ${path}`);
+  }
+}
+
+await main();

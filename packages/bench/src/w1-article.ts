@@ -1,0 +1,200 @@
+/**
+ * W1: the article's 2-2-2 sigmoid network (inputs 0.05, 0.10; targets 0.01, 0.99; w1..w8 =
+ * 0.15 … 0.55; shared frozen biases b1 = 0.35, b2 = 0.60), E = Σ ½ (t − out)², trained by SGD with
+ * lr 0.5 for 10,000 steps. Measures µs per step and the final loss.
+ *
+ * Weights are laid out so that h = x · W1 and out = σ(h · W2 + b2): W1[i][j] joins input i to hidden j,
+ * so W1 = [[w1, w3], [w2, w4]] and W2 = [[w5, w7], [w6, w8]].
+ * @module
+ */
+import { noGrad, tensor } from '@chainrule/core';
+import { interleave, median, now, type Contender } from './harness.js';
+import { advantage, atLeast, type WorkloadResult } from './report.js';
+import { loadTf, useBackend, type Tf } from './tf.js';
+
+/** The loss after 10,000 steps in float64 (the answer every float64 peer must reproduce). */
+export const W1_EXPECTED_LOSS = 3.510187782978859e-5;
+/** Steps of the article's training run. */
+export const W1_STEPS = 10_000;
+const LR = 0.5;
+const X = [0.05, 0.1];
+const T = [0.01, 0.99];
+const W1 = [[0.15, 0.25], [0.2, 0.3]];
+const W2 = [[0.4, 0.5], [0.45, 0.55]];
+const B1 = 0.35;
+const B2 = 0.6;
+
+/** Time and final loss of one training run. */
+export interface TrainRun {
+  ms: number;
+  loss: number;
+}
+
+/**
+ * The network written with chainrule's core ops (matmul, broadcast bias add, sigmoid), trained for
+ * `steps` SGD steps; returns the wall time and the loss at the final weights.
+ * @example
+ * ```ts
+ * w1Chainrule(10_000).loss; // 3.510187782978859e-5
+ * ```
+ */
+export function w1Chainrule(steps: number): TrainRun {
+  const net = w1ChainruleNet();
+  const t0 = now();
+  net.train(steps);
+  const ms = now() - t0;
+  return { ms, loss: net.loss() };
+}
+
+/** The W1 network in chainrule, trainable in chunks (for the memory-over-time check). */
+export interface W1Net {
+  /** Runs `steps` SGD steps. */
+  train(steps: number): void;
+  /** The loss at the current weights. */
+  loss(): number;
+}
+
+/**
+ * A fresh W1 network in chainrule.
+ * @example
+ * ```ts
+ * const net = w1ChainruleNet(); net.train(10_000); net.loss(); // 3.510187782978859e-5
+ * ```
+ */
+export function w1ChainruleNet(): W1Net {
+  const x = tensor([X]);
+  const target = tensor([T]);
+  const w1 = tensor(W1, { requiresGrad: true });
+  const w2 = tensor(W2, { requiresGrad: true });
+  const b1 = tensor([B1]);
+  const b2 = tensor([B2]);
+  const loss = () => target.sub(x.matmul(w1).add(b1).sigmoid().matmul(w2).add(b2).sigmoid()).square().mul(0.5).sum();
+  return {
+    train(steps: number) {
+      for (let s = 0; s < steps; s++) {
+        loss().backward();
+        noGrad(() => {
+          w1.sub_(w1.grad!.mul(LR));
+          w2.sub_(w2.grad!.mul(LR));
+        });
+        w1.zeroGrad();
+        w2.zeroGrad();
+      }
+    },
+    loss: () => noGrad(loss).item(),
+  };
+}
+
+/**
+ * The same network and training as a hand-written loop over a Float64Array of the eight weights
+ * (the floor: no tensors, no graph).
+ * @example
+ * ```ts
+ * w1Js(10_000).loss; // 3.510187782978859e-5
+ * ```
+ */
+export function w1Js(steps: number): TrainRun {
+  // w = [W1[0][0], W1[0][1], W1[1][0], W1[1][1], W2[0][0], W2[0][1], W2[1][0], W2[1][1]]
+  const w = new Float64Array([W1[0][0], W1[0][1], W1[1][0], W1[1][1], W2[0][0], W2[0][1], W2[1][0], W2[1][1]]);
+  const [x0, x1] = X;
+  const [t0v, t1v] = T;
+  const sig = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+  const forward = () => {
+    const h0 = sig(0 + x0 * w[0] + x1 * w[2] + B1);
+    const h1 = sig(0 + x0 * w[1] + x1 * w[3] + B1);
+    const o0 = sig(0 + h0 * w[4] + h1 * w[6] + B2);
+    const o1 = sig(0 + h0 * w[5] + h1 * w[7] + B2);
+    return [h0, h1, o0, o1];
+  };
+  const start = now();
+  for (let s = 0; s < steps; s++) {
+    const [h0, h1, o0, o1] = forward();
+    // dE/dnet_o = (out − t) · out (1 − out)
+    const d0 = -(t0v - o0) * (o0 * (1 - o0));
+    const d1 = -(t1v - o1) * (o1 * (1 - o1));
+    // dE/dnet_h = (Σ_o d_o w_ho) · h (1 − h)
+    const e0 = (0 + d0 * w[4] + d1 * w[5]) * (h0 * (1 - h0));
+    const e1 = (0 + d0 * w[6] + d1 * w[7]) * (h1 * (1 - h1));
+    w[4] -= h0 * d0 * LR;
+    w[5] -= h0 * d1 * LR;
+    w[6] -= h1 * d0 * LR;
+    w[7] -= h1 * d1 * LR;
+    w[0] -= x0 * e0 * LR;
+    w[1] -= x0 * e1 * LR;
+    w[2] -= x1 * e0 * LR;
+    w[3] -= x1 * e1 * LR;
+  }
+  const ms = now() - start;
+  const [, , o0, o1] = forward();
+  return { ms, loss: 0 + 0.5 * (T[0] - o0) ** 2 + 0.5 * (T[1] - o1) ** 2 };
+}
+
+/**
+ * The same network in TensorFlow.js (float32) on the current backend, trained with `tf.train.sgd`
+ * through `optimizer.minimize`, the library's own training path.
+ */
+export function w1Tf(tf: Tf, steps: number): TrainRun {
+  const w1 = tf.variable(tf.tensor2d(W1));
+  const w2 = tf.variable(tf.tensor2d(W2));
+  const x = tf.tensor2d([X]);
+  const target = tf.tensor2d([T]);
+  const b1 = tf.tensor1d([B1]);
+  const b2 = tf.tensor1d([B2]);
+  const half = tf.scalar(0.5);
+  const opt = tf.train.sgd(LR);
+  const loss = () => tf.sum(tf.mul(half, tf.square(tf.sub(target, tf.sigmoid(tf.add(tf.matMul(tf.sigmoid(tf.add(tf.matMul(x, w1), b1)), w2), b2))))));
+  const t0 = now();
+  for (let s = 0; s < steps; s++) opt.minimize(loss as () => import('@tensorflow/tfjs').Scalar, false);
+  const ms = now() - t0;
+  const final = tf.tidy(loss);
+  const value = final.dataSync()[0];
+  tf.dispose([final, w1, w2, x, target, b1, b2, half]);
+  opt.dispose();
+  return { ms, loss: value };
+}
+
+/** Options shared by all workloads. */
+export interface BenchOptions {
+  quick: boolean;
+}
+
+/** Runs W1 for every peer, interleaved, and judges its targets. */
+export async function runW1(opts: BenchOptions): Promise<WorkloadResult> {
+  const tf = await loadTf();
+  const rounds = opts.quick ? 1 : 3;
+  const contenders: Contender<TrainRun>[] = [
+    { peer: 'chainrule', warmup: () => w1Chainrule(500), run: () => w1Chainrule(W1_STEPS) },
+    { peer: 'tfjs-cpu', prepare: () => useBackend(tf, 'cpu'), warmup: () => w1Tf(tf, 200), run: () => w1Tf(tf, W1_STEPS) },
+    { peer: 'tfjs-wasm', prepare: () => useBackend(tf, 'wasm'), warmup: () => w1Tf(tf, 200), run: () => w1Tf(tf, W1_STEPS) },
+    { peer: 'js', warmup: () => w1Js(500), run: () => w1Js(W1_STEPS) },
+  ];
+  const runs = await interleave(rounds, contenders);
+  const usPerStep: Record<string, number> = {};
+  const loss: Record<string, number> = {};
+  for (const [peer, rs] of runs) {
+    usPerStep[peer] = (median(rs.map((r) => r.ms)) * 1000) / W1_STEPS;
+    loss[peer] = rs[rs.length - 1].loss;
+  }
+  const rel = (v: number) => Math.abs(v - W1_EXPECTED_LOSS) / W1_EXPECTED_LOSS;
+  const timeRow = { workload: 'W1 article 2-2-2, 10k SGD steps', metric: 'µs / step', better: 'lower' as const, values: usPerStep };
+  const lossRow = {
+    workload: 'W1',
+    metric: 'final loss',
+    better: 'none' as const,
+    values: loss,
+    text: Object.fromEntries(Object.entries(loss).map(([p, v]) => [p, v.toPrecision(16)])),
+  };
+  const targets = [
+    atLeast('W1 ≥ 20x faster per step than TF.js cpu', advantage(timeRow, 'tfjs-cpu'), 20, 'faster'),
+    atLeast('W1 within 10x of the hand loop (hand-loop time / chainrule time ≥ 0.1)', advantage(timeRow, 'js'), 0.1, 'the hand loop’s speed'),
+    {
+      name: 'W1 chainrule and the JS loop reach 3.510187782978859e-05 to ~1e-15 relative',
+      met: rel(loss.chainrule) <= 2e-15 && rel(loss.js) <= 2e-15,
+      detail: `relative error chainrule ${rel(loss.chainrule).toExponential(2)}, JS loop ${rel(loss.js).toExponential(2)}`,
+    },
+  ];
+  const notes = [
+    `W1 losses: chainrule ${loss.chainrule}, JS loop ${loss.js}, TF.js cpu ${loss['tfjs-cpu']} and wasm ${loss['tfjs-wasm']} (float32); float64 answer ${W1_EXPECTED_LOSS}.`,
+  ];
+  return { rows: [timeRow, lossRow], targets, notes };
+}
