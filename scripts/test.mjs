@@ -38,8 +38,11 @@ if (existsSync(report)) {
 }
 
 // 4. The built packages under plain node, as an outside consumer imports them.
+// The consumer example imports @chainrule/core and @chainrule/nn by package name from dist/.
 if (built) {
-  if (step('built output under plain node', 'node', ['scripts/smoke-dist.mjs'])) passed++;
+  if (step('built core under plain node', 'node', ['scripts/smoke-dist.mjs'])) passed++;
+  else failed++;
+  if (step('consumer example under plain node', 'node', ['packages/examples/dist/consumer.js'])) passed++;
   else failed++;
 }
 
