@@ -26,7 +26,13 @@ export type Buffer = Float64Array | Float32Array;
 /** The dtype a tensor gets when none is given. */
 export const DEFAULT_DTYPE: DType = 'float64';
 
-/** Allocates a zero-filled buffer of `size` elements for `dtype`. */
+/**
+ * Allocates a zero-filled buffer of `size` elements for `dtype`.
+ * @example
+ * ```ts
+ * allocBuffer('float32', 3); // Float32Array [0, 0, 0]
+ * ```
+ */
 export function allocBuffer(dtype: DType, size: number): Buffer {
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }

@@ -61,7 +61,13 @@ export class AutogradError extends ChainruleError {}
  */
 export class AnomalyError extends ChainruleError {}
 
-/** Formats a shape the way every message shows it: `[2,3]`. */
+/**
+ * Formats a shape the way every chainrule message shows it.
+ * @example
+ * ```ts
+ * fmtShape([2, 3]); // '[2,3]'
+ * ```
+ */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }

@@ -14,9 +14,9 @@
  * @packageDocumentation
  */
 export { Tensor, tensor, isTensor, type TensorLike, type NestedArray, type TensorOptions, type GradHook } from './tensor.js';
-export { type DType, type Buffer } from './dtype.js';
-export { type Shape, broadcastShapes } from './shape.js';
-export { ChainruleError, ShapeError, DTypeError, AutogradError, AnomalyError } from './errors.js';
+export { type DType, type Buffer, allocBuffer } from './dtype.js';
+export { type Shape, broadcastShapes, shapesEqual, sizeOf, stridesOf } from './shape.js';
+export { ChainruleError, ShapeError, DTypeError, AutogradError, AnomalyError, fmtShape } from './errors.js';
 export { zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, type RandomOptions } from './create.js';
 export { Generator, manualSeed } from './random.js';
 export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';

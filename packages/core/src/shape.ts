@@ -14,14 +14,26 @@ import { ShapeError, fmtShape } from './errors.js';
  */
 export type Shape = readonly number[];
 
-/** Number of elements of a shape (1 for a scalar). */
+/**
+ * Number of elements of a shape (1 for a scalar).
+ * @example
+ * ```ts
+ * sizeOf([2, 3]); // 6
+ * ```
+ */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
-/** Row-major (C order) strides of a contiguous array of this shape. */
+/**
+ * Row-major (C order) strides of a contiguous array of this shape.
+ * @example
+ * ```ts
+ * stridesOf([2, 3, 4]); // [12, 4, 1]
+ * ```
+ */
 export function stridesOf(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
@@ -32,7 +44,13 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
-/** True when two shapes are equal dimension by dimension. */
+/**
+ * True when two shapes are equal dimension by dimension.
+ * @example
+ * ```ts
+ * shapesEqual([2, 3], [2, 3]); // true
+ * ```
+ */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;

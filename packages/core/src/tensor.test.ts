@@ -121,6 +121,8 @@ describe('in-place ops', () => {
     t.copy_(tensor([[1, 2], [3, 4]]));
     expect(t.toArray()).toEqual([[1, 2], [3, 4]]);
     expect(t.version).toBe(6);
+    t.copy_(5).add_(tensor([[0.5]])).mul_(tensor(2));
+    expect(t.toArray()).toEqual([[11, 11], [11, 11]]);
   });
 
   it('refuse a source that does not broadcast, or another dtype, and leave the tensor unchanged', () => {

@@ -250,30 +250,60 @@ export class Tensor {
       throw new ChainruleError(`${op}: source is ${src.dtype} but the tensor is ${this.dtype}; cast the source first`);
     }
   }
-  private inPlace(op: string, other: TensorLike, f: (a: number, b: number) => number): this {
-    const src = other instanceof Tensor ? other : tensor(other, { dtype: this.dtype });
-    this.checkInPlace(op, src);
-    const b = ops.broadcastTo(src, this.shape).buffer;
+  private inPlace(op: 'add_' | 'sub_' | 'mul_' | 'copy_', other: TensorLike): this {
+    // A number needs no tensor; a tensor is broadcast to this shape (checked before any change).
+    let b: ArrayLike<number>;
+    let scalar = 0;
+    if (typeof other === 'number') {
+      this.checkInPlace(op);
+      scalar = other;
+      b = EMPTY_VALUES;
+    } else {
+      const src = other instanceof Tensor ? other : tensor(other, { dtype: this.dtype });
+      this.checkInPlace(op, src);
+      b = src.size === 1 && src.ndim <= this.ndim ? EMPTY_VALUES : ops.broadcastTo(src, this.shape).buffer;
+      if (b === EMPTY_VALUES) scalar = src.buffer[0];
+    }
     const a = this.buffer;
-    for (let i = 0; i < a.length; i++) a[i] = f(a[i], b[i]);
+    const n = a.length;
+    const useScalar = b === EMPTY_VALUES;
+    // one loop per op rather than a callback per element: optimizers call these on every step
+    switch (op) {
+      case 'add_':
+        if (useScalar) for (let i = 0; i < n; i++) a[i] += scalar;
+        else for (let i = 0; i < n; i++) a[i] += b[i];
+        break;
+      case 'sub_':
+        if (useScalar) for (let i = 0; i < n; i++) a[i] -= scalar;
+        else for (let i = 0; i < n; i++) a[i] -= b[i];
+        break;
+      case 'mul_':
+        if (useScalar) for (let i = 0; i < n; i++) a[i] *= scalar;
+        else for (let i = 0; i < n; i++) a[i] *= b[i];
+        break;
+      case 'copy_':
+        if (useScalar) a.fill(scalar);
+        else for (let i = 0; i < n; i++) a[i] = b[i];
+        break;
+    }
     this._version++;
     return this;
   }
   /** In place: `this += other` (broadcast to this shape). */
   add_(other: TensorLike): this {
-    return this.inPlace('add_', other, (a, b) => a + b);
+    return this.inPlace('add_', other);
   }
   /** In place: `this -= other` (broadcast to this shape). */
   sub_(other: TensorLike): this {
-    return this.inPlace('sub_', other, (a, b) => a - b);
+    return this.inPlace('sub_', other);
   }
   /** In place: `this *= other` (broadcast to this shape). */
   mul_(other: TensorLike): this {
-    return this.inPlace('mul_', other, (a, b) => a * b);
+    return this.inPlace('mul_', other);
   }
   /** In place: copies `src` (broadcast to this shape) into this tensor. */
   copy_(src: TensorLike): this {
-    return this.inPlace('copy_', src, (_a, b) => b);
+    return this.inPlace('copy_', src);
   }
   /** In place: sets every element to `value`. */
   fill_(value: number): this {
@@ -428,6 +458,7 @@ export function tensor(values: TensorLike | Float64Array | Float32Array, options
 }
 
 const SCALAR_SHAPE: Shape = [];
+const EMPTY_VALUES: ArrayLike<number> = [];
 
 function finish(t: Tensor, options: TensorOptions): Tensor {
   if (options.requiresGrad) t._requiresGrad = true;

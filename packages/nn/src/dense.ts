@@ -2,12 +2,11 @@
  * Dense (fully connected) layer: y = x Wᵀ + b.
  * @module
  */
-import { ChainruleError, ShapeError, tensor, type DType, type Generator, type Tensor, type TensorLike } from '@chainrule/core';
+import { shapesEqual, fmtShape, ChainruleError, ShapeError, tensor, type DType, type Generator, type Tensor, type TensorLike } from '@chainrule/core';
 import { generatorFrom, initBound, uniformTensor, type InitScheme } from './init.js';
 import { linear } from './linear.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
-import { fmtShape, sameShape } from './util.js';
 
 /** Options of {@link Dense}. @example `{ weight: [[0.15, 0.2], [0.25, 0.3]], bias: 'shared', biasValue: 0.35, freezeBias: true }` */
 export interface DenseOptions {
@@ -73,7 +72,7 @@ export class Dense extends Module {
 
     if (options.weight !== undefined) {
       const w = tensor(options.weight, { dtype });
-      if (!sameShape(w.shape, [outFeatures, inFeatures])) {
+      if (!shapesEqual(w.shape, [outFeatures, inFeatures])) {
         throw new ShapeError(`Dense: weight of shape ${fmtShape(w.shape)} does not fit ${inFeatures} inputs and ${outFeatures} units: expected [${outFeatures},${inFeatures}] ([out, in])`);
       }
       this.weight = new Parameter(w);

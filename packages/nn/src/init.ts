@@ -2,8 +2,7 @@
  * Weight initialisation schemes, drawn from core's seeded {@link Generator} (never `Math.random`).
  * @module
  */
-import { ChainruleError, Generator, tensor, type DType, type Tensor } from '@chainrule/core';
-import { allocLike } from './util.js';
+import { allocBuffer, ChainruleError, Generator, tensor, type DType, type Tensor } from '@chainrule/core';
 
 /** The initialisation schemes of {@link Dense} (bounds in {@link initBound}). @example `new Dense(4, 8, { init: 'he', seed: 1 })` */
 export type InitScheme = 'xavier' | 'he' | 'uniform';
@@ -60,7 +59,7 @@ export function initBound(scheme: InitScheme, fanIn: number, fanOut: number): nu
 export function uniformTensor(shape: readonly number[], bound: number, generator: Generator, dtype: DType = 'float64'): Tensor {
   let size = 1;
   for (const d of shape) size *= d;
-  const buffer = allocLike(dtype, size);
+  const buffer = allocBuffer(dtype, size);
   for (let i = 0; i < size; i++) buffer[i] = bound * (2 * generator.uniform() - 1);
   return tensor(buffer, { shape });
 }

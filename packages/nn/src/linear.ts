@@ -7,8 +7,7 @@
  * The backward is still written with tensor ops, so higher-order gradients work.
  * @module
  */
-import { defineOp, ShapeError, tensor, Tensor, type Gradients, type TensorLike } from '@chainrule/core';
-import { allocLike, fmtShape } from './util.js';
+import { fmtShape, allocBuffer, defineOp, ShapeError, tensor, Tensor, type Gradients, type TensorLike } from '@chainrule/core';
 
 /** x [N, in] (or [in]), W [out, in], b broadcastable to [out]: [] or [1] (one shared bias) or [out]. */
 const linearOp = defineOp({
@@ -21,7 +20,7 @@ const linearOp = defineOp({
     const rows = x.ndim === 1 ? 1 : x.shape[0];
     const xs = x.buffer, ws = w.buffer, bs = b.buffer;
     const shared = bs.length === 1;
-    const out = allocLike(x.dtype, rows * outF);
+    const out = allocBuffer(x.dtype, rows * outF);
     for (let n = 0; n < rows; n++) {
       const xo = n * inF;
       for (let o = 0; o < outF; o++) {

@@ -3,9 +3,9 @@
  * article's ½Σ form), cross-entropy from logits, and binary cross-entropy.
  * @module
  */
-import { ChainruleError, defineOp, ShapeError, Tensor, type Gradients, type OpContext, type TensorLike } from '@chainrule/core';
+import { shapesEqual, fmtShape, allocBuffer, ChainruleError, defineOp, ShapeError, Tensor, type Gradients, type OpContext, type TensorLike } from '@chainrule/core';
 import { Module } from './module.js';
-import { allocLike, asTensor, fmtShape, sameShape } from './util.js';
+import { asTensor } from './util.js';
 
 /** How a loss combines its per-element (or per-sample) terms: their mean or their sum. @example `new CrossEntropyLoss({ reduction: 'sum' })` */
 export type Reduction = 'mean' | 'sum';
@@ -13,7 +13,7 @@ export type Reduction = 'mean' | 'sum';
 export type MSEReduction = Reduction | 'halfSum';
 
 function checkSameShape(loss: string, pred: Tensor, target: Tensor, what = 'prediction'): void {
-  if (!sameShape(pred.shape, target.shape)) {
+  if (!shapesEqual(pred.shape, target.shape)) {
     throw new ShapeError(`${loss}: ${what} of shape ${fmtShape(pred.shape)} and target of shape ${fmtShape(target.shape)} differ; they must have the same shape`);
   }
 }
@@ -38,7 +38,7 @@ const mseOp = defineOp({
       const d = ps[i] - ts[i];
       acc += d * d;
     }
-    const out = allocLike(p.dtype, 1);
+    const out = allocBuffer(p.dtype, 1);
     out[0] = acc / ctx.params;
     return new Tensor(out, []);
   },
@@ -128,18 +128,18 @@ export function crossEntropy(logits: Tensor, target: TensorLike, reduction: Redu
   const N = logits.ndim === 2 ? logits.shape[0] : 1;
   const t = asTensor(target, logits.dtype);
   let probs: Tensor;
-  if (sameShape(t.shape, logits.shape)) {
+  if (shapesEqual(t.shape, logits.shape)) {
     probs = t;
   } else {
     // class indices: one per sample, turned into a one-hot matrix (a constant, so no gather op is needed)
     const wantShape = logits.ndim === 2 ? [N] : [];
-    if (!sameShape(t.shape, wantShape)) {
+    if (!shapesEqual(t.shape, wantShape)) {
       throw new ShapeError(
         `crossEntropy: logits of shape ${fmtShape(logits.shape)} and target of shape ${fmtShape(t.shape)} do not fit: ` +
           `expected class indices of shape ${fmtShape(wantShape)} or probabilities of shape ${fmtShape(logits.shape)}`,
       );
     }
-    const onehot = allocLike(logits.dtype, N * C);
+    const onehot = allocBuffer(logits.dtype, N * C);
     for (let n = 0; n < N; n++) {
       const y = t.buffer[n];
       if (!Number.isInteger(y) || y < 0 || y >= C) {
@@ -187,7 +187,7 @@ const bceOp = defineOp({
   forward(ctx, p, y) {
     ctx.save(p, y);
     const ps = p.buffer, ys = y.buffer;
-    const out = allocLike(p.dtype, ps.length);
+    const out = allocBuffer(p.dtype, ps.length);
     for (let i = 0; i < ps.length; i++) out[i] = -(ys[i] * clampedLog(ps[i]) + (1 - ys[i]) * clampedLog(1 - ps[i]));
     return new Tensor(out, p.shape);
   },

@@ -3,9 +3,8 @@
  * back with every key, shape and dtype checked before anything is changed.
  * @module
  */
-import { ChainruleError, type DType } from '@chainrule/core';
+import { shapesEqual, fmtShape, ChainruleError, type DType } from '@chainrule/core';
 import type { Module } from './module.js';
-import { fmtShape, sameShape } from './util.js';
 
 /** One parameter's saved value: its shape, dtype and elements in row-major order. @example `{ shape: [2, 2], dtype: 'float64', data: [0.15, 0.2, 0.25, 0.3] }` */
 export interface TensorState {
@@ -93,7 +92,7 @@ export function loadStateDict(module: Module, state: StateDict, options: LoadSta
     if (entry === null || typeof entry !== 'object') fail(`expected { shape, dtype, data }, got ${entry === null ? 'null' : typeof entry}`);
     const { shape, dtype, data } = entry as Partial<TensorState>;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-    if (!sameShape(shape!, p.shape)) fail(`shape ${fmtShape(shape!)} in the state does not match the parameter's shape ${fmtShape(p.shape)}`);
+    if (!shapesEqual(shape!, p.shape)) fail(`shape ${fmtShape(shape!)} in the state does not match the parameter's shape ${fmtShape(p.shape)}`);
     if (dtype !== p.dtype) fail(`dtype ${JSON.stringify(dtype)} in the state does not match the parameter's dtype '${p.dtype}' (shape ${fmtShape(p.shape)})`);
     if (!Array.isArray(data)) fail(`data must be an array of numbers, got ${typeof data}`);
     if (data!.length !== p.size) fail(`data has ${data!.length} numbers but shape ${fmtShape(p.shape)} holds ${p.size}`);
