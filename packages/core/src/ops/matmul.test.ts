@@ -168,6 +168,59 @@ describe('matmul: random shapes', () => {
   });
 });
 
+describe('matmul with transposeA / transposeB', () => {
+  it('equals the product with the operand transposed, on known values; ignored for 1-D operands', () => {
+    const a = tensor([[1, 2], [3, 4]]);
+    const b = tensor([[1, 0], [1, 1]]);
+    expect(matmul(a, b, { transposeB: true })).toBeAllClose([[1, 3], [3, 7]]);
+    expect(matmul(a, b, { transposeA: true })).toBeAllClose([[4, 3], [6, 4]]);
+    expect(matmul(a, b, { transposeA: true, transposeB: true })).toBeAllClose([[1, 4], [2, 6]]);
+    expect(matmul(tensor([1, 1]), a, { transposeA: true })).toBeAllClose([4, 6]);
+  });
+
+  it('random batched shapes, all four flag combinations: forward and gradients match the reference', () => {
+    fc.assert(
+      fc.property(broadcastPairArb(2, 2), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.boolean(), seedArb, ({ a: ba, b: bb }, m, k, n, tA, tB, seed) => {
+        // stored operands: A is (k, m) when read transposed, B is (n, k)
+        const A: Ref = { shape: [...ba, ...(tA ? [k, m] : [m, k])], data: uniformValues(size(ba) * m * k, seed) };
+        const B: Ref = { shape: [...bb, ...(tB ? [n, k] : [k, n])], data: uniformValues(size(bb) * k * n, seed + 1) };
+        const opA = tA ? refT(A) : A;
+        const opB = tB ? refT(B) : B;
+        const Y = refBatched(opA, opB);
+        const ta = fromRef(A, true);
+        const tb = fromRef(B, true);
+        const y = matmul(ta, tb, { transposeA: tA, transposeB: tB });
+        expectRef(y, Y);
+        const G: Ref = { shape: Y.shape, data: uniformValues(size(Y.shape), seed + 2) };
+        y.backward(fromRef(G));
+        // gradients of op(A) and op(B) by the plain rule, transposed back where the operand was read transposed
+        const dOpA = refBatched(G, refT(opB));
+        const dOpB = refBatched(refT(opA), G);
+        expectRef(ta.grad!, refSumTo(tA ? refT(dOpA) : dOpA, A.shape));
+        expectRef(tb.grad!, refSumTo(tB ? refT(dOpB) : dOpB, B.shape));
+      }),
+      FC,
+    );
+  });
+
+  it('gradcheck and gradgradcheck with transposed operands', () => {
+    const a = t64(uniformValues(12, 21), [2, 3, 2]);
+    const b = t64(uniformValues(6, 22), [2, 3]);
+    for (const [tA, tB] of [[true, false], [false, true], [true, true]] as const) {
+      const f = (p: Tensor, q: Tensor) => matmul(p, q, { transposeA: tA, transposeB: tB });
+      const bb = tB ? b : t64(Array.from(b.buffer), [3, 2]);
+      const aa = tA ? a : t64(Array.from(a.buffer), [2, 2, 3]);
+      expect(gradcheck(f, [aa, bb], GC).ok).toBe(true);
+      expect(gradgradcheck(f, [aa, bb], GC).ok).toBe(true);
+    }
+  });
+
+  it('a misaligned transposed operand is refused, naming both shapes', () => {
+    expectError(() => matmul(zeros([2, 3]), zeros([2, 3]), { transposeB: false }), ShapeError, ['matmul:', '[2,3]', '(3)', '(2)']);
+    expectError(() => matmul(zeros([2, 3]), zeros([2, 4]), { transposeA: true, transposeB: true }), ShapeError, ['matmul:', '[2,3]', '[2,4]', 'transposed']);
+  });
+});
+
 describe('matmul errors', () => {
   it('inner dimensions that do not match name matmul, both shapes and both dimensions', () => {
     expectError(() => matmul(tensor([[1, 2]]), tensor([[1, 2]])), ShapeError, ['matmul:', '[1,2]', 'do not align', '(2)', '(1)']);
