@@ -53,9 +53,12 @@ export const where = defineOp({
   },
 });
 
-/** The share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, ½ on ties. */
+/**
+ * The share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, ½ on ties, and 1
+ * where a is NaN (forward returns a's NaN then, so the gradient follows the value returned).
+ */
 function winnerShare(a: Tensor, b: Tensor, aWins: Tensor): Tensor {
-  return add(aWins, mul(eq(a, b), 0.5));
+  return add(add(aWins, ne(a, a)), mul(eq(a, b), 0.5));
 }
 
 /**
