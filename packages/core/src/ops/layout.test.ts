@@ -213,6 +213,7 @@ describe('expand and broadcastTo', () => {
 
   it('gradcheck and gradgradcheck', () => {
     checkGrads((t) => expand(t, [2, 3, 2]), tensor([[0.5], [-1.5], [2]]));
+    checkGrads((t) => broadcastTo(t, [3, 2, 2]), tensor([0.75, -1.25]));
   });
 
   it('errors: incompatible sizes and a smaller rank name expand and the shapes', () => {
