@@ -5,7 +5,7 @@
  * writes the table into the root README.md between the bench markers.
  * @module
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { markdownTable, targetList, type Row, type Target, type WorkloadResult } from './report.js';
 import { writeReadme } from './readme.js';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   const notes: string[] = [];
   const t0 = now();
+  const loadBefore = loadavg()[0];
   for (const [name, run] of WORKLOADS) {
     if (only && !only.includes(name)) continue;
     const t = now();
@@ -49,7 +50,8 @@ async function main(): Promise<void> {
   const command = `pnpm run bench${opts.quick ? ' --quick' : ''}`;
   const body = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\` on Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores ` +
-      `(${((now() - t0) / 1000).toFixed(0)} s in all). Medians over interleaved runs; TF.js is float32, chainrule and the JS loops float64. ` +
+      `(${((now() - t0) / 1000).toFixed(0)} s in all; 1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after: ` +
+      `other processes share the cores, and interleaving the peers spreads that over all of them). Medians over interleaved runs; TF.js is float32, chainrule and the JS loops float64. ` +
       `"cr vs X" is how many times better chainrule is (X's time / chainrule's time, or chainrule's GFLOP/s / X's; below 1: chainrule is worse).`,
     '',
     markdownTable(rows),

@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { randn } from '../create.js';
 import { Generator } from '../random.js';
 import { Tensor, tensor } from '../tensor.js';
 import { matmul } from '../ops/matmul.js';
 import { transpose } from '../ops/layout.js';
 import { gradcheck, gradgradcheck } from '../autograd/gradcheck.js';
-import { gemm } from './matmul.js';
+import { gemm, setMatmulSimd } from './matmul.js';
 
 /** The reference: a naive triple loop, summing p = 0 … k-1 in order from 0, on logical (untransposed) matrices. */
 function naive(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
@@ -41,8 +41,15 @@ const SHAPES: [number, number, number][] = [
 
 describe('matmul kernel: bit-identical to a naive triple loop', () => {
   const g = new Generator(7);
-  for (const [m, k, n] of SHAPES) {
-    it(`(${m}×${k}) · (${k}×${n}) in all four transpose layouts`, () => {
+  afterEach(() => {
+    setMatmulSimd(true);
+  });
+  it('WebAssembly SIMD is available here (so both tiles are tested)', () => {
+    expect(setMatmulSimd(true)).toBe(true);
+  });
+  for (const [[m, k, n], simd] of SHAPES.flatMap((s) => [[s, true], [s, false]] as const)) {
+    it(`(${m}×${k}) · (${k}×${n}) in all four transpose layouts, ${simd ? 'SIMD' : 'JavaScript'} tile`, () => {
+      setMatmulSimd(simd);
       const a = random(m * k, g);
       const b = random(k * n, g);
       const expected = naive(a, b, m, k, n);
