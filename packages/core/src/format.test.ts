@@ -23,6 +23,8 @@ describe('toString / formatTensor', () => {
   it('uses exponent notation for very small magnitudes and large non-integers; integers below 1e15 in full', () => {
     const s = tensor([1.5e-5, 1.25e20, 3e9]).toString();
     expect(s).toMatch(/^tensor\(\[1\.50*e-5, 1\.250*e\+20, 3000000000\]/);
+    // 10 significant digits in both notations
+    expect(tensor([123456789.123, 1 / 3e5]).toString()).toContain('[123456789.1, 3.333333333e-6]');
   });
 
   it('shows the name first, and the op that made the tensor', () => {

@@ -6,11 +6,13 @@ import type { Tensor } from './tensor.js';
 
 const MAX_SHOWN = 1000;
 
+
 function formatNumber(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e8)) return v.toExponential(4);
+  // 10 significant digits either way; exponent form only where fixed notation would be long
+  if (a !== 0 && (a < 1e-4 || a >= 1e15)) return v.toExponential(9).replace(/\.?0+e/, 'e');
   return String(Number(v.toPrecision(10)));
 }
 

@@ -22,7 +22,10 @@ export class Generator {
   private s3 = 0;
   private spareNormal: number | null = null;
 
-  /** @param seed any integer (its low 53 bits are used). */
+  /**
+   * @param seed any integer. NOTE: it is folded to 32 bits (low 32 bits XOR the bits above) before
+   * splitmix32 expands it, so seeds that fold alike, e.g. 4 and 2³² + 5, give the same stream.
+   */
   constructor(seed = 0) {
     this.seed(seed);
   }

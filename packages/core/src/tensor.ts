@@ -1,8 +1,10 @@
 /**
  * The Tensor: an n-dimensional array of float64 (or float32) numbers in a contiguous row-major
  * buffer (the layout of an ndarray), with its place in the autograd graph. Tensors never alias:
- * every op returns a new buffer, so an in-place change is seen by exactly one tensor, and its version
- * counter tells backward whether a saved value changed.
+ * every op that changes anything returns a new buffer (ops with nothing to do, such as expand to the
+ * same shape, transpose of a 1-D tensor or cast to the same dtype, return the tensor itself), so an
+ * in-place change is seen by exactly one tensor, and its version counter tells backward whether a
+ * saved value changed.
  * @module
  */
 import type { NdArray } from 'ndarray';
@@ -176,7 +178,10 @@ export class Tensor {
     };
     return build(0);
   }
-  /** Shape, dtype, values (rounded to 4 significant digits when long), name and the op that made it. */
+  /**
+   * Values rounded to 10 significant digits (exponent form below 1e-4 and from 1e15), then name,
+   * shape, dtype and the op that made it; more than 1000 elements show the first and last three.
+   */
   toString(): string {
     return formatTensor(this);
   }
