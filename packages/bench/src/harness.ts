@@ -25,7 +25,13 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** Milliseconds since an arbitrary origin, sub-millisecond resolution. */
+/**
+ * Milliseconds since an arbitrary origin, sub-millisecond resolution.
+ * @example
+ * ```ts
+ * const t0 = now(); work(); const ms = now() - t0;
+ * ```
+ */
 export function now(): number {
   return performance.now();
 }
@@ -73,6 +79,10 @@ const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 /**
  * Runs `child.js <args>` in a fresh node with `--expose-gc` and returns the JSON object it prints
  * on its last line. Used where heap and RSS must not be disturbed by earlier work.
+ * @example
+ * ```ts
+ * const m = runChild<ChainMeasurement>(['w4', 'chainrule', '100000']);
+ * ```
  */
 export function runChild<T>(args: readonly string[], maxOldSpaceMb = 8192): T {
   const r = spawnSync(process.execPath, ['--expose-gc', `--max-old-space-size=${maxOldSpaceMb}`, CHILD, ...args], {
@@ -89,7 +99,13 @@ export function runChild<T>(args: readonly string[], maxOldSpaceMb = 8192): T {
   return JSON.parse(line) as T;
 }
 
-/** Formats a number with `digits` significant digits, without exponent for ordinary magnitudes. */
+/**
+ * Formats a number with `digits` significant digits, without exponent for ordinary magnitudes.
+ * @example
+ * ```ts
+ * fmt(0.000123456); // '1.23e-4'
+ * ```
+ */
 export function fmt(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';

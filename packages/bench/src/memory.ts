@@ -51,7 +51,13 @@ export function traceW1Memory(total: number, every: number, warmupSteps = 10_000
 /** Heap growth allowed over 100,000 steps: a leak of even 1 byte per step would exceed it. */
 const ALLOWED = 64 * 1024;
 
-/** Runs the memory-over-time check in a fresh child process. */
+/**
+ * Runs the memory-over-time check in a fresh child process.
+ * @example
+ * ```ts
+ * runMemory().targets[0].met; // true when the heap did not grow
+ * ```
+ */
 export function runMemory(): WorkloadResult {
   const t = runChild<MemoryTrace>(['memory', '100000', '25000']);
   const kb = (b: number) => (b / 1024).toFixed(1);

@@ -27,7 +27,13 @@ export function spliceBenchSection(readme: string, body: string): string {
   return `${readme}${sep}## Benchmarks\n\n${START}\n${body}\n${END}\n`;
 }
 
-/** Rewrites the README at `path` with `body` between the markers. */
+/**
+ * Rewrites the README at `path` with `body` between the markers.
+ * @example
+ * ```ts
+ * writeReadme('README.md', markdownTable(rows));
+ * ```
+ */
 export function writeReadme(path: string, body: string): void {
   writeFileSync(path, spliceBenchSection(readFileSync(path, 'utf8'), body));
 }

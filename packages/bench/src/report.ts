@@ -78,7 +78,13 @@ export function below(name: string, value: number | undefined, limit: number, un
 
 const PEER_TITLES: Record<Peer, string> = { chainrule: 'chainrule', 'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm', js: 'plain JS' };
 
-/** The results as a Markdown table: values per peer, then chainrule's advantage over each peer. */
+/**
+ * The results as a Markdown table: values per peer, then chainrule's advantage over each peer.
+ * @example
+ * ```ts
+ * console.log(markdownTable(result.rows));
+ * ```
+ */
 export function markdownTable(rows: readonly Row[]): string {
   const others = PEERS.filter((p) => p !== 'chainrule');
   const head = ['workload', 'metric', ...PEERS.map((p) => PEER_TITLES[p]), ...others.map((p) => `cr vs ${PEER_TITLES[p]}`)];
@@ -94,7 +100,13 @@ export function markdownTable(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
-/** The targets as a Markdown list of MET / MISSED lines. */
+/**
+ * The targets as a Markdown list of MET / MISSED lines.
+ * @example
+ * ```ts
+ * targetList([{ name: 'W5 add < 0.5 µs', met: true, detail: '0.17 µs' }]); // '- **MET** W5 add < 0.5 µs: 0.17 µs'
+ * ```
+ */
 export function targetList(targets: readonly Target[]): string {
   return targets.map((t) => `- **${t.met ? 'MET' : 'MISSED'}** ${t.name}: ${t.detail}`).join('\n');
 }

@@ -24,7 +24,13 @@ export async function loadTf(): Promise<Tf> {
   return tf;
 }
 
-/** Switches TF.js to `backend` ('cpu' or 'wasm') and waits until it is ready; throws if it cannot. */
+/**
+ * Switches TF.js to `backend` ('cpu' or 'wasm') and waits until it is ready; throws if it cannot.
+ * @example
+ * ```ts
+ * await useBackend(await loadTf(), 'cpu');
+ * ```
+ */
 export async function useBackend(tf: Tf, backend: 'cpu' | 'wasm'): Promise<void> {
   if (tf.getBackend() !== backend) {
     const ok = await tf.setBackend(backend);

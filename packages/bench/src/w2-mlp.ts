@@ -113,6 +113,10 @@ export function w2Chainrule(d: MlpData, steps: number): TrainRun {
 
 /**
  * W2 as hand-written loops over Float64Array (straightforward i-k-j products, no blocking).
+ * @example
+ * ```ts
+ * w2Js(mlpData(W2_SIZE), 10).loss; // equals w2Chainrule(...) to the last bit here
+ * ```
  */
 export function w2Js(d: MlpData, steps: number): TrainRun {
   const { inputs: I, hidden: H, classes: C, batch: B } = d.size;
@@ -201,7 +205,13 @@ export function w2Js(d: MlpData, steps: number): TrainRun {
   return { ms, loss: forward(d.xs[0], d.ys[0]) };
 }
 
-/** W2 in TensorFlow.js (float32) on the current backend, with `tf.train.sgd` and `minimize`. */
+/**
+ * W2 in TensorFlow.js (float32) on the current backend, with `tf.train.sgd` and `minimize`.
+ * @example
+ * ```ts
+ * await useBackend(tf, 'wasm'); w2Tf(tf, mlpData(W2_SIZE), 10).ms;
+ * ```
+ */
 export function w2Tf(tf: Tf, d: MlpData, steps: number): TrainRun {
   const { inputs, hidden, classes, batch } = d.size;
   const xs = d.xs.map((x) => tf.tensor2d(Float32Array.from(x), [batch, inputs]));
@@ -223,12 +233,24 @@ export function w2Tf(tf: Tf, d: MlpData, steps: number): TrainRun {
   return { ms, loss: value };
 }
 
-/** Counted floating-point operations of one step: 3 products per layer, 2 flops per multiply-add. */
+/**
+ * Counted floating-point operations of one step: 3 products per layer, 2 flops per multiply-add.
+ * @example
+ * ```ts
+ * w2Flops(W2_SIZE); // 3 × 2 × 64 × (784·128 + 128·10) = 39,026,688
+ * ```
+ */
 export function w2Flops(s: MlpSize): number {
   return 3 * 2 * s.batch * (s.inputs * s.hidden + s.hidden * s.classes);
 }
 
-/** Runs W2 for every peer, interleaved, and judges its targets. */
+/**
+ * Runs W2 for every peer, interleaved, and judges its targets.
+ * @example
+ * ```ts
+ * const { rows } = await runW2({ quick: true });
+ * ```
+ */
 export async function runW2(opts: BenchOptions): Promise<WorkloadResult> {
   const tf = await loadTf();
   const d = mlpData(W2_SIZE);

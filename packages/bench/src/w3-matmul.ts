@@ -62,7 +62,13 @@ export function w3Chainrule(d: MatmulData): MatmulRun {
   return { ms, c: c.buffer, da: a.grad!.buffer, db: b.grad!.buffer };
 }
 
-/** The naive loops (see the module comment). */
+/**
+ * The naive loops (see the module comment).
+ * @example
+ * ```ts
+ * w3Naive(matmulData(64)).ms;
+ * ```
+ */
 export function w3Naive(d: MatmulData): MatmulRun {
   const { n, a, b, dc } = d;
   const t0 = now();
@@ -91,7 +97,13 @@ export function w3Naive(d: MatmulData): MatmulRun {
   return { ms: now() - t0, c, da, db };
 }
 
-/** TensorFlow.js (float32): `tf.grads` of `tf.matMul` with dC as the upstream gradient. */
+/**
+ * TensorFlow.js (float32): `tf.grads` of `tf.matMul` with dC as the upstream gradient.
+ * @example
+ * ```ts
+ * await useBackend(tf, 'cpu'); w3Tf(tf, matmulData(256)).ms;
+ * ```
+ */
 export function w3Tf(tf: Tf, d: MatmulData): MatmulRun {
   const a = tf.tensor2d(Float32Array.from(d.a), [d.n, d.n]);
   const b = tf.tensor2d(Float32Array.from(d.b), [d.n, d.n]);
@@ -117,7 +129,13 @@ function maxRelDiff(x: MatmulRun, y: MatmulRun): number {
   return m;
 }
 
-/** Runs W3 at each size for every peer, interleaved, and judges its target at 512. */
+/**
+ * Runs W3 at each size for every peer, interleaved, and judges its target at 512.
+ * @example
+ * ```ts
+ * const { rows } = await runW3({ quick: true });
+ * ```
+ */
 export async function runW3(opts: BenchOptions): Promise<WorkloadResult> {
   const tf = await loadTf();
   const rows: Row[] = [];

@@ -30,7 +30,13 @@ export function addChainrule(ops: number, recording: boolean): number {
   return ms;
 }
 
-/** TensorFlow.js: `tf.add(a, b)` then dispose, `ops` times. */
+/**
+ * TensorFlow.js: `tf.add(a, b)` then dispose, `ops` times.
+ * @example
+ * ```ts
+ * (addTf(tf, 100_000) * 1000) / 100_000; // µs per op
+ * ```
+ */
 export function addTf(tf: Tf, ops: number): number {
   const a = tf.tensor2d([[1, 2], [3, 4]]);
   const b = tf.tensor2d([[5, 6], [7, 8]]);
@@ -41,7 +47,13 @@ export function addTf(tf: Tf, ops: number): number {
   return ms;
 }
 
-/** The floor: a new Float64Array(4) and a 4-element loop. */
+/**
+ * The floor: a new Float64Array(4) and a 4-element loop.
+ * @example
+ * ```ts
+ * (addJs(1_000_000) * 1000) / 1_000_000; // µs per op
+ * ```
+ */
 export function addJs(ops: number): number {
   const a = new Float64Array([1, 2, 3, 4]);
   const b = new Float64Array([5, 6, 7, 8]);
@@ -56,12 +68,24 @@ export function addJs(ops: number): number {
   return ms;
 }
 
-/** Keeps the optimiser from dropping the loops (never called in a hot path). */
+/**
+ * Keeps the optimiser from dropping the loops (never called in a hot path).
+ * @example
+ * ```ts
+ * addJs(10); lastResult(); // the last Float64Array made
+ * ```
+ */
 export function lastResult(): unknown {
   return sink;
 }
 
-/** Runs W5 and judges its two targets. */
+/**
+ * Runs W5 and judges its two targets.
+ * @example
+ * ```ts
+ * const { targets } = await runW5({ quick: true });
+ * ```
+ */
 export async function runW5(opts: BenchOptions): Promise<WorkloadResult> {
   const tf = await loadTf();
   const ops = opts.quick ? 200_000 : 1_000_000;
