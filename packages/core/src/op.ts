@@ -232,7 +232,7 @@ export function defineOp<const Names extends readonly string[], P = undefined>(s
   if (arity === 1) {
     fn = function (this: unknown, x: unknown, params?: unknown): Tensor {
       if (arguments.length < 1) throw tooFew(arguments.length);
-      return runOp(op, [x instanceof Tensor ? x : tensor(x as TensorLike)], params);
+      return runOp(op, [x instanceof Tensor ? x : typeof x === 'number' ? scalar(x, undefined) : tensor(x as TensorLike)], params);
     };
   } else if (arity === 2) {
     fn = function (this: unknown, a: unknown, b: unknown, params?: unknown): Tensor {
@@ -300,25 +300,37 @@ function toInputs(spec: AnyOpSpec, args: readonly unknown[], arity: number): Ten
   const inputs = new Array<Tensor>(arity);
   for (let i = 0; i < arity; i++) {
     const a = args[i];
-    inputs[i] = a instanceof Tensor ? a : tensor(a as TensorLike, { dtype });
+    inputs[i] = a instanceof Tensor ? a : typeof a === 'number' ? scalar(a, dtype) : tensor(a as TensorLike, { dtype });
   }
   return inputs;
 }
 
+/** A scalar constant, made directly: `x.mul(0.5)` and the like make one on every call. */
+function scalar(v: number, dtype: Tensor['dtype'] | undefined): Tensor {
+  const buffer = dtype === 'float32' ? new Float32Array(1) : new Float64Array(1);
+  buffer[0] = v;
+  return new Tensor(buffer, SCALAR_SHAPE);
+}
+const SCALAR_SHAPE: readonly number[] = [];
+
 /** Runs forward, then records the node if any input requires grad and grad mode is on. */
 function runOp(spec: AnyOpSpec, inputs: Tensor[], params: unknown): Tensor {
   let recording = false;
-  let needsInputGrad: boolean[] | null = null;
+  let needsInputGrad: readonly boolean[] = NO_GRADS;
   if (spec.backward !== undefined && isGradEnabled()) {
-    for (let i = 0; i < inputs.length; i++) {
-      if (inputs[i].requiresGrad) {
-        needsInputGrad ??= new Array<boolean>(inputs.length).fill(false);
-        needsInputGrad[i] = true;
-        recording = true;
-      }
+    if (inputs.length === 1 || inputs.length === 2) {
+      // unary and binary ops share four constant flag arrays instead of allocating one per op
+      const first = inputs[0].requiresGrad;
+      const second = inputs.length === 2 && inputs[1].requiresGrad;
+      recording = first || second;
+      needsInputGrad = inputs.length === 1 ? (first ? ONE_GRAD : NO_GRADS) : FLAGS_2[(first ? 1 : 0) + (second ? 2 : 0)];
+    } else {
+      const flags = inputs.map((t) => t.requiresGrad);
+      recording = flags.includes(true);
+      needsInputGrad = flags;
     }
   }
-  const ctx = new OpContext(spec, inputs, params, needsInputGrad ?? NO_GRADS, recording);
+  const ctx = new OpContext(spec, inputs, params, needsInputGrad, recording);
   const previous = swapGradEnabled(false);
   let result: Tensor | NdArray;
   try {
@@ -355,7 +367,9 @@ function runOp(spec: AnyOpSpec, inputs: Tensor[], params: unknown): Tensor {
   return out;
 }
 
-const NO_GRADS: readonly boolean[] = [];
+const NO_GRADS: readonly boolean[] = Object.freeze([]);
+const ONE_GRAD: readonly boolean[] = Object.freeze([true]);
+const FLAGS_2: readonly (readonly boolean[])[] = [[false, false], [true, false], [false, true], [true, true]].map((f) => Object.freeze(f));
 
 /** @internal Throws an AnomalyError if `t` holds a NaN or infinity. */
 export function checkFinite(opName: string, phase: 'forward' | 'backward', t: Tensor, createdAt: string | undefined, innerOp?: string): void {

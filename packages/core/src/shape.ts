@@ -94,14 +94,20 @@ export function normalizeAxis(axis: number, ndim: number, op: string): number {
 }
 
 /** Normalises a list of axes (all axes when undefined), sorted, rejecting duplicates. */
-export function normalizeAxes(axes: number | readonly number[] | undefined, ndim: number, op: string): number[] {
-  if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);
+export function normalizeAxes(axes: number | readonly number[] | undefined, ndim: number, op: string): readonly number[] {
+  if (axes === undefined) return allAxes(ndim);
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(a, ndim, op)).sort((x, y) => x - y);
   for (let i = 1; i < out.length; i++) {
     if (out[i] === out[i - 1]) throw new ShapeError(`${op}: axis ${out[i]} is given twice in ${JSON.stringify(list)}`);
   }
   return out;
+}
+
+const ALL_AXES: (readonly number[])[] = [];
+/** [0, 1, ..., ndim - 1], shared (reductions over all axes ask for it on every call). */
+function allAxes(ndim: number): readonly number[] {
+  return (ALL_AXES[ndim] ??= Object.freeze(Array.from({ length: ndim }, (_, i) => i)));
 }
 
 /** Checks that `shape` is a list of non-negative integers. */

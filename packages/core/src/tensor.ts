@@ -18,6 +18,12 @@ import { backward, type BackwardOptions } from './autograd/engine.js';
 import { formatTensor } from './format.js';
 import { toNdarray } from './kernels/nd.js';
 
+let birthEpoch = 0;
+/** @internal Starts a new epoch of tensor births; the engine starts one per backward walk. */
+export function nextBirthEpoch(): number {
+  return ++birthEpoch;
+}
+
 /**
  * Anything an op accepts where a tensor is expected: a Tensor, a number, a (nested) array of numbers.
  * Numbers and arrays take the dtype of the op's tensor inputs.
@@ -98,7 +104,10 @@ export class Tensor {
   /** @internal Scratch fields of the engine's graph walk. */
   _pending: Tensor | null = null;
   /** @internal */ _walk = 0;
-  /** @internal */ _ndView: NdArray<Buffer> | null = null;
+  /** @internal The backward walk during which this tensor was made (see autograd/engine.ts). */
+  _born = birthEpoch;
+  /** @internal Which walk holds this tensor as a pending gradient: +walk once, -walk if shared. */
+  _claimed = 0;
 
   /**
    * Wraps a buffer (not copied). Most code uses {@link tensor} or the factories instead.
@@ -152,7 +161,7 @@ export class Tensor {
   }
   /** A contiguous ndarray view of this tensor's buffer (shares memory: treat it as read-only). */
   get nd(): NdArray<Buffer> {
-    return (this._ndView ??= toNdarray(this));
+    return toNdarray(this);
   }
 
   // ---------------------------------------------------------------- reading back

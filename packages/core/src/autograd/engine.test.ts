@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AutogradError } from '../errors.js';
 import { noGrad } from '../grad-mode.js';
 import { Tensor, tensor } from '../tensor.js';
+import { defineOp } from '../op.js';
 import { randn } from '../create.js';
 import { backward, gradients } from './engine.js';
 
@@ -276,5 +277,74 @@ describe('a backward that fails part-way', () => {
     loss.backward(); // the graph was not freed by the failed call
     expect(a.grad).toBeAllClose([5, 5]);
     expect(b.grad).toBeAllClose([1, 1]);
+  });
+});
+
+describe('gradient ownership: a leaf may take its first gradient without a copy, never an aliased one', () => {
+  it('a gradient a hook kept is not changed by later accumulation', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    let kept: Tensor | null = null;
+    x.registerHook((g) => {
+      kept ??= g;
+    });
+    x.mul(3).sum().backward();
+    x.mul(3).sum().backward();
+    expect(x.grad).toBeAllClose([6, 6]);
+    expect(kept).toBeAllClose([3, 3]);
+  });
+
+  it('a retained non-leaf gradient and the leaf gradient it flows into are separate', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const h = a.clone().retainGrad(); // clone passes its gradient through unchanged
+    h.mul(2).sum().backward({ retainGraph: true });
+    expect(h.grad).not.toBe(a.grad);
+    h.mul(2).sum().backward();
+    expect(a.grad).toBeAllClose([4, 4]);
+    expect(h.grad).toBeAllClose([4, 4]);
+  });
+
+  it('a backward that returns a tensor it did not make (a saved constant) never becomes a .grad', () => {
+    const c = tensor([5, 7]);
+    const timesConstant = defineOp({
+      name: 'timesConstant',
+      inputs: ['x', 'c'],
+      forward: (ctx, x, k) => {
+        ctx.save(k);
+        return x.mul(k);
+      },
+      // only valid for a gradient of ones, which is all this test sends: returns the saved tensor itself
+      backward: (ctx) => [ctx.saved[0], null],
+    });
+    const x = tensor([1, 1], { requiresGrad: true });
+    timesConstant(x, c).backward([1, 1]);
+    expect(x.grad).not.toBe(c);
+    timesConstant(x, c).backward([1, 1]);
+    expect(x.grad).toBeAllClose([10, 14]);
+    expect(c.toArray()).toEqual([5, 7]);
+  });
+
+  it('a user-supplied output gradient is never taken over', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const seed = tensor([1, 1]);
+    x.clone().backward(seed);
+    x.clone().backward(seed);
+    expect(seed.toArray()).toEqual([1, 1]);
+    expect(x.grad).toBeAllClose([2, 2]);
+  });
+
+  it('takes over a gradient made during the walk and held by one leaf only (no copy)', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    let seen: Tensor | null = null;
+    const probe = defineOp({
+      name: 'probe',
+      inputs: ['x'],
+      forward: (_c, t) => t.mul(1),
+      backward: (_c, g) => {
+        seen = g.mul(2);
+        return [seen];
+      },
+    });
+    probe(x).sum().backward();
+    expect(x.grad).toBe(seen);
   });
 });

@@ -11,7 +11,7 @@ import { AutogradError, ShapeError, fmtShape } from '../errors.js';
 import { swapGradEnabled } from '../grad-mode.js';
 import { checkFinite, freedGraphError, inputName, type OpContext } from '../op.js';
 import { shapesEqual, type Shape } from '../shape.js';
-import { Tensor, tensor, type TensorLike } from '../tensor.js';
+import { Tensor, nextBirthEpoch, tensor, type TensorLike } from '../tensor.js';
 import { isAnomalyEnabled, swapBackwardSite } from './anomaly.js';
 import { add, sum, reshape } from '../ops/index.js';
 
@@ -104,17 +104,34 @@ export function reduceToShape(grad: Tensor, shape: Shape, opName: string, input:
   return shapesEqual(summed.shape, shape) ? summed : reshape(summed, shape);
 }
 
-/** Adds `g` to the gradient pending at `t` during one walk. */
-function accumulatePending(t: Tensor, g: Tensor): void {
-  t._pending = t._pending === null ? g : add(t._pending, g);
+// Gradient ownership. A leaf's first gradient becomes its `.grad`; later ones are added into that
+// buffer in place. Taking the gradient tensor itself rather than a copy is safe only when nothing
+// else can reach it: it was made during this walk (`_born`), exactly one tensor holds it as its
+// pending gradient (`_claimed` = +walk; -walk marks it shared, e.g. add's backward hands the same
+// `grad` to both inputs), and no hook or retained `.grad` has seen it. Otherwise the leaf gets a copy.
+
+/** Records that one more tensor holds `g` as its pending gradient in walk `walkId`. */
+function claim(g: Tensor, walkId: number): void {
+  g._claimed = g._claimed === walkId || g._claimed === -walkId ? -walkId : walkId;
 }
 
-/** Runs hooks, then adds `g` into `t.grad` (in place when not recording, so no allocation). */
-function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
+/** Adds `g` to the gradient pending at `t` during walk `walkId`. */
+function accumulatePending(t: Tensor, g: Tensor, walkId: number): void {
+  if (t._pending === null) {
+    claim(g, walkId);
+    t._pending = g;
+  } else {
+    const sum = add(t._pending, g);
+    claim(sum, walkId);
+    t._pending = sum;
+  }
+}
+
+/** Adds `g` into `t.grad` (in place when not recording, so no allocation). */
+function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, walkId: number): void {
   if (t.grad === null) {
-    // A gradient may be shared by several tensors (add's backward passes `grad` to both inputs),
-    // so a leaf gets its own copy before anything accumulates into it in place.
-    t.grad = createGraph ? g : g.detach();
+    const owned = g._born === walkId && g._claimed === walkId && g.gradFn === null;
+    t.grad = createGraph || owned ? g : g.detach();
   } else if (createGraph || t.grad.gradFn !== null) {
     t.grad = add(t.grad, g);
   } else {
@@ -167,7 +184,8 @@ function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: Backw
   const retainGraph = options.retainGraph ?? createGraph;
   const order = topologicalOrder(roots);
   for (const t of order) t._pending = null;
-  for (let i = 0; i < roots.length; i++) accumulatePending(roots[i], seeds[i]);
+  const walkId = nextBirthEpoch(); // seeds were born before: never taken over
+  for (let i = 0; i < roots.length; i++) accumulatePending(roots[i], seeds[i], walkId);
   const targetSet = targets === null ? null : new Set(targets);
   // Gradients for .grad are applied only after the whole walk succeeded, and the graph is freed only
   // then, so a backward that throws part-way leaves every .grad and the graph as they were.
@@ -179,14 +197,21 @@ function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: Backw
       let g = t._pending;
       if (g === null) continue;
       t._pending = null;
-      g = runHooks(t, g);
+      if (t._hooks !== null) {
+        g = runHooks(t, g);
+        g._claimed = -walkId; // a hook has seen it and may keep it
+      }
       if (targetSet !== null) {
         if (targetSet.has(t)) t._pending = g; // read back after the walk
-      } else if (t.gradFn === null || t._retainGrad) {
+      } else if (t.gradFn === null) {
         toAccumulate.push(t, g);
+      } else if (t._retainGrad) {
+        toAccumulate.push(t, g);
+        g._claimed = -walkId; // held by .grad and passed on
       }
       const node = t.gradFn;
       if (node === null) continue;
+      if (g._claimed === walkId) g._claimed = 0; // t's hold ends here; its node may pass g on
       if (node.freed) throw freedGraphError(node.op.name);
       let grads: unknown;
       if (anomaly) {
@@ -197,9 +222,9 @@ function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: Backw
           swapBackwardSite(previous);
         }
       } else grads = node.op.backward!(node, g);
-      propagate(node, grads, anomaly);
+      propagate(node, grads, anomaly, walkId);
     }
-    for (let i = 0; i < toAccumulate.length; i += 2) accumulateGrad(toAccumulate[i], toAccumulate[i + 1], createGraph);
+    for (let i = 0; i < toAccumulate.length; i += 2) accumulateGrad(toAccumulate[i], toAccumulate[i + 1], createGraph, walkId);
   } catch (error) {
     for (const t of order) t._pending = null;
     throw error;
@@ -214,7 +239,7 @@ function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: Backw
 }
 
 /** Checks a node's gradients (count, type, dtype), reduces each to its input's shape and passes it on. */
-function propagate(node: OpContext, grads: unknown, anomaly: boolean): void {
+function propagate(node: OpContext, grads: unknown, anomaly: boolean, walkId: number): void {
   const { op, inputs, needsInputGrad } = node;
   if (!Array.isArray(grads) || grads.length !== inputs.length) {
     const got = Array.isArray(grads) ? `${grads.length} gradient(s)` : typeof grads;
@@ -233,7 +258,7 @@ function propagate(node: OpContext, grads: unknown, anomaly: boolean): void {
     }
     g = reduceToShape(g as Tensor, input.shape, op.name, inputName(op, i));
     if (anomaly) checkFinite(op.name, 'backward', g as Tensor, node.createdAt);
-    accumulatePending(input, g as Tensor);
+    accumulatePending(input, g as Tensor, walkId);
   }
 }
 

@@ -18,6 +18,12 @@ export function permuteKernel(x: Tensor, axes: readonly number[]): Tensor {
 
 /** A contiguous copy of `x` broadcast to `shape`. */
 export function expandKernel(x: Tensor, shape: Shape): Tensor {
+  if (x.size === 1) {
+    // one value everywhere (the gradient of a full sum, for one): a fill, no index arithmetic
+    const out = allocBuffer(x.dtype, sizeOf(shape));
+    out.fill(x.buffer[0]);
+    return new Tensor(out, shape);
+  }
   return new Tensor(broadcastCopy(x.buffer, x.shape, shape, x.dtype), shape);
 }
 
