@@ -1,5 +1,10 @@
 // Shared test matchers, registered for every package's tests (vitest.config.ts setupFiles).
+import fc from 'fast-check';
 import { expect } from 'vitest';
+
+// Property tests draw from a fixed seed so a CI run is repeatable; FC_SEED=<n> explores other inputs
+// (fast-check prints the seed and the shrunk counterexample of any failure).
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261129) });
 
 interface TensorLikeForTests {
   shape: readonly number[];

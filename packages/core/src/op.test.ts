@@ -206,6 +206,32 @@ describe('defineOp: custom ops', () => {
     expect(() => sumAll([])).toThrow(/sumAll: expected a non-empty array of tensors for 'xs'/);
   });
 
+  it('detects an in-place change of any saved tensor, the third and later too', () => {
+    const three = defineOp({
+      name: 'three',
+      inputs: ['a', 'b', 'c'],
+      forward(ctx, a, b, c) {
+        ctx.save(a, b, c);
+        return a.mul(b).mul(c);
+      },
+      backward(ctx, grad) {
+        const [a, b, c] = ctx.saved;
+        return [grad.mul(b).mul(c), grad.mul(a).mul(c), grad.mul(a).mul(b)];
+      },
+    });
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4]);
+    const c = tensor([5, 6]);
+    three(a, b, c).sum().backward();
+    expect(a.grad).toBeAllClose([15, 24], { atol: 0, rtol: 0 });
+    const y = three(a, b, c).sum();
+    c.add_(1);
+    expect(() => y.backward()).toThrow(/backward of three: input 'c' \(shape \[2\]\) was saved for backward at version 0 .*now version 1/);
+    const z = three(a, b, c).sum();
+    b.mul_(2);
+    expect(() => z.backward()).toThrow(/input 'b' .* at version 0 .*now version 1/);
+  });
+
   it('too few inputs is a clear error', () => {
     expect(() => (fusedMulAdd as unknown as (a: Tensor) => Tensor)(tensor(1))).toThrow(/fusedMulAdd: expected 2 tensor input\(s\) \(a, b\), got 1/);
   });

@@ -44,6 +44,9 @@ describe('mseLoss', () => {
   it('matches Σ(p − t)² on random inputs; halfSum·2 = sum = mean·n', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.double({ min: -1e3, max: 1e3, noNaN: true })), { minLength: 1, maxLength: 12 }), (pairs) => {
+        // NOTE: a subnormal square (|d| < 1.5e-154) loses bits when halved, and halfSum·2 = sum then
+        // fails in the last bit (found with d = 1.2e-159): such inputs are outside this exact claim
+        fc.pre(pairs.every(([x, y]) => (x - y) ** 2 === 0 || (x - y) ** 2 >= 2.2250738585072014e-308));
         const a = tensor(pairs.map(([x]) => x)), b = tensor(pairs.map(([, y]) => y));
         const want = pairs.reduce((s, [x, y]) => s + (x - y) * (x - y), 0);
         // same terms, summed by core's reduction: a pairwise or sequential order may differ in the last bits
