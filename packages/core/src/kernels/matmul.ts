@@ -263,6 +263,12 @@ export function matmulKernel(a: Tensor, b: Tensor, batch: Shape, transA = false,
   const aCs = transA ? aCols : 1;
   const bRs = transB ? 1 : bCols;
   const bCs = transB ? bCols : 1;
+  if (batch.length === 0) {
+    // One pair of matrices (2-D × 2-D, the common case): no batch offsets to compute, no shapes to slice.
+    const out = new Float64Array(m * n);
+    gemm(m, n, k, a.buffer, 0, aRs, aCs, b.buffer, 0, bRs, bCs, out, 0, n);
+    return inDtype(out, [m, n], a);
+  }
   const batchSize = sizeOf(batch);
   const out = new Float64Array(batchSize * m * n);
   const aOffsets = batchOffsets(a.shape.slice(0, -2), batch, m * k);
@@ -273,9 +279,13 @@ export function matmulKernel(a: Tensor, b: Tensor, batch: Shape, transA = false,
   } else {
     for (let t = 0; t < batchSize; t++) gemm(m, n, k, a.buffer, aOffsets[t], aRs, aCs, b.buffer, bOffsets[t], bRs, bCs, out, t * m * n, n);
   }
-  const shape = [...batch, m, n];
-  if (a.dtype === 'float64') return new Tensor(out, shape);
-  const rounded = allocBuffer(a.dtype, out.length);
+  return inDtype(out, [...batch, m, n], a);
+}
+
+/** The float64 sums as a tensor of `like`'s dtype: float32 is rounded once, here, at the end. */
+function inDtype(out: Float64Array, shape: Shape, like: Tensor): Tensor {
+  if (like.dtype === 'float64') return new Tensor(out, shape);
+  const rounded = allocBuffer(like.dtype, out.length);
   rounded.set(out);
   return new Tensor(rounded, shape);
 }

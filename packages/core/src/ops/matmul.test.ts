@@ -168,6 +168,39 @@ describe('matmul: random shapes', () => {
   });
 });
 
+describe('matmul: the 2-D × 2-D path', () => {
+  it('is bit-identical to the general path (the same product as a batch of one), forward and gradients, every flag pair', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.boolean(), fc.boolean(), seedArb, (m, k, n, tA, tB, seed) => {
+        const sa = tA ? [k, m] : [m, k];
+        const sb = tB ? [n, k] : [k, n];
+        const da = uniformValues(m * k, seed);
+        const db = uniformValues(k * n, seed + 1);
+        const dg = uniformValues(m * n, seed + 2);
+        const opts = { transposeA: tA, transposeB: tB };
+        const [a2, b2] = [t64(da, sa, true), t64(db, sb, true)];
+        const [a3, b3] = [t64(da, [1, ...sa], true), t64(db, [1, ...sb], true)];
+        const y2 = matmul(a2, b2, opts);
+        const y3 = matmul(a3, b3, opts);
+        expect(y2.shape).toEqual([m, n]);
+        expect(y2.buffer).toEqual(y3.buffer);
+        y2.backward(t64(dg, [m, n]));
+        y3.backward(t64(dg, [1, m, n]));
+        expect(a2.grad!.buffer).toEqual(a3.grad!.buffer);
+        expect(b2.grad!.buffer).toEqual(b3.grad!.buffer);
+      }),
+      FC,
+    );
+  });
+
+  it('keeps dtype and refuses misaligned operands like the general path', () => {
+    const y = matmul(tensor([[1, 2]], { dtype: 'float32' }), tensor([[3], [4]], { dtype: 'float32' }));
+    expect(y.dtype).toBe('float32');
+    expect(y).toBeAllClose([[11]]);
+    expectError(() => matmul(zeros([2, 3]), zeros([4, 2]), { transposeB: true }), ShapeError, ['matmul:', '[2,3]', '[4,2]', '(3)', 'last (transposed) dimension (2)']);
+  });
+});
+
 describe('matmul with transposeA / transposeB', () => {
   it('equals the product with the operand transposed, on known values; ignored for 1-D operands', () => {
     const a = tensor([[1, 2], [3, 4]]);
@@ -232,8 +265,16 @@ describe('matmul errors', () => {
     expectError(() => matmul(tensor(2), tensor([1, 2])), ShapeError, ['matmul:', 'at least one dimension', '[]', '[2]']);
   });
 
-  it('batch dimensions that do not broadcast are a ShapeError from matmul', () => {
-    expectError(() => matmul(zeros([2, 2, 3]), zeros([3, 3, 5])), ShapeError, ['matmul:', 'cannot be broadcast']);
+  it('batch dimensions that do not broadcast are a ShapeError naming both full shapes and the rule', () => {
+    expect(() => matmul(zeros([2, 2, 3]), zeros([3, 3, 5]))).toThrow(
+      'matmul: shapes [2,2,3] and [3,3,5] cannot be broadcast together: their batch dimensions (all but the last two), ' +
+        '[2] and [3], must broadcast (sizes equal or one of them 1, aligned from the right), but axis 0 of the first is 2 ' +
+        'and axis 0 of the second is 3',
+    );
+    // the clash is found from the right, past broadcastable dimensions, and counted in each operand's own axes
+    expectError(() => matmul(zeros([4, 2, 1, 2, 3]), zeros([5, 1, 3, 5])), ShapeError, [
+      'matmul:', '[4,2,1,2,3]', '[5,1,3,5]', 'batch dimensions (all but the last two)', 'must broadcast', 'axis 1 of the first is 2', 'axis 0 of the second is 5',
+    ]);
   });
 
   it('mixed dtypes are a DTypeError naming matmul', () => {
