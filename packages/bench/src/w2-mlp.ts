@@ -7,7 +7,7 @@
  * loss = −(1/B) Σᵢ Σ_c Yᵢc · logSoftmax(σ(X W1 + b1) W2 + b2)ᵢc
  * @module
  */
-import { Generator, logSoftmax, noGrad, Tensor, tensor } from '@chainrule/core';
+import { Generator, logSoftmax, noGrad, Tensor } from '@chainrule/core';
 import type { Scalar } from '@tensorflow/tfjs';
 import { interleave, median, now, type Contender } from './harness.js';
 import { advantage, atLeast, type Row, type WorkloadResult } from './report.js';

@@ -7,7 +7,6 @@ import { gradients } from '../autograd/engine.js';
 import { gradcheck, gradgradcheck } from '../autograd/gradcheck.js';
 import {
   FC,
-  FC_GRAD,
   GC,
   broadcastPairArb,
   expectError,

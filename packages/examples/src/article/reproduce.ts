@@ -8,7 +8,7 @@ import { explain, type Explanation, type Tensor } from '@chainrule/core';
 import { SGD } from '@chainrule/nn';
 import { backpropByHand, trainByHand } from './by-hand.js';
 import { PRINTED, matchesPrinted, type PrintedFigure } from './figures.js';
-import { buildArticleNet, finiteDifference, forwardArticle, partial, type ArticleForward, type ArticleNet, type Variable } from './network.js';
+import { buildArticleNet, finiteDifference, forwardArticle, partial, type ArticleForward, type Variable } from './network.js';
 import { analyseSlips, pythonCodeLastLine, type Slip } from './slips.js';
 
 /** One row of the demo's table. */
