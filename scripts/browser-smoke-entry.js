@@ -1,0 +1,149 @@
+// Runs in the browser page of scripts/browser-smoke.mjs, bundled by esbuild from the built
+// @chainrule/core (packages/core/dist). Every check is recorded in window.__smoke; the Node side
+// reads it and decides the exit code. Plain JavaScript on purpose: no TypeScript, no custom
+// conditions, only what a consumer's bundler sees.
+import { tensor, randn, gradcheck } from '@chainrule/core';
+// Internal probe, not part of the public API: setMatmulSimd(true) compiles the WebAssembly SIMD tile
+// (if it has not been yet) and returns whether matmul will use it. Same file as the one the public
+// entry imports, so esbuild bundles a single copy of the module.
+import { setMatmulSimd } from '../packages/core/dist/kernels/matmul.js';
+
+const checks = [];
+const info = {};
+const check = (name, ok, detail) => checks.push({ name, ok: Boolean(ok), detail });
+const round = (v, d) => Math.round(v * 10 ** d) / 10 ** d;
+
+/** Bitwise equality of two Float64Arrays (distinguishes -0 and +0, equal NaN payloads match). */
+function bitsEqual(x, y) {
+  if (x.length !== y.length) return { equal: false, firstDiff: -1 };
+  const a = new Uint32Array(x.buffer, x.byteOffset, x.length * 2);
+  const b = new Uint32Array(y.buffer, y.byteOffset, y.length * 2);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return { equal: false, firstDiff: i >> 1 };
+  return { equal: true, firstDiff: -1 };
+}
+
+/** Naive triple loops, p ascending from a zero sum, over row-major n×n matrices. */
+function naiveAB(A, B, n) { // C = A·B
+  const C = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < n; p++) s += A[i * n + p] * B[p * n + j];
+    C[i * n + j] = s;
+  }
+  return C;
+}
+function naiveABt(G, B, n) { // dA = G·Bᵀ
+  const C = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < n; p++) s += G[i * n + p] * B[j * n + p];
+    C[i * n + j] = s;
+  }
+  return C;
+}
+function naiveAtB(A, G, n) { // dB = Aᵀ·G
+  const C = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < n; p++) s += A[p * n + i] * G[p * n + j];
+    C[i * n + j] = s;
+  }
+  return C;
+}
+
+/** The article's 2-2-2 sigmoid network, one forward and backward pass with core ops. */
+function article() {
+  const Wh = tensor([[0.15, 0.2], [0.25, 0.3]], { requiresGrad: true }); // rows: h1, h2
+  const Wo = tensor([[0.4, 0.45], [0.5, 0.55]], { requiresGrad: true }); // rows: o1, o2 (w5 = Wo[0][0])
+  const x = tensor([[0.05, 0.1]]);
+  const h = x.matmul(Wh.transpose()).add(0.35).sigmoid();
+  const o = h.matmul(Wo.transpose()).add(0.6).sigmoid();
+  const E = tensor([[0.01, 0.99]]).sub(o).square().mul(0.5).sum();
+  E.backward();
+  const eTotal = E.item();
+  const dw5 = Wo.grad.buffer[0];
+  check('article E_total = 0.298371109 (9 decimals)', round(eTotal, 9) === 0.298371109, `E_total = ${eTotal}`);
+  check('article dE/dw5 = 0.082167041 (9 decimals)', round(dw5, 9) === 0.082167041, `dE/dw5 = ${dw5}`);
+}
+
+/** 256×256 matmul forward and backward against naive loops, bit for bit. */
+function matmul256(label) {
+  const n = 256;
+  const A = randn([n, n], { seed: 1, requiresGrad: true });
+  const B = randn([n, n], { seed: 2, requiresGrad: true });
+  const G = randn([n, n], { seed: 3 });
+  const C = A.matmul(B);
+  C.backward(G);
+  const c = bitsEqual(C.buffer, naiveAB(A.buffer, B.buffer, n));
+  const da = bitsEqual(A.grad.buffer, naiveABt(G.buffer, B.buffer, n));
+  const db = bitsEqual(B.grad.buffer, naiveAtB(A.buffer, G.buffer, n));
+  const d = (r) => (r.equal ? 'bit-identical' : `differs first at element ${r.firstDiff}`);
+  check(`256x256 matmul ${label}: C = A·B`, c.equal, d(c));
+  check(`256x256 matmul ${label}: dA = G·Bᵀ`, da.equal, d(da));
+  check(`256x256 matmul ${label}: dB = Aᵀ·G`, db.equal, d(db));
+}
+
+function run() {
+  info.userAgent = navigator.userAgent;
+
+  // WebAssembly SIMD in this browser, independent of core: a module using i8x16.splat and i8x16.popcnt.
+  const simdProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+  info.simdAvailable = typeof WebAssembly === 'object' && WebAssembly.validate(simdProbe);
+
+  article();
+
+  // The matmul tile: the HTML page wrapped WebAssembly.Instance before this bundle loaded and counts
+  // calls to the kernel's exported `mk` (the SIMD 4×4 tile), so "used" is observed, not inferred.
+  const calls = () => globalThis.__simdTileCalls ?? 0;
+  info.coreSimdKernel = setMatmulSimd(true); // true: core compiled its SIMD tile and will use it
+  const before = calls();
+  matmul256('with the SIMD tile');
+  info.simdTileCalls = calls() - before; // 3 products × 64 × 64 tiles = 12288 expected
+  info.simdUsed = info.coreSimdKernel && info.simdTileCalls > 0;
+  check('WebAssembly SIMD available in this browser', info.simdAvailable, info.simdAvailable ? 'WebAssembly.validate(SIMD module) = true' : 'no WebAssembly SIMD');
+  check('core used its WebAssembly SIMD tile for the 256x256 products', info.simdUsed,
+    `setMatmulSimd(true) = ${info.coreSimdKernel}, SIMD tile calls = ${info.simdTileCalls}`);
+
+  // The same products with the plain JavaScript tile, for the same bits and a speed comparison.
+  setMatmulSimd(false);
+  const beforeJs = calls();
+  matmul256('with the JavaScript tile');
+  check('JavaScript tile did not call the SIMD module', calls() === beforeJs, `SIMD tile calls = ${calls() - beforeJs}`);
+  setMatmulSimd(true);
+
+  // A function whose gradient is far from zero everywhere (softmax then a square, not softmax summed
+  // over its own axis, which is constant), checked against central differences.
+  const f = (a, b) => a.matmul(b).sigmoid().add(1).log().mul(a.sum(1, true)).softmax().square().sum();
+  const ga = randn([3, 4], { seed: 4, requiresGrad: true });
+  const gb = randn([4, 3], { seed: 5, requiresGrad: true });
+  f(ga, gb).backward();
+  const maxGrad = Math.max(...[...ga.grad.buffer, ...gb.grad.buffer].map(Math.abs));
+  const rep = gradcheck(f, [randn([3, 4], { seed: 4 }), randn([4, 3], { seed: 5 })]);
+  check('gradcheck of a small function (matmul, sigmoid, log, softmax, square, sums)', rep.ok && maxGrad > 1e-3,
+    `${rep.checked} entries, max |gradient| ${maxGrad.toFixed(4)}, max abs error ${rep.maxAbsError.toExponential(2)}, ` +
+    `worst entry analytic ${rep.worst?.analytic.toExponential(6)} vs numeric ${rep.worst?.numeric.toExponential(6)}`);
+
+  // Speed, informational only: best of 3 forward+backward runs per tile, after the checks warmed up the JIT.
+  const time = () => {
+    let best = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const A = randn([256, 256], { seed: 1, requiresGrad: true });
+      const B = randn([256, 256], { seed: 2, requiresGrad: true });
+      const t0 = performance.now();
+      A.matmul(B).backward(randn([256, 256], { seed: 3 }));
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  };
+  setMatmulSimd(false);
+  info.msJs = time();
+  setMatmulSimd(true);
+  info.msSimd = time();
+}
+
+try {
+  run();
+} catch (e) {
+  check('page ran without throwing', false, e && e.stack ? e.stack : String(e));
+}
+window.__smoke = { checks, info };
