@@ -142,9 +142,9 @@ function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, walkId: numb
   }
 }
 
+/** Runs `t`'s gradient hooks (the caller checks there are some); a returned tensor replaces `g`. */
 function runHooks(t: Tensor, g: Tensor): Tensor {
-  if (t._hooks === null) return g;
-  for (const hook of t._hooks) {
+  for (const hook of t._hooks!) {
     const replaced = hook(g);
     if (replaced !== undefined) {
       if (!(replaced instanceof Tensor) || !shapesEqual(replaced.shape, t.shape)) {

@@ -5,19 +5,12 @@ import { Tensor, tensor } from '../tensor.js';
 import { matmul } from '../ops/matmul.js';
 import { transpose } from '../ops/layout.js';
 import { gradcheck, gradgradcheck } from '../autograd/gradcheck.js';
+import { refMatmul2d } from '../test-utils/reference.js';
 import { gemm, setMatmulSimd } from './matmul.js';
 
-/** The reference: a naive triple loop, summing p = 0 … k-1 in order from 0, on logical (untransposed) matrices. */
+/** The reference: the shared naive triple loop (summing p = 0 … k-1 in order), as a Float64Array. */
 function naive(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
-  const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
-      c[i * n + j] = s;
-    }
-  }
-  return c;
+  return Float64Array.from(refMatmul2d(a, b, m, k, n));
 }
 
 function random(size: number, g: Generator): Float64Array {

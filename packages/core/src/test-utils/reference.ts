@@ -108,7 +108,7 @@ export function refPermute(t: Ref, axes: readonly number[]): Ref {
 }
 
 /** The triple-loop product of an m×k and a k×n matrix given as row-major arrays. */
-export function refMatmul2d(a: readonly number[], b: readonly number[], m: number, k: number, n: number): number[] {
+export function refMatmul2d(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): number[] {
   const c = new Array<number>(m * n).fill(0);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
