@@ -158,3 +158,23 @@ describe('Tensor class', () => {
     expect(t.name).toBe('net_h1');
   });
 });
+
+describe('update (the public in-place write)', () => {
+  it('writes through the buffer and bumps the version', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    noGrad(() => w.update((b) => { b[0] = 5; }));
+    expect(w.toArray()).toEqual([5, 2]);
+    expect(w.version).toBe(1);
+  });
+  it('is refused on a tensor requiring grad while grad mode is on, before writing', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    expect(() => w.update((b) => { b[0] = 5; })).toThrow(/update: in-place change of a tensor that requires grad/);
+    expect(w.toArray()).toEqual([1, 2]);
+    expect(w.version).toBe(0);
+  });
+  it('bumps the version even when the writer throws part-way', () => {
+    const w = tensor([1, 2]);
+    expect(() => w.update((b) => { b[0] = 9; throw new Error('boom'); })).toThrow('boom');
+    expect(w.version).toBe(1);
+  });
+});

@@ -330,6 +330,30 @@ export class Tensor {
   zero_(): this {
     return this.fill_(0);
   }
+  /**
+   * In place: lets `write` change the elements of this tensor's buffer directly, then bumps the
+   * version counter, so a backward that saved this tensor refuses to use the stale value. This is
+   * the one public way to write a buffer (optimizers and `loadStateDict` use it). The same rule as
+   * the other in-place ops applies: a tensor that requires grad changes only inside `noGrad`.
+   * The version is bumped even if `write` throws, since it may have written part of the buffer.
+   *
+   * @example
+   * ```ts
+   * const w = tensor([1, 2], { requiresGrad: true });
+   * noGrad(() => w.update((b) => { for (let i = 0; i < b.length; i++) b[i] *= 0.5; }));
+   * w.toArray(); // [0.5, 1]
+   * ```
+   */
+  update(write: (buffer: Buffer) => void): this {
+    if (typeof write !== 'function') throw new TypeError(`update: expected a function (buffer) => void, got ${typeof write}`);
+    this.checkInPlace('update');
+    try {
+      write(this.buffer);
+    } finally {
+      this._version++;
+    }
+    return this;
+  }
   /** @internal A copy with no history (used when an op's forward returns a tensor that already has one). */
   cloneData(): Tensor {
     return new Tensor(this.buffer.slice(), this.shape);
