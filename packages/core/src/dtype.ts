@@ -3,7 +3,7 @@
  * printed digit. float32 is there when asked for, and never mixed with float64 silently.
  * @module
  */
-import { DTypeError } from './errors.js';
+import { DTypeError, ShapeError } from './errors.js';
 
 /**
  * The element type of a tensor.
@@ -23,17 +23,95 @@ export type DType = 'float64' | 'float32';
  */
 export type Buffer = Float64Array | Float32Array;
 
+/**
+ * A dense row-major array: a buffer and its shape. Kernels take and return this (a Tensor is one),
+ * so they never need the Tensor class; the op wrapper turns a returned one into a tensor.
+ * @example
+ * ```ts
+ * const data: TensorData = { buffer: new Float64Array([1, 2, 3, 4]), shape: [2, 2] };
+ * ```
+ */
+export interface TensorData {
+  readonly buffer: Buffer;
+  readonly shape: readonly number[];
+}
+
 /** The dtype a tensor gets when none is given. */
 export const DEFAULT_DTYPE: DType = 'float64';
 
 /**
- * Allocates a zero-filled buffer of `size` elements for `dtype`.
+ * The most elements one tensor may have: 2²⁸ (268,435,456: 2 GiB of float64) unless changed with
+ * {@link setMaxElements}. Every allocation checks it first, so a mistyped shape (`zeros([1e6, 1e6])`,
+ * `arange(1e12)`, a broadcast to 10¹⁰ elements) is refused with the op and the shape instead of
+ * trying to allocate gigabytes or failing inside V8 with "Invalid typed array length".
+ */
+let maxElements = 2 ** 28;
+
+/**
+ * Sets the largest number of elements one tensor may have (see {@link getMaxElements}); returns the
+ * previous limit. V8 itself cannot allocate a typed array of more than 2³² elements.
+ * @example
+ * ```ts
+ * const previous = setMaxElements(2 ** 30); // allow 8 GiB float64 tensors
+ * setMaxElements(previous);
+ * ```
+ */
+export function setMaxElements(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32) {
+    throw new RangeError(`setMaxElements: expected an integer from 1 to 2^32, got ${String(n)}`);
+  }
+  const previous = maxElements;
+  maxElements = n;
+  return previous;
+}
+
+/**
+ * The largest number of elements one tensor may have (2²⁸ by default).
+ * @example
+ * ```ts
+ * getMaxElements(); // 268435456
+ * ```
+ */
+export function getMaxElements(): number {
+  return maxElements;
+}
+
+/**
+ * @internal Who is allocating, for the message of a refused allocation: the op running now and its
+ * inputs (set by the op wrapper around every forward, restored after it).
+ */
+export const allocSite: { op: string; inputs: readonly { readonly shape: readonly number[] }[] | null } = { op: '', inputs: null };
+
+/**
+ * Throws unless a tensor of `size` elements is allowed; `op` and `shape` name it in the message
+ * (the running op and its inputs when not given).
+ * @example
+ * ```ts
+ * checkSize(6, 'zeros', [2, 3]); // fine
+ * checkSize(1e12, 'zeros', [1e6, 1e6]); // throws ShapeError: zeros: shape [1000000,1000000] has 1e12 elements ...
+ * ```
+ */
+export function checkSize(size: number, op?: string, shape?: readonly number[]): void {
+  if (size <= maxElements && size >= 0) return;
+  const who = op ?? (allocSite.op || 'allocBuffer');
+  const what = shape !== undefined ? `shape [${shape.join(',')}] has ${size} elements` : `the result would have ${size} elements`;
+  const inputs = op === undefined && allocSite.inputs !== null ? ` (inputs of shapes ${allocSite.inputs.map((t) => `[${t.shape.join(',')}]`).join(' and ')})` : '';
+  throw new ShapeError(
+    `${who}: ${what}${inputs}, more than the limit of ${maxElements} elements per tensor; ` +
+      `check the shape, or raise the limit with setMaxElements(n) if you mean it`,
+  );
+}
+
+/**
+ * Allocates a zero-filled buffer of `size` elements for `dtype`, after checking `size` against the
+ * element limit ({@link getMaxElements}).
  * @example
  * ```ts
  * allocBuffer('float32', 3); // Float32Array [0, 0, 0]
  * ```
  */
 export function allocBuffer(dtype: DType, size: number): Buffer {
+  if (size > maxElements || !(size >= 0)) checkSize(size);
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }
 

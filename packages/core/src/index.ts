@@ -14,8 +14,8 @@
  * @packageDocumentation
  */
 export { Tensor, tensor, isTensor, type TensorLike, type NestedArray, type TensorOptions, type GradHook } from './tensor.js';
-export { type DType, type Buffer, allocBuffer } from './dtype.js';
-export { type Shape, broadcastShapes, shapesEqual, sizeOf, stridesOf } from './shape.js';
+export { type DType, type Buffer, type TensorData, allocBuffer, checkSize, getMaxElements, setMaxElements } from './dtype.js';
+export { type Shape, broadcastShapes, frozenShape, shapesEqual, sizeOf, stridesOf } from './shape.js';
 export { ChainruleError, ShapeError, DTypeError, AutogradError, AnomalyError, fmtShape } from './errors.js';
 export { zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, type RandomOptions } from './create.js';
 export { Generator, manualSeed } from './random.js';
@@ -23,16 +23,17 @@ export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 export {
   defineOp,
   defineVariadicOp,
+  Op,
   OpContext,
   type OpSpec,
   type VariadicOpSpec,
-  type AnyOpSpec,
-  type Gradients,
+  type GradRule,
+  type GradRules,
   type OpFunction,
   type TensorsFor,
   type TensorLikesFor,
 } from './op.js';
-export { backward, gradients, reduceToShape, type BackwardOptions } from './autograd/engine.js';
+export { backward, gradients, graphOrder, reduceToShape, type BackwardOptions, type GraphOrder } from './autograd/engine.js';
 export { grad, valueAndGrad, type GradOptions, type GradResult } from './autograd/functional.js';
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from './autograd/gradcheck.js';
 export { detectAnomaly, setAnomalyDetection, isAnomalyEnabled } from './autograd/anomaly.js';

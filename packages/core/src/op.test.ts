@@ -1,6 +1,6 @@
 import ndarray from 'ndarray';
 import { describe, expect, it } from 'vitest';
-import { AnomalyError, AutogradError, DTypeError, ShapeError } from './errors.js';
+import { AnomalyError, DTypeError, ShapeError } from './errors.js';
 import { noGrad } from './grad-mode.js';
 import { defineOp, defineVariadicOp, type OpContext } from './op.js';
 import { Tensor, tensor } from './tensor.js';
@@ -18,14 +18,11 @@ const cube = defineOp({
     ctx.save(x);
     return x.mul(x).mul(x);
   },
-  backward(ctx, grad) {
-    const [x] = ctx.saved;
-    return [grad.mul(x.square().mul(3))];
-  },
+  backward: { x: (ctx, grad) => grad.mul(ctx.saved[0].square().mul(3)) },
 });
 
-// a·b + b with a broadcasting forward; backward returns gradients in the broadcast shape and
-// relies on the engine to sum them back.
+// a·b + b with a broadcasting forward; the rules return gradients in the broadcast shape and
+// rely on the engine to sum them back.
 const fusedMulAdd = defineOp({
   name: 'fusedMulAdd',
   inputs: ['a', 'b'],
@@ -33,9 +30,9 @@ const fusedMulAdd = defineOp({
     ctx.save(a, b);
     return a.mul(b).add(b);
   },
-  backward(ctx, grad) {
-    const [a, b] = ctx.saved;
-    return [grad.mul(b), grad.mul(a.add(1))];
+  backward: {
+    a: (ctx, grad) => grad.mul(ctx.saved[1]),
+    b: (ctx, grad) => grad.mul(ctx.saved[0].add(1)),
   },
 });
 
@@ -95,16 +92,44 @@ describe('defineOp: custom ops', () => {
     expect(y.gradFn).toBeNull();
   });
 
-  it('a backward returning the wrong number of gradients is an error naming the op', () => {
-    const bad = defineOp({
-      name: 'badCount',
+  it('a malformed definition is refused when it is made, naming the op and what is wrong', () => {
+    const forward = (_ctx: unknown, x: Tensor) => x;
+    expect(() => defineOp({ name: 'arrayRules', inputs: ['x'], forward, backward: ((_c: unknown, g: Tensor) => [g]) as never })).toThrow(
+      /defineOp arrayRules: backward must be an object with one rule per input, e\.g\. \{ x: \(ctx, grad\) => \.\.\. \}/,
+    );
+    expect(() => defineOp({ name: 'typo', inputs: ['x'], forward, backward: { y: (_c: unknown, g: Tensor) => g } as never })).toThrow(
+      /defineOp typo: backward has a rule for 'y', which is not one of its inputs \(x\)/,
+    );
+    expect(() => defineOp({ name: '', inputs: ['x'], forward })).toThrow(/defineOp: the definition needs a non-empty string name/);
+    expect(() => defineOp({ name: 'noForward', inputs: ['x'] } as never)).toThrow(/defineOp noForward: forward must be a function/);
+    expect(() => defineVariadicOp({ name: 'v', inputs: 'xs', forward: (_c, xs) => xs[0], backward: {} as never })).toThrow(
+      /defineVariadicOp v: backward must be a function \(ctx, grad, index\) => Tensor/,
+    );
+  });
+
+  it('an input without a rule gets no gradient, and the rules of unneeded inputs never run', () => {
+    const calls: string[] = [];
+    const firstOnly = defineOp({
+      name: 'firstOnly',
       inputs: ['a', 'b'],
-      forward: (_ctx, a, b) => a.add(b),
-      backward: (_ctx, grad) => [grad],
+      forward: (_ctx, a, b) => a.mul(b),
+      backward: {
+        a: (ctx, grad) => {
+          calls.push('a');
+          return grad.mul(ctx.inputs[1].detach());
+        },
+      },
     });
-    const a = tensor([1], { requiresGrad: true });
-    expect(() => bad(a, 1).sum().backward()).toThrow(AutogradError);
-    expect(() => bad(a, 1).sum().backward()).toThrow(/backward of badCount: returned 1 gradient\(s\), expected an array of 2/);
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    const y = firstOnly(a, b);
+    expect(y.gradFn!.needsInputGrad).toEqual([true, false]);
+    y.sum().backward();
+    expect(a.grad!.toArray()).toEqual([3, 4]);
+    expect(b.grad).toBeNull();
+    expect(calls).toEqual(['a']);
+    // b alone requires grad but has no rule: nothing is recorded
+    expect(firstOnly(tensor([1]), b).requiresGrad).toBe(false);
   });
 
   it('a gradient of the wrong shape is an error naming the op and the input', () => {
@@ -112,7 +137,7 @@ describe('defineOp: custom ops', () => {
       name: 'badShape',
       inputs: ['x'],
       forward: (_ctx, x) => x.mul(2),
-      backward: (_ctx, grad) => [grad.sum().reshape([1]).expand([3])],
+      backward: { x: (_ctx, grad) => grad.sum().reshape([1]).expand([3]) },
     });
     const x = tensor([1, 2], { requiresGrad: true });
     expect(() => bad(x).sum().backward()).toThrow(ShapeError);
@@ -120,9 +145,11 @@ describe('defineOp: custom ops', () => {
   });
 
   it('a gradient that is not a tensor, or of another dtype, is an error', () => {
-    const notTensor = defineOp({ name: 'notTensor', inputs: ['x'], forward: (_c, x) => x.mul(1), backward: () => [42 as unknown as Tensor] });
-    expect(() => notTensor(tensor(1, { requiresGrad: true })).backward()).toThrow(/notTensor: the gradient for input 'x' is number, expected a Tensor/);
-    const wrongType = defineOp({ name: 'wrongType', inputs: ['x'], forward: (_c, x) => x.mul(1), backward: (_c, g) => [g.cast('float32')] });
+    const notTensor = defineOp({ name: 'notTensor', inputs: ['x'], forward: (_c, x) => x.mul(1), backward: { x: () => 42 as unknown as Tensor } });
+    expect(() => notTensor(tensor(1, { requiresGrad: true })).backward()).toThrow(
+      /backward of notTensor: the rule for input 'x' returned number, expected a Tensor \(or null for no gradient\)/,
+    );
+    const wrongType = defineOp({ name: 'wrongType', inputs: ['x'], forward: (_c, x) => x.mul(1), backward: { x: (_c, g) => g.cast('float32') } });
     expect(() => wrongType(tensor(1, { requiresGrad: true })).backward()).toThrow(/wrongType: the gradient for input 'x' is float32 but the input is float64/);
   });
 
@@ -136,7 +163,7 @@ describe('defineOp: custom ops', () => {
         for (let i = 0; i < nd.shape[0]; i++) for (let j = 0; j < nd.shape[1]; j++) out.set(i, j, 2 * nd.get(i, j));
         return out;
       },
-      backward: (_ctx, grad) => [grad.mul(2)],
+      backward: { x: (_ctx, grad) => grad.mul(2) },
     });
     const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
     const y = double(x);
@@ -146,7 +173,7 @@ describe('defineOp: custom ops', () => {
   });
 
   it('a forward that returns its input gets a fresh output node, never hijacking the input', () => {
-    const identity = defineOp({ name: 'identity', inputs: ['x'], forward: (_c, x) => x, backward: (_c, g) => [g] });
+    const identity = defineOp({ name: 'identity', inputs: ['x'], forward: (_c, x) => x, backward: { x: (_c, g) => g } });
     const x = tensor([1, 2], { requiresGrad: true });
     const y = identity(x);
     expect(y).not.toBe(x);
@@ -167,34 +194,60 @@ describe('defineOp: custom ops', () => {
       name: 'scale',
       inputs: ['x'],
       forward: (ctx: OpContext<{ by: number }>, x) => x.mul(ctx.params.by),
-      backward: (ctx, grad) => [grad.mul(ctx.params.by)],
+      backward: { x: (ctx, grad) => grad.mul(ctx.params.by) },
     });
     const x = tensor([1, 2], { requiresGrad: true });
     scale(x, { by: 3 }).sum().backward();
     expect(x.grad).toBeAllClose([3, 3]);
   });
 
-  it('needsInputGrad tells backward which gradients are wanted', () => {
-    const seen: boolean[][] = [];
+  it('params may be left out when the params type allows undefined: one op, no wrapper', () => {
+    const shift = defineOp({
+      name: 'shift',
+      inputs: ['x'],
+      forward: (ctx: OpContext<{ by?: number } | undefined>, x) => x.add(ctx.params?.by ?? 1),
+      backward: { x: (_ctx, grad) => grad },
+    });
+    expect(shift(tensor([1, 2])).toArray()).toEqual([2, 3]);
+    expect(shift(tensor([1, 2]), { by: 10 }).toArray()).toEqual([11, 12]);
+    expect(shift.op.name).toBe('shift');
+  });
+
+  it('forward may return a kernel result { buffer, shape }, which becomes the tensor without a copy', () => {
+    const buffer = new Float64Array([1, 2, 3, 4]);
+    const raw = defineOp({ name: 'raw', inputs: ['x'], forward: () => ({ buffer, shape: [2, 2] }) });
+    const y = raw(tensor(0));
+    expect(y.buffer).toBe(buffer);
+    expect(y.shape).toEqual([2, 2]);
+    expect(Object.isFrozen(y.shape)).toBe(true);
+  });
+
+  it('a forward that returns something else is refused, naming the op', () => {
+    const numeric = defineOp({ name: 'numeric', inputs: ['x'], forward: () => 42 as never });
+    expect(() => numeric(tensor(1))).toThrow(/numeric: forward must return a Tensor, a \{ buffer, shape \} or an ndarray, got number/);
+  });
+
+  it('only the rules of inputs that need a gradient run', () => {
+    const ran: string[] = [];
     const probe = defineOp({
       name: 'probe',
       inputs: ['a', 'b'],
       forward: (_c, a, b) => a.mul(b),
-      backward(ctx, grad) {
-        seen.push([...ctx.needsInputGrad]);
-        return [ctx.needsInputGrad[0] ? grad : null, ctx.needsInputGrad[1] ? grad : null];
+      backward: {
+        a: (_ctx, grad) => (ran.push('a'), grad),
+        b: (_ctx, grad) => (ran.push('b'), grad),
       },
     });
     probe(tensor(1, { requiresGrad: true }), tensor(2)).backward();
-    expect(seen).toEqual([[true, false]]);
+    expect(ran).toEqual(['a']);
   });
 
   it('defineVariadicOp: an op over a list of tensors', () => {
     const sumAll = defineVariadicOp({
       name: 'sumAll',
       inputs: 'xs',
-      forward: (_ctx, ...xs) => xs.reduce((s, x) => s.add(x)),
-      backward: (ctx, grad) => ctx.inputs.map(() => grad),
+      forward: (_ctx, xs) => xs.reduce((s, x) => s.add(x)),
+      backward: (_ctx, grad) => grad,
     });
     const a = tensor([1, 2], { requiresGrad: true });
     const b = tensor([3, 4], { requiresGrad: true });
@@ -203,7 +256,13 @@ describe('defineOp: custom ops', () => {
     y.sum().backward();
     expect(a.grad).toBeAllClose([1, 1]);
     expect(b.grad).toBeAllClose([1, 1]);
-    expect(() => sumAll([])).toThrow(/sumAll: expected a non-empty array of tensors for 'xs'/);
+    expect(() => sumAll([])).toThrow(/sumAll: expected a non-empty array of tensors for 'xs', got an empty array/);
+  });
+
+  it('a variadic op takes 200,000 inputs: the list is never spread into arguments', () => {
+    const count = defineVariadicOp({ name: 'count', inputs: 'xs', forward: (_ctx, xs) => tensor(xs.length) });
+    const many = Array.from({ length: 200_000 }, () => tensor(1));
+    expect(count(many).item()).toBe(200_000);
   });
 
   it('detects an in-place change of any saved tensor, the third and later too', () => {
@@ -214,9 +273,10 @@ describe('defineOp: custom ops', () => {
         ctx.save(a, b, c);
         return a.mul(b).mul(c);
       },
-      backward(ctx, grad) {
-        const [a, b, c] = ctx.saved;
-        return [grad.mul(b).mul(c), grad.mul(a).mul(c), grad.mul(a).mul(b)];
+      backward: {
+        a: (ctx, grad) => grad.mul(ctx.saved[1]).mul(ctx.saved[2]),
+        b: (ctx, grad) => grad.mul(ctx.saved[0]).mul(ctx.saved[2]),
+        c: (ctx, grad) => grad.mul(ctx.saved[0]).mul(ctx.saved[1]),
       },
     });
     const a = tensor([1, 2], { requiresGrad: true });
@@ -232,8 +292,29 @@ describe('defineOp: custom ops', () => {
     expect(() => z.backward()).toThrow(/input 'b' .* at version 0 .*now version 1/);
   });
 
-  it('too few inputs is a clear error', () => {
+  it('too few inputs, or an input that is not a tensor, number or array, is a clear error', () => {
     expect(() => (fusedMulAdd as unknown as (a: Tensor) => Tensor)(tensor(1))).toThrow(/fusedMulAdd: expected 2 tensor input\(s\) \(a, b\), got 1/);
+    expect(() => cube('abc' as never)).toThrow(/cube: input 'x' is the string "abc"; expected a Tensor, a number or a nested array of numbers/);
+    expect(() => fusedMulAdd(tensor(1), undefined as never)).toThrow(/fusedMulAdd: input 'b' is undefined; expected a Tensor/);
+  });
+
+  it('saveResult keeps the result for the rules (checked against in-place changes like any saved tensor)', () => {
+    const expLike = defineOp({
+      name: 'expLike',
+      inputs: ['x'],
+      forward(ctx, x) {
+        ctx.saveResult();
+        return x.exp();
+      },
+      backward: { x: (ctx, grad) => grad.mul(ctx.saved[0]) },
+    });
+    const x = tensor([0, 1], { requiresGrad: true });
+    const y = expLike(x);
+    expect(y.gradFn!.saved[0]).toBe(y);
+    y.sum().backward({ retainGraph: true });
+    expect(x.grad!.toArray()).toEqual([1, Math.E]);
+    noGrad(() => y.mul_(2));
+    expect(() => y.sum().backward()).toThrow(/backward of expLike: its output \(shape \[2\]\) was saved for backward at version 0/);
   });
 });
 

@@ -1,134 +1,43 @@
 /**
  * The one way to define a differentiable op, for built-in ops and users alike (in the spirit of
- * `torch.autograd.Function` and `tf.customGrad`): a forward that computes the result, a backward that
- * maps the result's gradient to one gradient per input, side by side in one small definition.
+ * `torch.autograd.Function`, `tf.customGrad` and PyTorch's derivatives table): a forward that
+ * computes the result, and beside it one gradient rule per input, each a line like
+ * `derivatives.yaml`'s `mul: self: grad * other`.
  *
  * The wrapper around them does everything else, the same way for every op: it turns numbers and
  * arrays into tensors of the right dtype, refuses mixed dtypes, runs forward without recording,
  * records a graph node when an input requires grad, and checks for NaN under anomaly detection.
- * The engine later sums a broadcast input's gradient back to the input's shape.
+ * The engine later calls only the rules of the inputs that need a gradient, and sums a broadcast
+ * input's gradient back to the input's shape.
  * @module
  */
 import type { NdArray } from 'ndarray';
-import { AnomalyError, AutogradError, DTypeError, fmtShape } from './errors.js';
+import { AnomalyError, DTypeError, ShapeError, fmtShape } from './errors.js';
+import { Op, OpContext, type GradRule, type GradRules } from './op-context.js';
+import { allocSite, type TensorData } from './dtype.js';
 import { isGradEnabled, swapGradEnabled } from './grad-mode.js';
 import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
 import { Tensor, tensor, type TensorLike } from './tensor.js';
 import { fromNdarray } from './kernels/nd.js';
 
-/**
- * What an op's backward returns: one gradient per input, `null` where there is none.
- * @example
- * ```ts
- * backward: (ctx, grad): Gradients => [grad, ctx.needsInputGrad[1] ? grad.neg() : null]
- * ```
- */
-export type Gradients = readonly (Tensor | null | undefined)[];
+export { Op, OpContext, freedGraphError, type GradRule, type GradRules } from './op-context.js';
 
 /**
- * The op's record in the autograd graph, and the context its forward and backward share.
- * Forward saves what backward needs with {@link OpContext.save}; backward reads it back with
- * {@link OpContext.saved}, which checks that nothing saved was modified in place since.
- * @example
- * ```ts
- * forward(ctx, a, b) { ctx.save(a, b); return a.mul(b); },
- * backward(ctx, grad) { const [a, b] = ctx.saved; return [grad.mul(b), grad.mul(a)]; },
- * ```
- */
-export class OpContext<P = unknown> {
-  /** The op this node belongs to. */
-  readonly op: AnyOpSpec;
-  /** The input tensors, in order. Read their shape and dtype freely; read values through `saved`. */
-  readonly inputs: readonly Tensor[];
-  /** The op's non-tensor parameters (axes, shapes, ...), as passed after the inputs. */
-  readonly params: P;
-  /** For each input, whether backward must produce its gradient. */
-  readonly needsInputGrad: readonly boolean[];
-  /** @internal false when forward runs without recording: `save` then keeps nothing. */
-  readonly recording: boolean;
-  private savedTensors: Tensor[] | null = null;
-  // Versions of the saved tensors at save time. NOTE: the first two live in fields and only a third
-  // or later in an array: a graph of n ops keeps n contexts alive, and one array less per op is
-  // measurably less garbage-collector work on long graphs.
-  private version0 = 0;
-  private version1 = 0;
-  private moreVersions: number[] | null = null;
-  /** @internal true once backward has released this node's saved tensors. */
-  freed = false;
-  /** @internal where the op was called, kept only under anomaly detection. */
-  createdAt: string | undefined = undefined;
-
-  /** @internal */
-  constructor(op: AnyOpSpec, inputs: readonly Tensor[], params: P, needsInputGrad: readonly boolean[], recording: boolean) {
-    this.op = op;
-    this.inputs = inputs;
-    this.params = params;
-    this.needsInputGrad = needsInputGrad;
-    this.recording = recording;
-  }
-
-  /** Keeps tensors (inputs or the output) for backward, noting their versions to detect later in-place changes. */
-  save(...tensors: Tensor[]): void {
-    if (!this.recording) return;
-    this.savedTensors = tensors;
-    const n = tensors.length;
-    if (n > 0) this.version0 = tensors[0]._version;
-    if (n > 1) this.version1 = tensors[1]._version;
-    if (n > 2) this.moreVersions = tensors.slice(2).map((t) => t._version);
-  }
-
-  private savedVersion(i: number): number {
-    return i === 0 ? this.version0 : i === 1 ? this.version1 : this.moreVersions![i - 2];
-  }
-
-  /** The tensors given to {@link OpContext.save}, after checking none was modified in place since. */
-  get saved(): Tensor[] {
-    const tensors = this.savedTensors;
-    if (tensors === null) {
-      if (this.freed) throw freedGraphError(this.op.name);
-      return [];
-    }
-    for (let i = 0; i < tensors.length; i++) {
-      if (tensors[i]._version !== this.savedVersion(i)) {
-        const t = tensors[i];
-        const which = t.gradFn === this ? 'its output' : `input '${this.op.inputs[this.inputs.indexOf(t)] ?? i}'`;
-        throw new AutogradError(
-          `backward of ${this.op.name}: ${which} (shape ${fmtShape(t.shape)}) was saved for backward at version ` +
-            `${this.savedVersion(i)} but has been modified in place since (now version ${t._version}). ` +
-            `Modify a clone() instead, or modify it after backward.`,
-        );
-      }
-    }
-    return tensors;
-  }
-
-  /** @internal Drops saved tensors after backward (unless the graph is retained). */
-  release(): void {
-    this.savedTensors = null;
-    this.moreVersions = null;
-    this.freed = true;
-  }
-}
-
-/** @internal */
-export function freedGraphError(opName: string): AutogradError {
-  return new AutogradError(
-    `backward through ${opName} a second time: its saved tensors were freed by the first backward. ` +
-      `Pass { retainGraph: true } to the first backward() if you need to call it again.`,
-  );
-}
-
-/**
- * Definition of an op with fixed inputs. `inputs` names them (the names appear in error messages);
- * `forward` gets the input tensors and returns the result; `backward`, if given, gets the result's
- * gradient and returns one gradient per input. Leave `backward` out for ops that are not
+ * Definition of an op with named inputs. `inputs` names them (the names appear in error messages
+ * and key the gradient rules); `forward` gets the input tensors and returns the result; `backward`
+ * holds one gradient rule per differentiable input. Leave `backward` out for ops that are not
  * differentiable (comparisons): their results never require grad.
+ *
+ * NOTE (a TypeScript trap): a rule that calls the op being defined, by its own name, makes the
+ * const's type depend on itself ("implicitly has type 'any' because it ... is referenced directly or
+ * indirectly in its own initializer"). Write rules with Tensor methods (`grad.mul(x)`), or give the
+ * const its type: `const cube: OpFunction<['x']> = defineOp({ ... })`.
  * @example
  * ```ts
  * const spec: OpSpec<['x'], undefined> = {
  *   name: 'double', inputs: ['x'],
  *   forward: (ctx, x) => x.mul(2),
- *   backward: (ctx, grad) => [grad.mul(2)],
+ *   backward: { x: (ctx, grad) => grad.mul(2) },
  * };
  * const double = defineOp(spec);
  * ```
@@ -140,46 +49,32 @@ export interface OpSpec<Names extends readonly string[], P> {
   readonly inputs: Names;
   /**
    * Computes the result. Runs with recording off, so tensor ops used inside build no graph.
-   * May return a Tensor or an ndarray (which is copied into a new tensor).
+   * May return a Tensor, a kernel's `{ buffer, shape }` (which becomes the result tensor without a
+   * copy), or an ndarray (which is copied into a new tensor).
    */
-  forward(ctx: OpContext<P>, ...inputs: TensorsFor<Names>): Tensor | NdArray;
-  /**
-   * Maps the result's gradient to one gradient per input (`null` for none). Write it with tensor ops
-   * and higher-order gradients work. A gradient may have the broadcast shape: the engine sums it back.
-   */
-  backward?(ctx: OpContext<P>, grad: Tensor): Gradients;
+  forward(ctx: OpContext<P>, ...inputs: TensorsFor<Names>): Tensor | TensorData | NdArray;
+  /** The gradient rule of each differentiable input, keyed by its name. */
+  readonly backward?: GradRules<Names, P>;
 }
 
 /**
- * Definition of an op over a list of tensors (concat, stack); see {@link defineVariadicOp}.
+ * Definition of an op over a list of tensors (concat, stack); see {@link defineVariadicOp}. Its
+ * forward gets the list as one array (a list of 200,000 tensors is never spread into arguments),
+ * and its one gradient rule gets the index of the input it is asked about.
  * @example
  * ```ts
  * const spec: VariadicOpSpec<undefined> = { name: 'sumAll', inputs: 'xs',
- *   forward: (ctx, ...xs) => xs.reduce((s, x) => s.add(x)),
- *   backward: (ctx, grad) => ctx.inputs.map(() => grad) };
+ *   forward: (ctx, xs) => xs.reduce((s, x) => s.add(x)),
+ *   backward: (ctx, grad, i) => grad };
  * ```
  */
 export interface VariadicOpSpec<P> {
   readonly name: string;
   /** The name of the list, e.g. `'tensors'`; an input is named `tensors[2]` in errors. */
   readonly inputs: string;
-  forward(ctx: OpContext<P>, ...inputs: Tensor[]): Tensor | NdArray;
-  backward?(ctx: OpContext<P>, grad: Tensor): Gradients;
+  forward(ctx: OpContext<P>, inputs: readonly Tensor[]): Tensor | TensorData | NdArray;
+  backward?(ctx: OpContext<P>, grad: Tensor, index: number): Tensor | null;
 }
-
-/**
- * Any op definition, fixed-arity or variadic, as the graph stores it.
- * @example
- * ```ts
- * const spec: AnyOpSpec = y.gradFn!.op; spec.name; // 'mul'
- * ```
- */
-export type AnyOpSpec = {
-  readonly name: string;
-  readonly inputs: readonly string[] | string;
-  forward(ctx: OpContext<any>, ...inputs: Tensor[]): Tensor | NdArray;
-  backward?(ctx: OpContext<any>, grad: Tensor): Gradients;
-};
 
 /**
  * A tuple of tensors, one per input name.
@@ -199,49 +94,78 @@ export type TensorsFor<Names extends readonly string[]> = { [K in keyof Names]: 
 export type TensorLikesFor<Names extends readonly string[]> = { [K in keyof Names]: TensorLike };
 
 /**
- * The function `defineOp` returns: inputs first, then the params object if the op has one.
+ * The function `defineOp` returns: the inputs, then the params if the op has any (optional when
+ * the op's params type allows `undefined`). `.op` is the op's record as the graph stores it.
  * @example
  * ```ts
  * const scale: OpFunction<['x'], { by: number }> = defineOp({ ... });
  * scale(x, { by: 3 });
  * ```
  */
-export type OpFunction<Names extends readonly string[], P> = [P] extends [undefined]
+export type OpFunction<Names extends readonly string[], P = undefined> = ([P] extends [undefined]
   ? (...inputs: TensorLikesFor<Names>) => Tensor
-  : (...args: [...TensorLikesFor<Names>, P]) => Tensor;
+  : undefined extends P
+    ? (...args: [...TensorLikesFor<Names>, params?: P]) => Tensor
+    : (...args: [...TensorLikesFor<Names>, params: P]) => Tensor) & { readonly op: Op };
 
 /**
  * Defines a differentiable op. The built-in ops are all written this way.
  *
- * Rule: the engine calls `backward(ctx, grad)` once per use of the result in the graph walk; each
- * returned gradient is summed back over broadcast dimensions to its input's shape, then checked:
- * a wrong count or a shape that cannot be reduced to the input's is an error naming op and input.
+ * Rule: during backward the engine calls, for each input that needs a gradient, that input's rule
+ * once per use of the result; each returned gradient is summed back over broadcast dimensions to
+ * its input's shape, then checked: a wrong type, dtype or a shape that cannot be reduced to the
+ * input's is an error naming op and input.
  *
  * @example
  * ```ts
- * // cube(x) = x³, d/dx = 3x²; the backward uses tensor ops, so second derivatives work too.
+ * // cube(x) = x³, d/dx = 3x²; the rule uses tensor ops, so second derivatives work too.
  * const cube = defineOp({
  *   name: 'cube',
  *   inputs: ['x'],
  *   forward(ctx, x) { ctx.save(x); return x.mul(x).mul(x); },
- *   backward(ctx, grad) { const [x] = ctx.saved; return [grad.mul(x.square().mul(3))]; },
+ *   backward: { x: (ctx, grad) => grad.mul(ctx.saved[0].square().mul(3)) },
  * });
  * const x = tensor(2, { requiresGrad: true });
  * cube(x).backward(); // x.grad is 12
  * ```
  */
 export function defineOp<const Names extends readonly string[], P = undefined>(spec: OpSpec<Names, P>): OpFunction<Names, P> {
-  const op = spec as unknown as AnyOpSpec;
-  const arity = spec.inputs.length;
-  const tooFew = (got: number) =>
-    new TypeError(`${spec.name}: expected ${arity} tensor input(s) (${spec.inputs.join(', ')}), got ${got} argument(s)`);
+  checkSpec(spec, false);
+  const names = spec.inputs as readonly string[];
+  const arity = names.length;
+  const given = (spec.backward ?? null) as Record<string, GradRule | undefined> | null;
+  if (given !== null) {
+    for (const key of Object.keys(given)) {
+      if (!names.includes(key)) {
+        throw new TypeError(`defineOp ${spec.name}: backward has a rule for '${key}', which is not one of its inputs (${names.join(', ')})`);
+      }
+      if (typeof given[key] !== 'function') throw new TypeError(`defineOp ${spec.name}: the rule for '${key}' must be a function (ctx, grad) => Tensor`);
+    }
+  }
+  const rules = given === null ? null : names.map((n) => given[n] ?? null);
+  const userForward = spec.forward as (ctx: OpContext<any>, ...inputs: Tensor[]) => Tensor | TensorData | NdArray;
+  // (a switch rather than a spread: spreading allocates on every call)
+  const forward = (ctx: OpContext<any>, inputs: readonly Tensor[]): Tensor | TensorData | NdArray => {
+    switch (inputs.length) {
+      case 1:
+        return userForward(ctx, inputs[0]);
+      case 2:
+        return userForward(ctx, inputs[0], inputs[1]);
+      case 3:
+        return userForward(ctx, inputs[0], inputs[1], inputs[2]);
+      default:
+        return userForward(ctx, ...inputs);
+    }
+  };
+  const op = new Op(spec.name, Object.freeze(names.slice()), forward, rules, null);
+  const tooFew = (got: number) => new TypeError(`${spec.name}: expected ${arity} tensor input(s) (${names.join(', ')}), got ${got} argument(s)`);
   let fn: (...args: unknown[]) => Tensor;
   // NOTE: unary and binary ops get wrappers without rest parameters: every op call goes through
   // here, and a rest array per call is measurable on small tensors.
   if (arity === 1) {
     fn = function (this: unknown, x: unknown, params?: unknown): Tensor {
       if (arguments.length < 1) throw tooFew(arguments.length);
-      return runOp(op, [x instanceof Tensor ? x : typeof x === 'number' ? scalar(x, undefined) : tensor(x as TensorLike)], params);
+      return runOp(op, [x instanceof Tensor ? x : typeof x === 'number' ? scalar(x, undefined) : toTensor(op, x, 0, undefined)], params);
     };
   } else if (arity === 2) {
     fn = function (this: unknown, a: unknown, b: unknown, params?: unknown): Tensor {
@@ -256,6 +180,7 @@ export function defineOp<const Names extends readonly string[], P = undefined>(s
     };
   }
   Object.defineProperty(fn, 'name', { value: spec.name });
+  Object.defineProperty(fn, 'op', { value: op });
   return fn as unknown as OpFunction<Names, P>;
 }
 
@@ -266,29 +191,46 @@ export function defineOp<const Names extends readonly string[], P = undefined>(s
  * ```ts
  * const sumAll = defineVariadicOp({
  *   name: 'sumAll', inputs: 'xs',
- *   forward(ctx, ...xs) { return xs.reduce((s, x) => s.add(x)); },
- *   backward(ctx, grad) { return ctx.inputs.map(() => grad); },
+ *   forward: (ctx, xs) => xs.reduce((s, x) => s.add(x)),
+ *   backward: (ctx, grad, i) => grad, // d(Σ xs)/d xs[i] = 1
  * });
  * ```
  */
-export function defineVariadicOp<P = undefined>(spec: VariadicOpSpec<P>): (tensors: readonly TensorLike[], params?: P) => Tensor {
+export function defineVariadicOp<P = undefined>(
+  spec: VariadicOpSpec<P>,
+): ((tensors: readonly TensorLike[], params?: P) => Tensor) & { readonly op: Op } {
+  checkSpec(spec, true);
+  const listRule = spec.backward === undefined ? null : (spec.backward.bind(spec) as (ctx: OpContext<any>, grad: Tensor, index: number) => Tensor | null);
+  const op = new Op(spec.name, spec.inputs, spec.forward.bind(spec) as Op['forward'], null, listRule);
   const fn = (tensors: readonly TensorLike[], params?: P): Tensor => {
-    if (!Array.isArray(tensors) || tensors.length === 0) {
-      throw new TypeError(`${spec.name}: expected a non-empty array of tensors for '${spec.inputs}'`);
-    }
-    return runOp(spec as AnyOpSpec, toInputs(spec as AnyOpSpec, tensors, tensors.length), params);
+    if (!Array.isArray(tensors)) throw new TypeError(`${spec.name}: expected a non-empty array of tensors for '${spec.inputs}', got ${typeof tensors}`);
+    if (tensors.length === 0) throw new ShapeError(`${spec.name}: expected a non-empty array of tensors for '${spec.inputs}', got an empty array`);
+    return runOp(op, toInputs(op, tensors, tensors.length), params);
   };
   Object.defineProperty(fn, 'name', { value: spec.name });
-  return fn;
+  Object.defineProperty(fn, 'op', { value: op });
+  return fn as typeof fn & { readonly op: Op };
 }
 
-/** The name of input `i` of an op, for messages. */
-export function inputName(op: AnyOpSpec, i: number): string {
-  return typeof op.inputs === 'string' ? `${op.inputs}[${i}]` : (op.inputs[i] ?? `#${i}`);
+/** Refuses a malformed definition when it is made, not at its first call. */
+function checkSpec(spec: unknown, variadic: boolean): void {
+  const where = variadic ? 'defineVariadicOp' : 'defineOp';
+  if (typeof spec !== 'object' || spec === null) throw new TypeError(`${where}: expected an op definition object, got ${spec === null ? 'null' : typeof spec}`);
+  const s = spec as { name?: unknown; inputs?: unknown; forward?: unknown; backward?: unknown };
+  if (typeof s.name !== 'string' || s.name === '') throw new TypeError(`${where}: the definition needs a non-empty string name, got ${typeof s.name}`);
+  if (variadic ? typeof s.inputs !== 'string' : !Array.isArray(s.inputs) || !s.inputs.every((n) => typeof n === 'string')) {
+    throw new TypeError(`${where} ${s.name}: inputs must be ${variadic ? "the list's name (a string)" : 'an array of input names'}`);
+  }
+  if (typeof s.forward !== 'function') throw new TypeError(`${where} ${s.name}: forward must be a function`);
+  if (s.backward !== undefined && (variadic ? typeof s.backward !== 'function' : typeof s.backward !== 'object' || s.backward === null)) {
+    throw new TypeError(
+      `${where} ${s.name}: backward must be ${variadic ? 'a function (ctx, grad, index) => Tensor' : 'an object with one rule per input, e.g. { x: (ctx, grad) => ... }'}`,
+    );
+  }
 }
 
 /** Converts the leading `arity` arguments to tensors sharing one dtype. */
-function toInputs(spec: AnyOpSpec, args: readonly unknown[], arity: number): Tensor[] {
+function toInputs(op: Op, args: readonly unknown[], arity: number): Tensor[] {
   // The dtype comes from the first tensor argument; numbers and arrays adopt it.
   let dtype: Tensor['dtype'] | undefined;
   let first = -1;
@@ -300,7 +242,7 @@ function toInputs(spec: AnyOpSpec, args: readonly unknown[], arity: number): Ten
         first = i;
       } else if (a.dtype !== dtype) {
         throw new DTypeError(
-          `${spec.name}: input '${inputName(spec, i)}' is ${a.dtype} but input '${inputName(spec, first)}' is ${dtype}; ` +
+          `${op.name}: input '${op.inputName(i)}' is ${a.dtype} but input '${op.inputName(first)}' is ${dtype}; ` +
             `ops do not mix dtypes, cast one with .cast('${dtype}') first`,
         );
       }
@@ -309,9 +251,18 @@ function toInputs(spec: AnyOpSpec, args: readonly unknown[], arity: number): Ten
   const inputs = new Array<Tensor>(arity);
   for (let i = 0; i < arity; i++) {
     const a = args[i];
-    inputs[i] = a instanceof Tensor ? a : typeof a === 'number' ? scalar(a, dtype) : tensor(a as TensorLike, { dtype });
+    inputs[i] = a instanceof Tensor ? a : typeof a === 'number' ? scalar(a, dtype) : toTensor(op, a, i, dtype);
   }
   return inputs;
+}
+
+/** An argument that is not a tensor or a number, as a tensor, or an error naming the op and the input. */
+function toTensor(op: Op, value: unknown, i: number, dtype: Tensor['dtype'] | undefined): Tensor {
+  if (!Array.isArray(value) && !(value instanceof Float64Array) && !(value instanceof Float32Array)) {
+    const what = value === null ? 'null' : value === undefined ? 'undefined' : typeof value === 'string' ? `the string ${JSON.stringify(value)}` : typeof value;
+    throw new TypeError(`${op.name}: input '${op.inputName(i)}' is ${what}; expected a Tensor, a number or a nested array of numbers`);
+  }
+  return tensor(value as TensorLike, { dtype });
 }
 
 /** A scalar constant, made directly: `x.mul(0.5)` and the like make one on every call. */
@@ -320,60 +271,71 @@ function scalar(v: number, dtype: Tensor['dtype'] | undefined): Tensor {
   buffer[0] = v;
   return new Tensor(buffer, SCALAR_SHAPE);
 }
-const SCALAR_SHAPE: readonly number[] = [];
+const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 
 /** Runs forward, then records the node if any input requires grad and grad mode is on. */
-function runOp(spec: AnyOpSpec, inputs: Tensor[], params: unknown): Tensor {
+function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   let recording = false;
   let needsInputGrad: readonly boolean[] = NO_GRADS;
-  if (spec.backward !== undefined && isGradEnabled()) {
+  if (op.differentiable && isGradEnabled()) {
     if (inputs.length === 1 || inputs.length === 2) {
       // unary and binary ops share four constant flag arrays instead of allocating one per op
-      const first = inputs[0].requiresGrad;
-      const second = inputs.length === 2 && inputs[1].requiresGrad;
+      const first = inputs[0].requiresGrad && op.hasRule(0);
+      const second = inputs.length === 2 && inputs[1].requiresGrad && op.hasRule(1);
       recording = first || second;
       needsInputGrad = inputs.length === 1 ? (first ? ONE_GRAD : NO_GRADS) : FLAGS_2[(first ? 1 : 0) + (second ? 2 : 0)];
     } else {
-      const flags = inputs.map((t) => t.requiresGrad);
+      const flags = inputs.map((t, i) => t.requiresGrad && op.hasRule(i));
       recording = flags.includes(true);
       needsInputGrad = flags;
     }
   }
-  const ctx = new OpContext(spec, inputs, params, needsInputGrad, recording);
+  const ctx = new OpContext(op, inputs, params, needsInputGrad, recording);
   const previous = swapGradEnabled(false);
-  let result: Tensor | NdArray;
+  const previousOp = allocSite.op;
+  const previousInputs = allocSite.inputs;
+  allocSite.op = op.name;
+  allocSite.inputs = inputs;
+  let result: unknown;
   try {
-    // (a switch rather than a spread: spreading allocates on every call)
-    switch (inputs.length) {
-      case 1:
-        result = spec.forward(ctx, inputs[0]);
-        break;
-      case 2:
-        result = spec.forward(ctx, inputs[0], inputs[1]);
-        break;
-      default:
-        result = spec.forward(ctx, ...inputs);
-    }
+    result = op.forward(ctx, inputs);
   } finally {
     swapGradEnabled(previous);
+    allocSite.op = previousOp;
+    allocSite.inputs = previousInputs;
   }
-  let out = result instanceof Tensor ? result : fromNdarray(result as NdArray);
-  if (!(out instanceof Tensor)) {
-    throw new TypeError(`${spec.name}: forward must return a Tensor or an ndarray, got ${typeof result}`);
+  // Results become tensors here and nowhere else: kernels return plain { buffer, shape }.
+  let out: Tensor;
+  if (result instanceof Tensor) out = result;
+  else if (isTensorData(result)) out = new Tensor(result.buffer, result.shape);
+  else if (isNdArray(result)) out = fromNdarray(result);
+  else {
+    throw new TypeError(
+      `${op.name}: forward must return a Tensor, a { buffer, shape } or an ndarray, got ${result === null ? 'null' : Array.isArray(result) ? 'an array' : typeof result}`,
+    );
   }
   if (isAnomalyEnabled()) {
     if (recording) ctx.createdAt = creationSite();
     const site = backwardSite();
     // inside a backward pass, a non-finite value belongs to the backward of the node being run
-    if (site !== null) checkFinite(site.opName, 'backward', out, site.createdAt, spec.name);
-    else checkFinite(spec.name, 'forward', out, ctx.createdAt ?? creationSite());
+    if (site !== null) checkFinite(site.opName, 'backward', out, site.createdAt, op.name);
+    else checkFinite(op.name, 'forward', out, ctx.createdAt ?? creationSite());
   }
   if (recording) {
     // The output becomes a fresh node of the graph; never hijack an input or a tensor that has a history.
     if (out.gradFn !== null || out.isLeafRequiringGrad() || inputs.includes(out)) out = out.cloneData();
     out.gradFn = ctx;
+    ctx.attachResult(out);
   }
   return out;
+}
+
+function isTensorData(x: unknown): x is TensorData {
+  return typeof x === 'object' && x !== null && 'buffer' in x && 'shape' in x;
+}
+
+function isNdArray(x: unknown): x is NdArray {
+  return typeof x === 'object' && x !== null && 'shape' in x && 'stride' in x && 'data' in x;
 }
 
 const NO_GRADS: readonly boolean[] = Object.freeze([]);

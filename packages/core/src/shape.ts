@@ -1,9 +1,11 @@
 /**
  * Shape arithmetic: sizes, strides, NumPy broadcasting, axis normalisation. Pure functions on
- * `readonly number[]`; shapes are never mutated once a tensor holds them, so tensors share them freely.
+ * `readonly number[]`. A tensor holds its shape as a frozen array (see `frozenShape`), so tensors share
+ * shapes freely and no outside write can change one.
  * @module
  */
 import { ShapeError, fmtShape } from './errors.js';
+import { checkSize } from './dtype.js';
 
 /**
  * A tensor's shape: one non-negative integer per dimension; `[]` is a scalar.
@@ -81,7 +83,7 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
     }
     out[i] = da === 1 ? db : da;
   }
-  return out;
+  return Object.freeze(out);
 }
 
 /** Turns a possibly negative axis into its index in `[0, ndim)`, or throws naming the op. */
@@ -110,10 +112,48 @@ function allAxes(ndim: number): readonly number[] {
   return (ALL_AXES[ndim] ??= Object.freeze(Array.from({ length: ndim }, (_, i) => i)));
 }
 
-/** Checks that `shape` is a list of non-negative integers. */
+/**
+ * Checks a user-supplied shape (an array of non-negative safe integers whose product is within the
+ * element limit) and returns it as a new frozen array, so no later write to the caller's array can
+ * change a tensor's shape.
+ * @example
+ * ```ts
+ * checkShape([2, 3], 'zeros'); // [2, 3], frozen
+ * checkShape([2, -1], 'zeros'); // throws ShapeError: zeros: invalid shape [2,-1] ...
+ * ```
+ */
 export function checkShape(shape: unknown, op: string): Shape {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ShapeError(`${op}: invalid shape ${JSON.stringify(shape)}; expected an array of non-negative integers`);
+  if (!Array.isArray(shape)) {
+    throw new ShapeError(`${op}: invalid shape ${describe(shape)}; expected an array of non-negative integers`);
   }
-  return shape;
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw new ShapeError(`${op}: invalid shape ${describe(shape)}: dimension ${i} is ${describe(d)}; expected non-negative integers`);
+    }
+    size *= d;
+  }
+  checkSize(size, op, shape as number[]);
+  return frozenShape(shape as number[]);
+}
+
+/**
+ * A frozen copy of `shape` (or `shape` itself when already frozen): tensors share frozen shapes
+ * freely, and nothing can change one in place.
+ * @example
+ * ```ts
+ * Object.isFrozen(frozenShape([2, 3])); // true
+ * ```
+ */
+export function frozenShape(shape: readonly number[]): Shape {
+  return Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+}
+
+/** A short description of a value for messages: JSON where it is small and printable. */
+function describe(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.length > 8 ? `${v.slice(0, 8).map(describe).join(',')},...` : v.map(describe).join(',')}]`;
+  return v === null ? 'null' : typeof v;
 }

@@ -47,7 +47,7 @@ describe('tensor(): creation', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/ragged nested array: at index \[1\] expected length 2 .* found length 1/);
     expect(() => tensor([[[1], [2]], [[3], 4]] as never)).toThrow(/at index \[1\]\[1\] expected an array of length 1 but found the number 4/);
     expect(() => tensor([1, [2]] as never)).toThrow(/at index \[1\] expected a number .* but found an array of length 1/);
-    expect(() => tensor([1, 'a'] as never)).toThrow(/at index \[1\] expected a number .* but found string/);
+    expect(() => tensor([1, "a"] as never)).toThrow(/at index \[1\] expected a number .* but found the string "a"/);
   });
 
   it('refuses an unknown dtype', () => {

@@ -11,17 +11,22 @@ import type { NdArray } from 'ndarray';
 import { allocBuffer, checkDType, DEFAULT_DTYPE, dtypeOf, type Buffer, type DType } from './dtype.js';
 import { AutogradError, ChainruleError, ShapeError, fmtShape } from './errors.js';
 import { isGradEnabled } from './grad-mode.js';
-import { checkShape, sizeOf, type Shape } from './shape.js';
+import { checkShape, frozenShape, sizeOf, type Shape } from './shape.js';
 import type { OpContext } from './op.js';
 import * as ops from './ops/index.js';
 import { backward, type BackwardOptions } from './autograd/engine.js';
 import { formatTensor } from './format.js';
 import { toNdarray } from './kernels/nd.js';
 
-let birthEpoch = 0;
-/** @internal Starts a new epoch of tensor births; the engine starts one per backward walk. */
-export function nextBirthEpoch(): number {
-  return ++birthEpoch;
+/** The id the next tensor gets: ids count up from 0 in creation order. */
+let nextId = 0;
+
+/**
+ * @internal The id the next tensor will get. Every tensor made from now on has an id at least this:
+ * the engine takes it at the start of a backward walk to tell the gradients it made itself.
+ */
+export function peekNextTensorId(): number {
+  return nextId;
 }
 
 /**
@@ -86,7 +91,7 @@ export class Tensor {
    * (use the in-place methods such as `add_`, which bump the version counter).
    */
   readonly buffer: Buffer;
-  /** The size of each dimension; `[]` for a scalar. */
+  /** The size of each dimension; `[]` for a scalar. A frozen array: it cannot be changed. */
   readonly shape: Shape;
   /** The element type. */
   readonly dtype: DType;
@@ -96,29 +101,45 @@ export class Tensor {
   gradFn: OpContext | null = null;
   /** A name for display, e.g. `'net_o1'`. */
   name: string | undefined;
+  /**
+   * A number unique to this tensor in this process, counting up in creation order (graph pictures
+   * use it as a node id; the engine uses the order to tell the gradients it made itself).
+   */
+  readonly id: number;
   /** @internal */ _requiresGrad: boolean;
   /** @internal Bumped by every in-place change; checked by backward against saved tensors. */
   _version = 0;
   /** @internal */ _retainGrad = false;
   /** @internal */ _hooks: GradHook[] | null = null;
-  /** @internal Scratch fields of the engine's graph walk. */
-  _pending: Tensor | null = null;
-  /** @internal */ _walk = 0;
-  /** @internal The backward walk during which this tensor was made (see autograd/engine.ts). */
-  _born = birthEpoch;
-  /** @internal Which walk holds this tensor as a pending gradient: +walk once, -walk if shared. */
-  _claimed = 0;
 
   /**
-   * Wraps a buffer (not copied). Most code uses {@link tensor} or the factories instead.
-   * @param buffer contiguous row-major elements; its length must equal the product of `shape`.
+   * Wraps a typed array (not copied) as a tensor of `shape`. Most code uses {@link tensor} or the
+   * factories instead. The buffer must be a Float64Array or Float32Array (its type is the dtype)
+   * whose length is the product of `shape`; the shape is copied and frozen unless already frozen.
+   * @example
+   * ```ts
+   * new Tensor(new Float64Array([1, 2, 3, 4]), [2, 2]).toArray(); // [[1, 2], [3, 4]]
+   * ```
    */
   constructor(buffer: Buffer, shape: Shape, requiresGrad = false) {
+    if (!(buffer instanceof Float64Array) && !(buffer instanceof Float32Array)) {
+      throw new TypeError(
+        `new Tensor: the buffer must be a Float64Array or a Float32Array, got ${describeValue(buffer)}; ` +
+          `to make a tensor from numbers or arrays use tensor(values)`,
+      );
+    }
+    const frozen = Object.isFrozen(shape) ? shape : checkShape(shape, 'new Tensor');
+    let size = 1;
+    for (let i = 0; i < frozen.length; i++) size *= frozen[i];
+    if (size !== buffer.length) {
+      throw new ShapeError(`new Tensor: a buffer of ${buffer.length} elements does not fit shape ${fmtShape(frozen)} (${size} elements)`);
+    }
     this.buffer = buffer;
-    this.shape = shape;
+    this.shape = frozen;
     this.dtype = buffer instanceof Float64Array ? 'float64' : 'float32';
-    this._requiresGrad = requiresGrad;
+    this._requiresGrad = requiresGrad === true;
     this.name = undefined;
+    this.id = nextId++;
   }
 
   // ---------------------------------------------------------------- properties
@@ -229,15 +250,22 @@ export class Tensor {
     };
   }
   /**
-   * Zeroes `.grad` in place (keeping its buffer, so the next backward accumulates without allocating),
-   * or drops it with `{ setToNone: true }`.
+   * Drops `.grad` (sets it to null, the default, as PyTorch 2's `zero_grad`), or with
+   * `{ setToNone: false }` zeroes it in place, keeping its buffer so the next backward accumulates
+   * without allocating. The same meaning as `Module.zeroGrad` and `Optimizer.zeroGrad` in nn.
+   * @example
+   * ```ts
+   * w.zeroGrad();                     // w.grad === null
+   * w.zeroGrad({ setToNone: false }); // w.grad is zeros
+   * ```
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     if (this.grad === null) return;
-    if (options.setToNone || this.grad.gradFn !== null) this.grad = null;
+    if (options.setToNone !== false || this.grad.gradFn !== null) this.grad = null;
     else {
-      this.grad.buffer.fill(0);
-      this.grad._version++;
+      const g = this.grad;
+      g.buffer.fill(0);
+      g._version++;
     }
   }
   /** Sets `requiresGrad` on a leaf and returns it, for chaining. */
@@ -373,6 +401,8 @@ export class Tensor {
   neg(): Tensor { return ops.neg(this); }
   /** Elementwise `this ** exponent` (a number or a tensor, broadcasting). */
   pow(exponent: TensorLike): Tensor { return ops.pow(this, exponent); }
+  /** Elementwise `this * this`. */
+  square(): Tensor { return ops.square(this); }
   /** Elementwise `e ** this`. */
   exp(): Tensor { return ops.exp(this); }
   /** Elementwise natural logarithm. */
@@ -381,8 +411,8 @@ export class Tensor {
   sqrt(): Tensor { return ops.sqrt(this); }
   /** Elementwise absolute value. */
   abs(): Tensor { return ops.abs(this); }
-  /** Elementwise `this * this`. */
-  square(): Tensor { return ops.square(this); }
+  /** Elementwise sign: -1, 0 or 1 (NaN stays NaN); not differentiable. */
+  sign(): Tensor { return ops.sign(this); }
   /** Elementwise logistic sigmoid `1 / (1 + e^-x)`, stable for large |x|. */
   sigmoid(): Tensor { return ops.sigmoid(this); }
   /** Elementwise hyperbolic tangent. */
@@ -397,8 +427,10 @@ export class Tensor {
   max(axes?: number | readonly number[], keepdims = false): Tensor { return ops.max(this, { axes, keepdims }); }
   /** Minimum over all elements, or over `axes`. */
   min(axes?: number | readonly number[], keepdims = false): Tensor { return ops.min(this, { axes, keepdims }); }
-  /** Matrix product (NumPy's `matmul` rules for 1-D and batched operands). */
-  matmul(other: TensorLike): Tensor { return ops.matmul(this, other); }
+  /** log Σ exp over all elements, or over `axes`, computed stably. */
+  logsumexp(axes?: number | readonly number[], keepdims = false): Tensor { return ops.logsumexp(this, { axes, keepdims }); }
+  /** Matrix product (NumPy's `matmul` rules for 1-D and batched operands); either side may be read transposed. */
+  matmul(other: TensorLike, options?: ops.MatmulOptions): Tensor { return ops.matmul(this, other, options); }
   /** The same elements in a new shape; one dimension may be -1 (inferred). */
   reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
   /** Swaps two axes (the last two when none are given). */
@@ -410,7 +442,7 @@ export class Tensor {
   /** Broadcasts to `shape` (NumPy rules). */
   broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
   /** Elements `start` to `end` (exclusive) in steps of `step` along `axis`. */
-  slice(axis: number, start: number, end?: number, step = 1): Tensor { return ops.slice(this, axis, start, end, step); }
+  slice(axis: number, start = 0, end?: number, step = 1): Tensor { return ops.slice(this, { axis, start, end, step }); }
   /** Removes size-1 dimensions (all, or the given axis). */
   squeeze(axis?: number): Tensor { return ops.squeeze(this, axis); }
   /** Inserts a size-1 dimension at `axis`. */
@@ -426,7 +458,13 @@ export class Tensor {
   /** Elementwise minimum of two tensors, broadcasting. */
   minimum(other: TensorLike): Tensor { return ops.minimum(this, other); }
   /** Limits every element to `[min, max]`. */
-  clamp(min?: number, max?: number): Tensor { return ops.clamp(this, min, max); }
+  clamp(min?: number, max?: number): Tensor { return ops.clamp(this, { min, max }); }
+  /** This tensor where `condition` is non-zero, else `other` (PyTorch's `x.where(condition, y)`), broadcasting. */
+  where(condition: TensorLike, other: TensorLike): Tensor { return ops.where(condition, this, other); }
+  /** Values picked along `axis` by `index` (PyTorch's `gather`); the result has the index's shape. */
+  gather(axis: number, index: TensorLike): Tensor { return ops.gather(this, index, { axis }); }
+  /** A copy with `src` added at `index` along `axis` (PyTorch's `scatter_add`, out of place). */
+  scatterAdd(axis: number, index: TensorLike, src: TensorLike): Tensor { return ops.scatterAdd(this, index, src, { axis }); }
   /** Elementwise `this > other` as 1 or 0 (not differentiable). */
   gt(other: TensorLike): Tensor { return ops.gt(this, other); }
   /** Elementwise `this >= other` as 1 or 0. */
@@ -445,6 +483,15 @@ export class Tensor {
   clone(): Tensor { return ops.clone(this); }
 }
 
+/**
+ * The op table and the method surface, checked by the compiler: every op or composite exported by
+ * ops/index.ts must have a Tensor method of the same name, unless it is a free function. A new op
+ * without its method fails to compile here, naming it.
+ */
+type OpsWithoutMethod = Exclude<keyof typeof ops, keyof Tensor | ops.FreeFunctions>;
+const everyOpHasAMethod: [OpsWithoutMethod] extends [never] ? true : { missingTensorMethodFor: OpsWithoutMethod } = true;
+void everyOpHasAMethod;
+
 // ------------------------------------------------------------------ creation
 
 /**
@@ -460,42 +507,41 @@ export class Tensor {
  * ```
  */
 export function tensor(values: TensorLike | Float64Array | Float32Array, options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`tensor: options must be an object, got ${describeValue(options)}`);
   if (values instanceof Tensor) {
     // tensor(t) copies like torch.tensor(t): a new leaf with the values.
-    const t = values.dtype === (options.dtype ?? values.dtype) ? values.detach() : ops.cast(values.detach(), options.dtype!);
+    const t = values.dtype === (options.dtype ?? values.dtype) ? values.detach() : ops.cast(values.detach(), checkDType(options.dtype, 'tensor'));
     return finish(t, options);
   }
   if (values instanceof Float64Array || values instanceof Float32Array) {
     const dtype = options.dtype !== undefined ? checkDType(options.dtype, 'tensor') : dtypeOf(values);
-    const shape = options.shape !== undefined ? checkShape(options.shape, 'tensor') : [values.length];
+    const shape = options.shape !== undefined ? checkShape(options.shape, 'tensor') : frozenShape([values.length]);
     if (sizeOf(shape) !== values.length) {
       throw new ShapeError(`tensor: a typed array of ${values.length} elements does not fit shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
     }
     const buffer = allocBuffer(dtype, values.length);
     buffer.set(values);
-    return finish(new Tensor(buffer, shape.slice()), options);
+    return finish(new Tensor(buffer, shape), options);
   }
   const dtype = options.dtype !== undefined ? checkDType(options.dtype, 'tensor') : DEFAULT_DTYPE;
+  if (options.shape !== undefined) {
+    throw new ShapeError('tensor: `shape` is only for typed arrays; reshape a nested array with .reshape()');
+  }
   if (typeof values === 'number') {
     const buffer = allocBuffer(dtype, 1);
     buffer[0] = values;
     return finish(new Tensor(buffer, SCALAR_SHAPE), options);
   }
+  if (!Array.isArray(values)) {
+    throw new TypeError(`tensor: expected a number, a nested array of numbers, a Float64Array/Float32Array or a Tensor, got ${describeValue(values)}`);
+  }
   const shape = nestedShape(values);
   const buffer = allocBuffer(dtype, sizeOf(shape));
-  let pos = 0;
-  const fill = (v: NestedArray): void => {
-    if (typeof v === 'number') buffer[pos++] = v;
-    else for (let i = 0; i < v.length; i++) fill(v[i]);
-  };
-  fill(values);
-  if (options.shape !== undefined) {
-    throw new ShapeError('tensor: `shape` is only for typed arrays; reshape a nested array with .reshape()');
-  }
+  fillNested(values, shape, buffer);
   return finish(new Tensor(buffer, shape), options);
 }
 
-const SCALAR_SHAPE: Shape = [];
+const SCALAR_SHAPE: Shape = Object.freeze([]);
 const EMPTY_VALUES: ArrayLike<number> = [];
 
 function finish(t: Tensor, options: TensorOptions): Tensor {
@@ -504,35 +550,72 @@ function finish(t: Tensor, options: TensorOptions): Tensor {
   return t;
 }
 
-/** The shape of a nested array, checking that it is rectangular and holds only numbers. */
-function nestedShape(values: NestedArray): number[] {
+/** The deepest nesting `tensor()` reads (NumPy 2 allows 64 dimensions too). */
+const MAX_NESTING = 64;
+
+/**
+ * The shape of a nested array, read along its first elements (without recursion, so no input can
+ * overflow the stack). A self-containing array, or one nested more than 64 deep, is refused.
+ */
+function nestedShape(values: readonly NestedArray[]): Shape {
   const shape: number[] = [];
-  let v: NestedArray = values;
+  const path = new Set<unknown>();
+  let v: unknown = values;
   while (Array.isArray(v)) {
+    if (path.has(v)) {
+      throw new ShapeError(`tensor: the nested array contains itself (at depth ${shape.length}); expected a finite nesting of arrays of numbers`);
+    }
+    if (shape.length === MAX_NESTING) {
+      throw new ShapeError(`tensor: the nested array is more than ${MAX_NESTING} levels deep; a tensor has at most ${MAX_NESTING} dimensions`);
+    }
+    path.add(v);
     shape.push(v.length);
     if (v.length === 0) break;
-    v = (v as readonly NestedArray[])[0];
+    v = v[0];
   }
-  const check = (node: NestedArray, dim: number, path: number[]): void => {
-    const where = path.length === 0 ? 'the top level' : `index [${path.join('][')}]`;
-    if (dim === shape.length) {
+  return Object.freeze(shape);
+}
+
+/**
+ * Copies a nested array of `shape` into `buffer` in row-major order, checking on the way that it is
+ * rectangular and holds only numbers (depth is bounded by `shape`, so the recursion is too).
+ */
+function fillNested(values: readonly NestedArray[], shape: Shape, buffer: Buffer): void {
+  const ndim = shape.length;
+  const index = new Array<number>(ndim).fill(0);
+  let pos = 0;
+  const where = (depth: number) => (depth === 0 ? 'the top level' : `index [${index.slice(0, depth).join('][')}]`);
+  const fill = (node: unknown, dim: number): void => {
+    if (dim === ndim) {
       if (typeof node !== 'number') {
-        throw new ShapeError(
-          `tensor: ragged nested array: at ${where} expected a number (depth ${shape.length}, like the first element) but found ${Array.isArray(node) ? `an array of length ${node.length}` : typeof node}`,
-        );
+        const found = Array.isArray(node) ? `an array of length ${node.length}` : describeValue(node);
+        throw new ShapeError(`tensor: ragged nested array: at ${where(dim)} expected a number (depth ${ndim}, like the first element) but found ${found}`);
       }
+      buffer[pos++] = node;
       return;
     }
     if (!Array.isArray(node)) {
-      throw new ShapeError(`tensor: ragged nested array: at ${where} expected an array of length ${shape[dim]} but found ${typeof node === 'number' ? `the number ${node}` : typeof node}`);
+      throw new ShapeError(`tensor: ragged nested array: at ${where(dim)} expected an array of length ${shape[dim]} but found ${describeValue(node)}`);
     }
     if (node.length !== shape[dim]) {
-      throw new ShapeError(`tensor: ragged nested array: at ${where} expected length ${shape[dim]} (like the first element at that depth) but found length ${node.length}`);
+      throw new ShapeError(`tensor: ragged nested array: at ${where(dim)} expected length ${shape[dim]} (like the first element at that depth) but found length ${node.length}`);
     }
-    for (let i = 0; i < node.length; i++) check(node[i], dim + 1, [...path, i]);
+    for (let i = 0; i < node.length; i++) {
+      index[dim] = i;
+      fill(node[i], dim + 1);
+    }
   };
-  check(values, 0, []);
-  return shape;
+  fill(values, 0);
+}
+
+/** A value as a message shows it: the number, the quoted string, or its kind. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'number') return `the number ${v}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'no prototype'})`;
+  return typeof v;
 }
 
 /**

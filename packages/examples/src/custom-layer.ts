@@ -29,10 +29,7 @@ export const softplus = defineOp({
     return x.relu().add(x.abs().neg().exp().add(1).log());
   },
   // d softplus(x) = σ(x) dx
-  backward(ctx, grad) {
-    const [x] = ctx.saved;
-    return [grad.mul(x.sigmoid())];
-  },
+  backward: { x: (ctx, grad) => grad.mul(ctx.saved[0].sigmoid()) },
 });
 
 /**

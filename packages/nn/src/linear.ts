@@ -7,7 +7,7 @@
  * The backward is still written with tensor ops, so higher-order gradients work.
  * @module
  */
-import { fmtShape, allocBuffer, defineOp, ShapeError, tensor, Tensor, type Gradients, type TensorLike } from '@chainrule/core';
+import { fmtShape, allocBuffer, defineOp, ShapeError, tensor, Tensor, type TensorLike } from '@chainrule/core';
 
 /** x [N, in] (or [in]), W [out, in], b broadcastable to [out]: [] or [1] (one shared bias) or [out]. */
 const linearOp = defineOp({
@@ -31,20 +31,17 @@ const linearOp = defineOp({
         out[n * outF + o] = acc + (shared ? bs[0] : bs[o]);
       }
     }
-    return new Tensor(out, x.ndim === 1 ? [outF] : [rows, outF]);
+    return { buffer: out, shape: x.ndim === 1 ? [outF] : [rows, outF] };
   },
   // dx = G W; dW = Gᵀ x (the outer product for one sample); db = G, which the engine sums back
   // over the batch (and over the units, for a shared scalar bias)
-  backward(ctx, grad): Gradients {
-    const [x, w] = ctx.saved;
-    const [needX, needW, needB] = ctx.needsInputGrad;
-    let gw: Tensor | null = null;
-    if (needW) {
-      gw = x.ndim === 1
-        ? grad.reshape([grad.shape[0], 1]).matmul(x.reshape([1, x.shape[0]]))
-        : grad.transpose().matmul(x);
-    }
-    return [needX ? grad.matmul(w) : null, gw, needB ? grad : null];
+  backward: {
+    x: (ctx, grad) => grad.matmul(ctx.saved[1]),
+    weight: (ctx, grad) => {
+      const x = ctx.saved[0];
+      return x.ndim === 1 ? grad.reshape([grad.shape[0], 1]).matmul(x.reshape([1, x.shape[0]])) : grad.matmul(x, { transposeA: true });
+    },
+    bias: (_ctx, grad) => grad,
   },
 });
 

@@ -3,7 +3,7 @@
  * article's ½Σ form), cross-entropy from logits, and binary cross-entropy.
  * @module
  */
-import { shapesEqual, fmtShape, allocBuffer, ChainruleError, defineOp, ShapeError, Tensor, type Gradients, type OpContext, type TensorLike } from '@chainrule/core';
+import { shapesEqual, fmtShape, allocBuffer, ChainruleError, defineOp, ShapeError, Tensor, type OpContext, type TensorLike } from '@chainrule/core';
 import { Module } from './module.js';
 import { asTensor } from './util.js';
 
@@ -40,13 +40,12 @@ const mseOp = defineOp({
     }
     const out = allocBuffer(p.dtype, 1);
     out[0] = acc / ctx.params;
-    return new Tensor(out, []);
+    return { buffer: out, shape: [] };
   },
   // d/dpred = (2 / divisor)·(pred − target)·grad; d/dtarget is its negative
-  backward(ctx, grad): Gradients {
-    const [p, t] = ctx.saved;
-    const g = p.sub(t).mul(grad.mul(2 / ctx.params));
-    return [ctx.needsInputGrad[0] ? g : null, ctx.needsInputGrad[1] ? g.neg() : null];
+  backward: {
+    pred: (ctx, grad) => ctx.saved[0].sub(ctx.saved[1]).mul(grad.mul(2 / ctx.params)),
+    target: (ctx, grad) => ctx.saved[0].sub(ctx.saved[1]).mul(grad.mul(2 / ctx.params)).neg(),
   },
 });
 
@@ -104,16 +103,21 @@ export class MSELoss extends Module {
 // ------------------------------------------------------------------ cross-entropy
 
 /**
- * Cross-entropy of class scores `logits` against `target`, computed from logits with core's stable
- * logSoftmax (never log(softmax(x)), which gives -Infinity for a confident wrong answer):
+ * Cross-entropy of class scores `logits` against `target`, computed from logits in a stable form:
  *
  * - `logits` [N, C] (a batch) or [C] (one sample)
  * - `target` as class indices (number[] or a 1-D tensor of N integers; a number for one sample):
- *   ℓₙ = −log softmax(xₙ)[yₙ]
+ *   ℓₙ = logsumexp(xₙ) − xₙ[yₙ], computed as log Σ e^(xₙ − c) − (xₙ[yₙ] − c) with c the row's
+ *   maximum (both terms small, so no digits are lost to a large c), the picked logit taken with a
+ *   real gather from logSoftmax
  * - or as probabilities of the logits' shape: ℓₙ = −Σ_c pₙc log softmax(xₙ)_c
  * - `reduction` `'mean'` (default) averages ℓₙ over the N samples, `'sum'` adds them.
  *
  * d/dlogits ℓₙ = softmax(xₙ) − pₙ (pₙ the one-hot of yₙ for indices).
+ *
+ * NOTE: with indices, no log-probability is ever multiplied by a 0 of a one-hot row, so a masked
+ * logit of −Infinity, or logits of ±1e308, give PyTorch's finite loss ([[0, −Infinity, 1]] with
+ * target 0: 1.3132616875182228; [[1e308, −1e308, 0]] with target 0: 0) instead of −Infinity · 0 = NaN.
  *
  * @example
  * ```ts
@@ -127,29 +131,25 @@ export function crossEntropy(logits: Tensor, target: TensorLike, reduction: Redu
   const C = logits.shape[logits.ndim - 1];
   const N = logits.ndim === 2 ? logits.shape[0] : 1;
   const t = asTensor(target, logits.dtype);
-  let probs: Tensor;
   if (shapesEqual(t.shape, logits.shape)) {
-    probs = t;
-  } else {
-    // class indices: one per sample, turned into a one-hot matrix (a constant, so no gather op is needed)
-    const wantShape = logits.ndim === 2 ? [N] : [];
-    if (!shapesEqual(t.shape, wantShape)) {
-      throw new ShapeError(
-        `crossEntropy: logits of shape ${fmtShape(logits.shape)} and target of shape ${fmtShape(t.shape)} do not fit: ` +
-          `expected class indices of shape ${fmtShape(wantShape)} or probabilities of shape ${fmtShape(logits.shape)}`,
-      );
-    }
-    const onehot = allocBuffer(logits.dtype, N * C);
-    for (let n = 0; n < N; n++) {
-      const y = t.buffer[n];
-      if (!Number.isInteger(y) || y < 0 || y >= C) {
-        throw new ChainruleError(`crossEntropy: target ${n} is ${y}, not a class index in 0..${C - 1}`);
-      }
-      onehot[n * C + y] = 1;
-    }
-    probs = new Tensor(onehot, logits.shape);
+    return reduce('crossEntropy', logits.logSoftmax(-1).mul(t).sum(-1).neg(), reduction);
   }
-  const perSample = logits.logSoftmax(-1).mul(probs).sum(-1).neg();
+  const wantShape = logits.ndim === 2 ? [N] : [];
+  if (!shapesEqual(t.shape, wantShape)) {
+    throw new ShapeError(
+      `crossEntropy: logits of shape ${fmtShape(logits.shape)} and target of shape ${fmtShape(t.shape)} do not fit: ` +
+        `expected class indices of shape ${fmtShape(wantShape)} or probabilities of shape ${fmtShape(logits.shape)}`,
+    );
+  }
+  for (let n = 0; n < N; n++) {
+    const y = t.buffer[n];
+    if (!Number.isInteger(y) || y < 0 || y >= C) {
+      throw new ChainruleError(`crossEntropy: target ${n} is ${y}, not a class index in 0..${C - 1}`);
+    }
+  }
+  const rows = logits.ndim === 2 ? logits : logits.reshape([1, C]);
+  const picked = rows.logSoftmax(1).gather(1, t.reshape([N, 1]));
+  const perSample = picked.reshape(logits.ndim === 2 ? [N] : []).neg();
   return reduce('crossEntropy', perSample, reduction);
 }
 
@@ -189,14 +189,18 @@ const bceOp = defineOp({
     const ps = p.buffer, ys = y.buffer;
     const out = allocBuffer(p.dtype, ps.length);
     for (let i = 0; i < ps.length; i++) out[i] = -(ys[i] * clampedLog(ps[i]) + (1 - ys[i]) * clampedLog(1 - ps[i]));
-    return new Tensor(out, p.shape);
+    return { buffer: out, shape: p.shape };
   },
   // dℓ/dp = (p − y) / max(p(1 − p), ε); dℓ/dy = log(1 − p) − log p (both logs clamped at −100)
-  backward(ctx, grad): Gradients {
-    const [p, y] = ctx.saved;
-    const gp = ctx.needsInputGrad[0] ? grad.mul(p.sub(y)).div(p.mul(p.neg().add(1)).clamp(1e-12)) : null;
-    const gy = ctx.needsInputGrad[1] ? grad.mul(p.neg().add(1).log().clamp(LOG_FLOOR).sub(p.log().clamp(LOG_FLOOR))) : null;
-    return [gp, gy];
+  backward: {
+    prob: (ctx, grad) => {
+      const [p, y] = ctx.saved;
+      return grad.mul(p.sub(y)).div(p.mul(p.neg().add(1)).clamp(1e-12));
+    },
+    target: (ctx, grad) => {
+      const p = ctx.saved[0];
+      return grad.mul(p.neg().add(1).log().clamp(LOG_FLOOR).sub(p.log().clamp(LOG_FLOOR)));
+    },
   },
 });
 

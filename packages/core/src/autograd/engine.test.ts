@@ -22,11 +22,14 @@ describe('backward', () => {
     x.mul(x).backward();
     expect(x.grad!.item()).toBe(12); // 6 + 6
     const held = x.grad!;
-    x.zeroGrad();
+    x.zeroGrad({ setToNone: false });
     expect(x.grad).toBe(held); // zeroed in place, buffer kept
     expect(held.item()).toBe(0);
     x.mul(4).backward();
     expect(x.grad!.item()).toBe(4);
+    x.zeroGrad(); // the default, as PyTorch 2's zero_grad: drop it
+    expect(x.grad).toBeNull();
+    x.mul(4).backward();
     x.zeroGrad({ setToNone: true });
     expect(x.grad).toBeNull();
   });
@@ -313,7 +316,7 @@ describe('gradient ownership: a leaf may take its first gradient without a copy,
         return x.mul(k);
       },
       // only valid for a gradient of ones, which is all this test sends: returns the saved tensor itself
-      backward: (ctx) => [ctx.saved[0], null],
+      backward: { x: (ctx) => ctx.saved[0] },
     });
     const x = tensor([1, 1], { requiresGrad: true });
     timesConstant(x, c).backward([1, 1]);
@@ -339,9 +342,11 @@ describe('gradient ownership: a leaf may take its first gradient without a copy,
       name: 'probe',
       inputs: ['x'],
       forward: (_c, t) => t.mul(1),
-      backward: (_c, g) => {
-        seen = g.mul(2);
-        return [seen];
+      backward: {
+        x: (_c, g) => {
+          seen = g.mul(2);
+          return seen;
+        },
       },
     });
     probe(x).sum().backward();

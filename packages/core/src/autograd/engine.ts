@@ -9,11 +9,11 @@
  */
 import { AutogradError, ShapeError, fmtShape } from '../errors.js';
 import { swapGradEnabled } from '../grad-mode.js';
-import { checkFinite, freedGraphError, inputName, type OpContext } from '../op.js';
+import { checkFinite, freedGraphError, type OpContext } from '../op.js';
 import { shapesEqual, type Shape } from '../shape.js';
-import { Tensor, nextBirthEpoch, tensor, type TensorLike } from '../tensor.js';
+import { Tensor, peekNextTensorId, tensor, type TensorLike } from '../tensor.js';
 import { isAnomalyEnabled, swapBackwardSite } from './anomaly.js';
-import { add, sum, reshape } from '../ops/index.js';
+import { add, clone, sum, reshape } from '../ops/index.js';
 
 /**
  * Options of {@link backward} and {@link gradients}.
@@ -33,52 +33,86 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
-let walkCounter = 0;
-
 /**
- * Tensors reachable from `roots` through recorded ops, in topological order (every tensor after
- * the tensors computed from it, i.e. roots first). Iterative DFS with an explicit stack.
+ * The recorded graph below `roots`, in topological order: every tensor before the tensors it was
+ * computed from (roots first), through the edges that carry a gradient. An iterative depth-first
+ * search with an explicit stack, so a chain of a million ops cannot overflow the call stack.
+ * `indexOf` gives a tensor's index in `order`.
+ *
+ * `firstInputFirst` orders siblings for reading (a first input before a later one, as `explain`
+ * labels them); the engine's own order visits inputs first to last, which fixes the order in which
+ * gradients meeting at one tensor are summed (and so every rounding, run after run).
+ * @example
+ * ```ts
+ * const { order, indexOf } = graphOrder([loss]); order[0] === loss; indexOf(loss); // true, 0
+ * ```
  */
-function topologicalOrder(roots: readonly Tensor[]): Tensor[] {
-  const mark = ++walkCounter;
-  const order: Tensor[] = []; // post-order: inputs before the tensors computed from them
+export function graphOrder(roots: readonly Tensor[], firstInputFirst = false): GraphOrder {
+  // finished: each tensor's post-order number, set when its search ends. NOTE: no "in progress"
+  // mark is needed: in a DAG a tensor can only be met again after its search has ended (a tensor
+  // still on the stack is an ancestor, and no descendant leads back to it), so one Map.set per
+  // tensor is all the bookkeeping, and positions come out of the same map.
+  const finished = new Map<Tensor, number>();
+  const post: Tensor[] = []; // inputs before the tensors computed from them
   const stack: Tensor[] = [];
-  const childIndex: number[] = [];
+  const next: number[] = []; // per stack entry: how many of its inputs have been looked at
   for (const root of roots) {
-    if (root._walk === mark) continue;
-    root._walk = mark;
+    if (finished.has(root)) continue;
     stack.push(root);
-    childIndex.push(0);
+    next.push(0);
     while (stack.length > 0) {
       const top = stack.length - 1;
       const t = stack[top];
       const node = t.gradFn;
       const inputs = node === null ? EMPTY : node.inputs;
       const needs = node === null ? EMPTY_FLAGS : node.needsInputGrad;
-      let i = childIndex[top];
-      while (i < inputs.length && (!needs[i] || inputs[i]._walk === mark)) i++;
-      if (i < inputs.length) {
-        childIndex[top] = i + 1;
-        const child = inputs[i];
-        child._walk = mark;
-        stack.push(child);
-        childIndex.push(0);
+      const n = inputs.length;
+      let k = next[top];
+      // k counts inputs looked at; the input itself is k (first to last) or n-1-k (last to first)
+      while (k < n && (!needs[firstInputFirst ? n - 1 - k : k] || finished.has(inputs[firstInputFirst ? n - 1 - k : k]))) k++;
+      if (k < n) {
+        next[top] = k + 1;
+        stack.push(inputs[firstInputFirst ? n - 1 - k : k]);
+        next.push(0);
       } else {
         stack.pop();
-        childIndex.pop();
-        order.push(t);
+        next.pop();
+        finished.set(t, post.length);
+        post.push(t);
       }
     }
   }
-  return order.reverse();
+  // order is post reversed, so a position is last - post-order number: no second map to fill
+  const last = post.length - 1;
+  const order = post.reverse();
+  return {
+    order,
+    indexOf: (t: Tensor) => {
+      const p = finished.get(t);
+      return p === undefined ? -1 : last - p;
+    },
+  };
 }
+
+/**
+ * The result of {@link graphOrder}: the tensors in order, and the position of a tensor in it (-1 if absent).
+ * @example
+ * ```ts
+ * const { order, indexOf } = graphOrder([loss]); indexOf(loss); // 0
+ * ```
+ */
+export interface GraphOrder {
+  readonly order: Tensor[];
+  indexOf(t: Tensor): number;
+}
+
 const EMPTY: readonly Tensor[] = [];
 const EMPTY_FLAGS: readonly boolean[] = [];
 
 /**
  * Sums `grad` over the dimensions along which a tensor of shape `shape` was broadcast, so the
  * result has exactly `shape` (the reverse of broadcasting). Throws naming op and input when `grad`'s
- * shape is not a broadcast of `shape`. The engine applies it to every gradient a backward returns.
+ * shape is not a broadcast of `shape`. The engine applies it to every gradient a rule returns.
  * @example
  * ```ts
  * reduceToShape(ones([4, 2, 3]), [2, 1], 'add', 'b').toArray(); // [[12], [12]]
@@ -104,55 +138,96 @@ export function reduceToShape(grad: Tensor, shape: Shape, opName: string, input:
   return shapesEqual(summed.shape, shape) ? summed : reshape(summed, shape);
 }
 
-// Gradient ownership. A leaf's first gradient becomes its `.grad`; later ones are added into that
-// buffer in place. Taking the gradient tensor itself rather than a copy is safe only when nothing
-// else can reach it: it was made during this walk (`_born`), exactly one tensor holds it as its
-// pending gradient (`_claimed` = +walk; -walk marks it shared, e.g. add's backward hands the same
-// `grad` to both inputs), and no hook or retained `.grad` has seen it. Otherwise the leaf gets a copy.
+// GRADIENT OWNERSHIP. The one rule that keeps `.grad` from ever sharing storage with anything else
+// the user can reach (another tensor's .grad, the seed passed to backward, a hook's argument, a
+// retained gradient, a tensor a custom rule returned):
+//
+//   A gradient tensor may be stored as it is (as a `.grad`, or returned by `gradients()`) only if
+//   (1) the engine made it during this walk: its id is at least the walk's first id, so no caller
+//       can hold it (a seed, a saved tensor or a constant that a rule returns were made before);
+//   (2) no hook saw it (a hook may keep its argument or return a tensor it keeps); and
+//   (3) nothing else in this walk has stored it already (add's rule hands one tensor to both
+//       inputs: the first holder takes it, every later one gets a copy).
+//   Otherwise the holder gets a copy: `detach()` (or `clone()`, which stays in the graph, under
+//   createGraph). Later accumulation into an existing `.grad` adds in place only into a `.grad` the
+//   engine stored this way, or out of place when it is part of a graph.
+//
+// All of it is local to one walk (`Walk` below): no tensor carries any of the engine's scratch state.
 
-/** Records that one more tensor holds `g` as its pending gradient in walk `walkId`. */
-function claim(g: Tensor, walkId: number): void {
-  g._claimed = g._claimed === walkId || g._claimed === -walkId ? -walkId : walkId;
-}
+/** The state of one backward walk. */
+class Walk {
+  /**
+   * Gradients stored by this walk so far (rule 3), and gradients a hook saw (rule 2): a short array
+   * (a step of a small network stores a handful), moved to a Set once it grows.
+   */
+  private takenList: Tensor[] = [];
+  private takenSet: Set<Tensor> | null = null;
+  constructor(
+    readonly firstId: number,
+    readonly createGraph: boolean,
+  ) {}
 
-/** Adds `g` to the gradient pending at `t` during walk `walkId`. */
-function accumulatePending(t: Tensor, g: Tensor, walkId: number): void {
-  if (t._pending === null) {
-    claim(g, walkId);
-    t._pending = g;
-  } else {
-    const sum = add(t._pending, g);
-    claim(sum, walkId);
-    t._pending = sum;
+  /** Marks `g` as seen by user code (a hook): it is never stored without a copy. */
+  markSeen(g: Tensor): void {
+    this.take(g);
   }
-}
 
-/** Adds `g` into `t.grad` (in place when not recording, so no allocation). */
-function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, walkId: number): void {
-  if (t.grad === null) {
-    const owned = g._born === walkId && g._claimed === walkId && g.gradFn === null;
-    t.grad = createGraph || owned ? g : g.detach();
-  } else if (createGraph || t.grad.gradFn !== null) {
-    t.grad = add(t.grad, g);
-  } else {
-    const dst = t.grad.buffer;
-    const src = g.buffer;
-    for (let i = 0; i < dst.length; i++) dst[i] += src[i];
-    t.grad._version++;
+  private isTaken(g: Tensor): boolean {
+    return this.takenSet !== null ? this.takenSet.has(g) : this.takenList.includes(g);
+  }
+
+  private take(g: Tensor): void {
+    if (this.takenSet !== null) this.takenSet.add(g);
+    else if (this.takenList.length < 32) this.takenList.push(g);
+    else this.takenSet = new Set([...this.takenList, g]);
+  }
+
+  /** `g`, or a copy of it, to be stored by one holder (see GRADIENT OWNERSHIP). */
+  own(g: Tensor): Tensor {
+    const owned = g.id >= this.firstId && (this.createGraph || g.gradFn === null) && !this.isTaken(g);
+    if (owned) {
+      this.take(g);
+      return g;
+    }
+    return this.createGraph && g.gradFn !== null ? clone(g) : g.detach();
+  }
+
+  /** Adds `g` into `t.grad` (in place when not recording, so no allocation). */
+  accumulate(t: Tensor, g: Tensor): void {
+    const current = t.grad;
+    if (current === null) {
+      t.grad = this.own(g);
+    } else if (this.createGraph || current.gradFn !== null) {
+      t.grad = add(current, g);
+    } else {
+      if (current.size !== g.size || current.dtype !== g.dtype) {
+        throw new AutogradError(
+          `backward: cannot accumulate a ${g.dtype} gradient of shape ${fmtShape(g.shape)} into the existing .grad of shape ` +
+            `${fmtShape(current.shape)} (${current.dtype})${t.name !== undefined ? ` of '${t.name}'` : ''}; was .grad set by hand? Set it to null first`,
+        );
+      }
+      const dst = current.buffer;
+      const src = g.buffer;
+      for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+      current._version++;
+    }
   }
 }
 
 /** Runs `t`'s gradient hooks (the caller checks there are some); a returned tensor replaces `g`. */
-function runHooks(t: Tensor, g: Tensor): Tensor {
-  for (const hook of t._hooks!) {
+function runHooks(t: Tensor, g: Tensor, walk: Walk): Tensor {
+  for (const hook of t._hooks!.slice()) {
+    walk.markSeen(g);
     const replaced = hook(g);
     if (replaced !== undefined) {
-      if (!(replaced instanceof Tensor) || !shapesEqual(replaced.shape, t.shape)) {
-        throw new ShapeError(`gradient hook: returned ${replaced instanceof Tensor ? `shape ${fmtShape(replaced.shape)}` : String(replaced)} for a tensor of shape ${fmtShape(t.shape)}; expected a tensor of that shape`);
+      if (!(replaced instanceof Tensor) || !shapesEqual(replaced.shape, t.shape) || replaced.dtype !== t.dtype) {
+        const got = replaced instanceof Tensor ? `a ${replaced.dtype} tensor of shape ${fmtShape(replaced.shape)}` : String(replaced);
+        throw new ShapeError(`gradient hook: returned ${got} for a ${t.dtype} tensor of shape ${fmtShape(t.shape)}; expected a tensor of that shape and dtype, or nothing`);
       }
       g = replaced;
     }
   }
+  walk.markSeen(g);
   return g;
 }
 
@@ -179,13 +254,21 @@ function seedGradient(root: Tensor, gradient: TensorLike | undefined, where: str
  * The walk shared by {@link backward} and {@link gradients}. With `targets`, the gradients reaching
  * them are returned and no `.grad` is touched; without, leaves (and retained non-leaves) accumulate.
  */
-function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: BackwardOptions, targets: readonly Tensor[] | null): (Tensor | null)[] | null {
+function walk(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+  firstId: number,
+  options: BackwardOptions,
+  targets: readonly Tensor[] | null,
+): (Tensor | null)[] | null {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  const order = topologicalOrder(roots);
-  for (const t of order) t._pending = null;
-  const walkId = nextBirthEpoch(); // seeds were born before: never taken over
-  for (let i = 0; i < roots.length; i++) accumulatePending(roots[i], seeds[i], walkId);
+  const { order, indexOf } = graphOrder(roots);
+  // pending[k]: the sum of the gradients that reached order[k] so far
+  const pending: (Tensor | null)[] = new Array<Tensor | null>(order.length).fill(null);
+  const state = new Walk(firstId, createGraph);
+  for (let i = 0; i < roots.length; i++) addPending(pending, indexOf(roots[i]), seeds[i]);
+  const targetGrads = targets === null ? null : new Map<Tensor, Tensor>(); // in gradients(): what reached each target
   const targetSet = targets === null ? null : new Set(targets);
   // Gradients for .grad are applied only after the whole walk succeeded, and the graph is freed only
   // then, so a backward that throws part-way leaves every .grad and the graph as they were.
@@ -193,72 +276,75 @@ function walk(roots: readonly Tensor[], seeds: readonly Tensor[], options: Backw
   const anomaly = isAnomalyEnabled();
   const previousMode = swapGradEnabled(createGraph);
   try {
-    for (const t of order) {
-      let g = t._pending;
+    for (let k = 0; k < order.length; k++) {
+      let g = pending[k];
       if (g === null) continue;
-      t._pending = null;
-      if (t._hooks !== null) {
-        g = runHooks(t, g);
-        g._claimed = -walkId; // a hook has seen it and may keep it
-      }
+      pending[k] = null;
+      const t = order[k];
+      if (t._hooks !== null) g = runHooks(t, g, state);
       if (targetSet !== null) {
-        if (targetSet.has(t)) t._pending = g; // read back after the walk
-      } else if (t.gradFn === null) {
+        if (targetSet.has(t)) targetGrads!.set(t, g);
+      } else if (t.gradFn === null || t._retainGrad) {
         toAccumulate.push(t, g);
-      } else if (t._retainGrad) {
-        toAccumulate.push(t, g);
-        g._claimed = -walkId; // held by .grad and passed on
       }
       const node = t.gradFn;
       if (node === null) continue;
-      if (g._claimed === walkId) g._claimed = 0; // t's hold ends here; its node may pass g on
       if (node.freed) throw freedGraphError(node.op.name);
-      let grads: unknown;
       if (anomaly) {
         const previous = swapBackwardSite({ opName: node.op.name, createdAt: node.createdAt });
         try {
-          grads = node.op.backward!(node, g);
+          propagate(node, g, pending, indexOf, true);
         } finally {
           swapBackwardSite(previous);
         }
-      } else grads = node.op.backward!(node, g);
-      propagate(node, grads, anomaly, walkId);
+      } else propagate(node, g, pending, indexOf, false);
     }
-    for (let i = 0; i < toAccumulate.length; i += 2) accumulateGrad(toAccumulate[i], toAccumulate[i + 1], createGraph, walkId);
-  } catch (error) {
-    for (const t of order) t._pending = null;
-    throw error;
+    for (let i = 0; i < toAccumulate.length; i += 2) state.accumulate(toAccumulate[i], toAccumulate[i + 1]);
+    if (targets !== null) {
+      const result = targets.map((t) => {
+        const g = targetGrads!.get(t);
+        return g === undefined ? null : state.own(g);
+      });
+      if (!retainGraph) release(order);
+      return result;
+    }
   } finally {
     swapGradEnabled(previousMode);
   }
-  if (!retainGraph) for (const t of order) if (t.gradFn !== null) t.gradFn.release();
-  if (targets === null) return null;
-  const result = targets.map((t) => t._pending);
-  for (const t of order) t._pending = null;
-  return result;
+  if (!retainGraph) release(order);
+  return null;
 }
 
-/** Checks a node's gradients (count, type, dtype), reduces each to its input's shape and passes it on. */
-function propagate(node: OpContext, grads: unknown, anomaly: boolean, walkId: number): void {
+function release(order: readonly Tensor[]): void {
+  for (const t of order) if (t.gradFn !== null) t.gradFn.release();
+}
+
+/** Adds `g` to the gradient pending at position `k`. */
+function addPending(pending: (Tensor | null)[], k: number, g: Tensor): void {
+  const previous = pending[k];
+  pending[k] = previous === null ? g : add(previous, g);
+}
+
+/**
+ * Calls the node's rule for each input that needs a gradient, checks what it returns (type, dtype),
+ * sums it back to the input's shape and adds it to that input's pending gradient.
+ */
+function propagate(node: OpContext, grad: Tensor, pending: (Tensor | null)[], indexOf: (t: Tensor) => number, anomaly: boolean): void {
   const { op, inputs, needsInputGrad } = node;
-  if (!Array.isArray(grads) || grads.length !== inputs.length) {
-    const got = Array.isArray(grads) ? `${grads.length} gradient(s)` : typeof grads;
-    throw new AutogradError(`backward of ${op.name}: returned ${got}, expected an array of ${inputs.length} (one per input, null where there is none)`);
-  }
   for (let i = 0; i < inputs.length; i++) {
     if (!needsInputGrad[i]) continue;
-    let g = grads[i] as unknown;
+    const g: unknown = op.gradient(node, grad, i);
     if (g === null || g === undefined) continue;
     const input = inputs[i];
     if (!(g instanceof Tensor)) {
-      throw new AutogradError(`backward of ${op.name}: the gradient for input '${inputName(op, i)}' is ${typeof g}, expected a Tensor`);
+      throw new AutogradError(`backward of ${op.name}: the rule for input '${op.inputName(i)}' returned ${typeof g}, expected a Tensor (or null for no gradient)`);
     }
     if (g.dtype !== input.dtype) {
-      throw new AutogradError(`backward of ${op.name}: the gradient for input '${inputName(op, i)}' is ${g.dtype} but the input is ${input.dtype}`);
+      throw new AutogradError(`backward of ${op.name}: the gradient for input '${op.inputName(i)}' is ${g.dtype} but the input is ${input.dtype}`);
     }
-    g = reduceToShape(g as Tensor, input.shape, op.name, inputName(op, i));
-    if (anomaly) checkFinite(op.name, 'backward', g as Tensor, node.createdAt);
-    accumulatePending(input, g as Tensor, walkId);
+    const reduced = reduceToShape(g, input.shape, op.name, op.inputName(i));
+    if (anomaly) checkFinite(op.name, 'backward', reduced, node.createdAt);
+    addPending(pending, indexOf(input), reduced);
   }
 }
 
@@ -282,7 +368,8 @@ export function backward(output: Tensor, gradient?: TensorLike | BackwardOptions
   if (!output.requiresGrad) {
     throw new AutogradError('backward: the tensor does not require grad and has no recorded graph; create a leaf with { requiresGrad: true } and compute from it (outside noGrad)');
   }
-  walk([output], [seedGradient(output, gradient, 'backward')], options, null);
+  const firstId = peekNextTensorId(); // the implicit seed is made below, by the engine
+  walk([output], [seedGradient(output, gradient, 'backward')], firstId, checkOptions(options, 'backward'), null);
 }
 
 /**
@@ -309,9 +396,20 @@ export function gradients(
   inputs.forEach((x, i) => {
     if (!x.requiresGrad) throw new AutogradError(`gradients: input ${i} (shape ${fmtShape(x.shape)}) does not require grad`);
   });
+  const firstId = peekNextTensorId();
   const seeds = outs.map((o, i) => seedGradient(o, options.gradOutputs?.[i], 'gradients'));
-  const result = walk(outs, seeds, options, inputs)!;
+  const result = walk(outs, seeds, firstId, checkOptions(options, 'gradients'), inputs)!;
   return result.map((g, i) => (g === null && options.allowUnused === 'zeros' ? zerosLike(inputs[i]) : g));
+}
+
+/** Refuses options that are not an object of known booleans, naming the function and the key. */
+function checkOptions<O extends BackwardOptions>(options: O, where: string): O {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  for (const key of ['retainGraph', 'createGraph'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${where}: option ${key} must be true or false, got ${JSON.stringify(v) ?? typeof v}`);
+  }
+  return options;
 }
 
 function isOptions(x: unknown): x is BackwardOptions {

@@ -4,15 +4,16 @@
  * each path's product, and their sum, next to the gradient autodiff computes.
  *
  * The graph's vertices are elements (tensor, flat index). The local derivative ∂y[a]/∂x[b] of any
- * op comes from the op's own backward, called with a one-hot gradient for y[a] and summed back to
- * x's shape, so no op needs code of its own here.
+ * op comes from the op's own gradient rules, called with a one-hot gradient for y[a] and summed
+ * back to x's shape, so no op needs code of its own here. The graph is ordered by the engine's own
+ * `graphOrder`.
  * @module
  */
 import { AutogradError, ShapeError, fmtShape } from '../errors.js';
 import { noGrad } from '../grad-mode.js';
-import { freedGraphError, inputName, type OpContext } from '../op.js';
+import { freedGraphError, type OpContext } from '../op.js';
 import { Tensor } from '../tensor.js';
-import { gradients, reduceToShape } from './engine.js';
+import { gradients, graphOrder, reduceToShape } from './engine.js';
 
 /** One local derivative on a path: d(`of`)/d(`wrt`) = `value`. */
 export interface ExplainFactor {
@@ -147,7 +148,7 @@ export function explain(output: Tensor, target: Tensor, index = 0, options: Expl
   if (!output.requiresGrad) throw new AutogradError('explain: the output does not require grad and has no recorded graph');
 
   // Tensors between output and target, output first (each before its inputs), and which reach target.
-  const order = topologicalOrder(output);
+  const { order } = graphOrder([output], true);
   const reaches = new Set<Tensor>();
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k];
@@ -297,45 +298,18 @@ function localRows(out: Tensor, node: OpContext, a: number): Rows {
   const buffer = out.dtype === 'float64' ? new Float64Array(out.size) : new Float32Array(out.size);
   buffer[a] = 1;
   const oneHot = new Tensor(buffer, out.shape);
-  return noGrad(() => {
-    const grads = node.op.backward!(node, oneHot);
-    return node.inputs.map((x, k) => {
-      const g = grads[k];
-      if (!node.needsInputGrad[k] || g === null || g === undefined) return null;
-      return reduceToShape(g, x.shape, node.op.name, inputName(node.op, k)).buffer;
-    });
-  });
+  return noGrad(() =>
+    node.inputs.map((x, k) => {
+      if (!node.needsInputGrad[k]) return null;
+      const g = node.op.gradient(node, oneHot, k);
+      return g === null ? null : reduceToShape(g, x.shape, node.op.name, node.op.inputName(k)).buffer;
+    }),
+  );
 }
 
 function autodiffValue(output: Tensor, target: Tensor, index: number): number {
   const [g] = gradients(output, [target], { retainGraph: true, allowUnused: 'zeros' });
   return g!.buffer[index];
-}
-
-/**
- * Tensors reachable from `root` through recorded edges, each before its inputs (iterative DFS).
- * Inputs are visited last to first, so that in the reversed post-order a first input comes first.
- */
-function topologicalOrder(root: Tensor): Tensor[] {
-  const seen = new Set<Tensor>([root]);
-  const post: Tensor[] = [];
-  const stack: { t: Tensor; next: number }[] = [{ t: root, next: (root.gradFn?.inputs.length ?? 0) - 1 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const node = top.t.gradFn;
-    const inputs = node?.inputs ?? [];
-    let i = top.next;
-    while (i >= 0 && (!node!.needsInputGrad[i] || seen.has(inputs[i]))) i--;
-    if (i >= 0) {
-      top.next = i - 1;
-      seen.add(inputs[i]);
-      stack.push({ t: inputs[i], next: (inputs[i].gradFn?.inputs.length ?? 0) - 1 });
-    } else {
-      stack.pop();
-      post.push(top.t);
-    }
-  }
-  return post.reverse();
 }
 
 function unravel(i: number, shape: readonly number[]): number[] {

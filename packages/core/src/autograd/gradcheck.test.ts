@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ChainruleError } from '../errors.js';
 import { defineOp } from '../op.js';
 import { randn } from '../create.js';
-import { tensor } from '../tensor.js';
+import { Tensor, tensor } from '../tensor.js';
 import { map } from '../kernels/elementwise.js';
 import { GradcheckError, gradcheck, gradgradcheck } from './gradcheck.js';
 
@@ -14,7 +14,7 @@ const wrongSin = defineOp({
     ctx.save(x);
     return map(x, Math.sin);
   },
-  backward: (ctx, grad) => [grad.mul(map(ctx.saved[0], (v) => Math.cos(v) + 0.01))],
+  backward: { x: (ctx, grad) => grad.mul(new Tensor(map(ctx.saved[0], (v) => Math.cos(v) + 0.01).buffer, ctx.saved[0].shape)) },
 });
 
 // sin with a right first derivative written with a raw kernel: the backward is not
@@ -26,7 +26,7 @@ const flatSin = defineOp({
     ctx.save(x);
     return map(x, Math.sin);
   },
-  backward: (ctx, grad) => [grad.mul(map(ctx.saved[0], Math.cos))],
+  backward: { x: (ctx, grad) => grad.mul(new Tensor(map(ctx.saved[0], Math.cos).buffer, ctx.saved[0].shape)) },
 });
 
 describe('gradcheck', () => {

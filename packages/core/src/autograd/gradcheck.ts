@@ -197,7 +197,7 @@ export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: reado
     const out = callScalarOrTensor(fn, ys, 'gradgradcheck');
     if (!out.requiresGrad) return tensor(new Float64Array(ys.reduce((n, y) => n + y.size, 0)));
     const grads = gradients(out, ys, { gradOutputs: [v], createGraph: true, allowUnused: 'zeros' });
-    return concat(grads.map((gr) => reshape(gr!, [-1])), 0);
+    return concat(grads.map((gr) => reshape(gr!, [-1])), { axis: 0 });
   });
   return gradcheck(firstOrder, xs, options);
 }

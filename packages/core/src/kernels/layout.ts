@@ -4,27 +4,26 @@
  * and ndarray-ops for large ones).
  * @module
  */
-import { allocBuffer } from '../dtype.js';
+import { allocBuffer, dtypeOf, type DType, type TensorData } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
-import { Tensor } from '../tensor.js';
 import { assignStrided, broadcastCopy, copyStrided } from './nd.js';
 
 /** A contiguous copy of `x` with its axes reordered: output axis i is input axis `axes[i]`. */
-export function permuteKernel(x: Tensor, axes: readonly number[]): Tensor {
+export function permuteKernel(x: TensorData, axes: readonly number[]): TensorData {
   const strides = stridesOf(x.shape);
-  const shape = axes.map((a) => x.shape[a]);
-  return new Tensor(copyStrided(x.buffer, shape, axes.map((a) => strides[a]), 0, x.dtype), shape);
+  const shape = Object.freeze(axes.map((a) => x.shape[a]));
+  return { buffer: copyStrided(x.buffer, shape, axes.map((a) => strides[a]), 0, dtypeOf(x.buffer)), shape: shape };
 }
 
 /** A contiguous copy of `x` broadcast to `shape`. */
-export function expandKernel(x: Tensor, shape: Shape): Tensor {
-  if (x.size === 1) {
+export function expandKernel(x: TensorData, shape: Shape): TensorData {
+  if (x.buffer.length === 1) {
     // one value everywhere (the gradient of a full sum, for one): a fill, no index arithmetic
-    const out = allocBuffer(x.dtype, sizeOf(shape));
+    const out = allocBuffer(dtypeOf(x.buffer), sizeOf(shape));
     out.fill(x.buffer[0]);
-    return new Tensor(out, shape);
+    return { buffer: out, shape: shape };
   }
-  return new Tensor(broadcastCopy(x.buffer, x.shape, shape, x.dtype), shape);
+  return { buffer: broadcastCopy(x.buffer, x.shape, shape, dtypeOf(x.buffer)), shape: shape };
 }
 
 /** A slice of a contiguous array: along `axis`, `count` elements from `start` in steps of `step`. */
@@ -42,26 +41,26 @@ function sliceLayout(shape: Shape, s: SliceSpec) {
   vShape[s.axis] = s.count;
   const vStrides = strides.slice();
   vStrides[s.axis] = strides[s.axis] * s.step;
-  return { shape: vShape, strides: vStrides, offset: s.start * strides[s.axis] };
+  return { shape: Object.freeze(vShape) as Shape, strides: vStrides, offset: s.start * strides[s.axis] };
 }
 
 /** The elements of `x` selected by `s`, contiguous. */
-export function sliceKernel(x: Tensor, s: SliceSpec): Tensor {
+export function sliceKernel(x: TensorData, s: SliceSpec): TensorData {
   const l = sliceLayout(x.shape, s);
-  return new Tensor(copyStrided(x.buffer, l.shape, l.strides, l.offset, x.dtype), l.shape);
+  return { buffer: copyStrided(x.buffer, l.shape, l.strides, l.offset, dtypeOf(x.buffer)), shape: l.shape };
 }
 
 /** Zeros of `shape` with `part` written where slice `s` would read (the adjoint of slicing). */
-export function embedKernel(part: Tensor, shape: Shape, s: SliceSpec): Tensor {
-  const out = allocBuffer(part.dtype, sizeOf(shape));
+export function embedKernel(part: TensorData, shape: Shape, s: SliceSpec): TensorData {
+  const out = allocBuffer(dtypeOf(part.buffer), sizeOf(shape));
   const l = sliceLayout(shape, s);
   assignStrided(out, l.shape, l.strides, l.offset, part.buffer);
-  return new Tensor(out, shape);
+  return { buffer: out, shape: shape };
 }
 
 /** `xs` joined along `axis` (shapes already checked to agree elsewhere). */
-export function concatKernel(xs: readonly Tensor[], axis: number, shape: Shape): Tensor {
-  const out = allocBuffer(xs[0].dtype, sizeOf(shape));
+export function concatKernel(xs: readonly TensorData[], axis: number, shape: Shape): TensorData {
+  const out = allocBuffer(dtypeOf(xs[0].buffer), sizeOf(shape));
   let start = 0;
   for (const x of xs) {
     const n = x.shape[axis];
@@ -69,5 +68,12 @@ export function concatKernel(xs: readonly Tensor[], axis: number, shape: Shape):
     assignStrided(out, l.shape, l.strides, l.offset, x.buffer);
     start += n;
   }
-  return new Tensor(out, shape);
+  return { buffer: out, shape: shape };
+}
+
+/** The elements of `x` in a buffer of `dtype` (float64 → float32 rounds to nearest). */
+export function castKernel(x: TensorData, dtype: DType): TensorData {
+  const out = allocBuffer(dtype, x.buffer.length);
+  out.set(x.buffer);
+  return { buffer: out, shape: x.shape };
 }

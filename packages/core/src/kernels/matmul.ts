@@ -15,9 +15,8 @@
  * multiply-add), so results are bit-identical to a triple loop; tests compare with `toEqual`.
  * @module
  */
-import { allocBuffer, type Buffer } from '../dtype.js';
+import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
-import { Tensor } from '../tensor.js';
 import { createSimdKernel, PACKED_A_OFFSET, TILE_OFFSET, type SimdKernel } from './matmul-simd.js';
 
 /** Register tile: MR rows × NR columns of C live in local variables. */
@@ -30,10 +29,15 @@ const NC = 512;
 /** Below this many multiply-adds (or with fewer than 4 rows or columns) packing costs more than it saves. */
 const BLOCKED_MIN_WORK = 16384;
 
-// Packing scratch, shared by all calls (the kernel is synchronous and never re-entered).
-const packedA = new Float64Array(MC * KC);
-const packedB = new Float64Array(KC * NC);
+// Packing scratch of the JavaScript tile, shared by all calls (the kernel is synchronous and never
+// re-entered). Made on first use: where the SIMD tile runs, its packing lives in WebAssembly memory
+// and these 1.1 MB are never needed.
+let jsScratch: { packedA: Float64Array; packedB: Float64Array } | null = null;
 const edgeTile = new Float64Array(MR * NR);
+
+function jsPacking(): { packedA: Float64Array; packedB: Float64Array } {
+  return (jsScratch ??= { packedA: new Float64Array(MC * KC), packedB: new Float64Array(KC * NC) });
+}
 
 /** The SIMD kernel: undefined until first needed (nothing is compiled at import), null where unavailable or switched off. */
 let simd: SimdKernel | null | undefined;
@@ -141,8 +145,8 @@ function gemmBlocked(
   c: Float64Array, cOff: number, ldc: number,
 ): void {
   const wasm = simdKernel();
-  const pa = wasm === null ? packedA : wasm.packedA;
-  const pb = wasm === null ? packedB : wasm.packedB;
+  const pa = wasm === null ? jsPacking().packedA : wasm.packedA;
+  const pb = wasm === null ? jsPacking().packedB : wasm.packedB;
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
@@ -247,14 +251,16 @@ function microKernel(kc: number, pa: Float64Array, ai: number, pb: Float64Array,
  * out[t][i][j] = Σₚ op(a)[t][i][p] · op(b)[t][p][j]
  * @example
  * ```ts
- * matmulKernel(tensor([[1, 2], [3, 4]]), tensor([[1, 0], [1, 1]]), [], false, true).toArray(); // [[1, 3], [3, 7]]
+ * const a = { buffer: new Float64Array([1, 2, 3, 4]), shape: [2, 2] };
+ * const b = { buffer: new Float64Array([1, 0, 1, 1]), shape: [2, 2] };
+ * matmulKernel(a, b, [], false, true).buffer; // Float64Array [1, 3, 3, 7]
  * ```
  */
-export function matmulKernel(a: Tensor, b: Tensor, batch: Shape, transA = false, transB = false): Tensor {
-  const aRows = a.shape[a.ndim - 2];
-  const aCols = a.shape[a.ndim - 1];
-  const bRows = b.shape[b.ndim - 2];
-  const bCols = b.shape[b.ndim - 1];
+export function matmulKernel(a: TensorData, b: TensorData, batch: Shape, transA = false, transB = false): TensorData {
+  const aRows = a.shape[a.shape.length - 2];
+  const aCols = a.shape[a.shape.length - 1];
+  const bRows = b.shape[b.shape.length - 2];
+  const bCols = b.shape[b.shape.length - 1];
   const m = transA ? aCols : aRows;
   const k = transA ? aRows : aCols;
   const n = transB ? bRows : bCols;
@@ -265,12 +271,12 @@ export function matmulKernel(a: Tensor, b: Tensor, batch: Shape, transA = false,
   const bCs = transB ? bCols : 1;
   if (batch.length === 0) {
     // One pair of matrices (2-D × 2-D, the common case): no batch offsets to compute, no shapes to slice.
-    const out = new Float64Array(m * n);
+    const out = allocBuffer('float64', m * n) as Float64Array;
     gemm(m, n, k, a.buffer, 0, aRs, aCs, b.buffer, 0, bRs, bCs, out, 0, n);
-    return inDtype(out, [m, n], a);
+    return inDtype(out, Object.freeze([m, n]), a);
   }
   const batchSize = sizeOf(batch);
-  const out = new Float64Array(batchSize * m * n);
+  const out = allocBuffer('float64', batchSize * m * n) as Float64Array;
   const aOffsets = batchOffsets(a.shape.slice(0, -2), batch, m * k);
   const bOffsets = batchOffsets(b.shape.slice(0, -2), batch, k * n);
   if (!transA && batchSize > 1 && isContiguousRun(aOffsets, m * k) && isConstant(bOffsets)) {
@@ -279,15 +285,15 @@ export function matmulKernel(a: Tensor, b: Tensor, batch: Shape, transA = false,
   } else {
     for (let t = 0; t < batchSize; t++) gemm(m, n, k, a.buffer, aOffsets[t], aRs, aCs, b.buffer, bOffsets[t], bRs, bCs, out, t * m * n, n);
   }
-  return inDtype(out, [...batch, m, n], a);
+  return inDtype(out, Object.freeze([...batch, m, n]), a);
 }
 
 /** The float64 sums as a tensor of `like`'s dtype: float32 is rounded once, here, at the end. */
-function inDtype(out: Float64Array, shape: Shape, like: Tensor): Tensor {
-  if (like.dtype === 'float64') return new Tensor(out, shape);
-  const rounded = allocBuffer(like.dtype, out.length);
+function inDtype(out: Float64Array, shape: Shape, like: TensorData): TensorData {
+  if (like.buffer instanceof Float64Array) return { buffer: out, shape };
+  const rounded = allocBuffer(dtypeOf(like.buffer), out.length);
   rounded.set(out);
-  return new Tensor(rounded, shape);
+  return { buffer: rounded, shape };
 }
 
 function isContiguousRun(offsets: ArrayLike<number>, step: number): boolean {

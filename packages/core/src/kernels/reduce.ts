@@ -3,9 +3,8 @@
  * input in memory order.
  * @module
  */
-import { allocBuffer, type Buffer } from '../dtype.js';
+import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js';
 import { stridesOf, type Shape } from '../shape.js';
-import { Tensor } from '../tensor.js';
 
 /** How elements combine. */
 export type Reduction = 'sum' | 'max' | 'min';
@@ -14,20 +13,21 @@ export type Reduction = 'sum' | 'max' | 'min';
  * Reduces `x` over `axes` (sorted, distinct, in range). The result has `keptShape`: `x.shape` with
  * each reduced axis set to 1 (the caller reshapes when keepdims is false).
  */
-export function reduce(x: Tensor, axes: readonly number[], kind: Reduction): Tensor {
+export function reduce(x: TensorData, axes: readonly number[], kind: Reduction): TensorData {
   const shape = x.shape;
-  const kept = shape.slice();
-  for (const a of axes) kept[a] = 1;
+  const keptShape = shape.slice();
+  for (const a of axes) keptShape[a] = 1;
+  const kept: Shape = Object.freeze(keptShape);
   const src = x.buffer;
   let outSize = 1;
   for (const d of kept) outSize *= d;
-  const out = allocBuffer(x.dtype, outSize);
+  const out = allocBuffer(dtypeOf(src), outSize);
   const init = kind === 'sum' ? 0 : kind === 'max' ? -Infinity : Infinity;
   out.fill(init);
-  if (src.length === 0) return new Tensor(out, kept);
+  if (src.length === 0) return { buffer: out, shape: kept };
   if (outSize === 1) {
     out[0] = combineAll(src, kind, init);
-    return new Tensor(out, kept);
+    return { buffer: out, shape: kept };
   }
   // Output strides seen from the input's index: 0 along reduced axes.
   const outStrides = stridesOf(kept);
@@ -49,7 +49,7 @@ export function reduce(x: Tensor, axes: readonly number[], kind: Reduction): Ten
       idx[d] = 0;
     }
   }
-  return new Tensor(out, kept);
+  return { buffer: out, shape: kept };
 }
 
 function combineAll(src: Buffer, kind: Reduction, init: number): number {
@@ -62,6 +62,6 @@ function combineAll(src: Buffer, kind: Reduction, init: number): number {
 }
 
 /** `shape` without the reduced axes (keepdims false). */
-export function dropAxes(shape: Shape, axes: readonly number[]): number[] {
-  return shape.filter((_, i) => !axes.includes(i));
+export function dropAxes(shape: Shape, axes: readonly number[]): Shape {
+  return Object.freeze(shape.filter((_, i) => !axes.includes(i)));
 }

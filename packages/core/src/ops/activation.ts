@@ -2,10 +2,8 @@
  * Activations: sigmoid, tanh, relu. Each backward reuses the saved output where that is cheaper.
  * @module
  */
-import { defineOp, type Gradients } from '../op.js';
+import { defineOp } from '../op.js';
 import { map, zip } from '../kernels/elementwise.js';
-import { mul, sub } from './arithmetic.js';
-import { gt } from './select.js';
 
 /**
  * Elementwise logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ).
@@ -24,14 +22,10 @@ export const sigmoid = defineOp({
   name: 'sigmoid',
   inputs: ['x'],
   forward(ctx, x) {
-    const out = map(x, sigmoidScalar);
-    ctx.save(out);
-    return out;
+    ctx.saveResult();
+    return map(x, sigmoidScalar);
   },
-  backward(ctx, grad): Gradients {
-    const [out] = ctx.saved;
-    return [sigmoidBackward(grad, out)];
-  },
+  backward: { x: (ctx, grad) => sigmoidBackward(grad, ctx.saved[0]) },
 });
 
 /**
@@ -47,12 +41,15 @@ const sigmoidBackward = defineOp({
     ctx.save(grad, out);
     return zip(grad, out, (g, s) => g * (s * (1 - s)), 'sigmoidBackward');
   },
-  backward(ctx, gg): Gradients {
-    const [grad, out] = ctx.saved;
-    return [
-      ctx.needsInputGrad[0] ? mul(gg, mul(out, sub(1, out))) : null,
-      ctx.needsInputGrad[1] ? mul(gg, mul(grad, sub(1, mul(out, 2)))) : null,
-    ];
+  backward: {
+    grad: (ctx, gg) => {
+      const out = ctx.saved[1];
+      return gg.mul(out.mul(out.neg().add(1)));
+    },
+    out: (ctx, gg) => {
+      const [grad, out] = ctx.saved;
+      return gg.mul(grad.mul(out.mul(-2).add(1)));
+    },
   },
 });
 
@@ -76,14 +73,10 @@ export const tanh = defineOp({
   name: 'tanh',
   inputs: ['x'],
   forward(ctx, x) {
-    const out = map(x, Math.tanh);
-    ctx.save(out);
-    return out;
+    ctx.saveResult();
+    return map(x, Math.tanh);
   },
-  backward(ctx, grad): Gradients {
-    const [out] = ctx.saved;
-    return [tanhBackward(grad, out)];
-  },
+  backward: { x: (ctx, grad) => tanhBackward(grad, ctx.saved[0]) },
 });
 
 /**
@@ -98,12 +91,15 @@ const tanhBackward = defineOp({
     ctx.save(grad, out);
     return zip(grad, out, (g, t) => g * (1 - t * t), 'tanhBackward');
   },
-  backward(ctx, gg): Gradients {
-    const [grad, out] = ctx.saved;
-    return [
-      ctx.needsInputGrad[0] ? mul(gg, sub(1, mul(out, out))) : null,
-      ctx.needsInputGrad[1] ? mul(gg, mul(grad, mul(out, -2))) : null,
-    ];
+  backward: {
+    grad: (ctx, gg) => {
+      const out = ctx.saved[1];
+      return gg.mul(out.mul(out).neg().add(1));
+    },
+    out: (ctx, gg) => {
+      const [grad, out] = ctx.saved;
+      return gg.mul(grad.mul(out.mul(-2)));
+    },
   },
 });
 
@@ -125,8 +121,15 @@ export const relu = defineOp({
     ctx.save(x);
     return map(x, (v) => (v > 0 ? v : v === v ? 0 : v));
   },
-  backward(ctx, grad): Gradients {
-    const [x] = ctx.saved;
-    return [mul(grad, gt(x, 0))];
-  },
+  backward: { x: (ctx, grad) => grad.mul(reluMask(ctx.saved[0])) },
+});
+
+/**
+ * relu's derivative: 0 where x ≤ 0, else 1. NOTE: at x = NaN that is 1, so the gradient passes
+ * through as PyTorch's `threshold_backward` (x ≤ 0 ? 0 : grad) lets it.
+ */
+const reluMask = defineOp({
+  name: 'reluMask',
+  inputs: ['x'],
+  forward: (_ctx, x) => map(x, (v) => (v <= 0 ? 0 : 1)),
 });

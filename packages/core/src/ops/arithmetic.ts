@@ -3,10 +3,8 @@
  * backward returns gradients in the broadcast shape and the engine sums them back to each input's.
  * @module
  */
-import { defineOp, type Gradients } from '../op.js';
+import { defineOp } from '../op.js';
 import { map, zip } from '../kernels/elementwise.js';
-import { log } from './unary.js';
-import { eq, where } from './select.js';
 
 /**
  * Elementwise sum `a + b`, broadcasting.
@@ -21,7 +19,7 @@ export const add = defineOp({
   name: 'add',
   inputs: ['a', 'b'],
   forward: (_ctx, a, b) => zip(a, b, (x, y) => x + y, 'add'),
-  backward: (_ctx, grad): Gradients => [grad, grad],
+  backward: { a: (_ctx, grad) => grad, b: (_ctx, grad) => grad },
 });
 
 /**
@@ -37,7 +35,7 @@ export const sub = defineOp({
   name: 'sub',
   inputs: ['a', 'b'],
   forward: (_ctx, a, b) => zip(a, b, (x, y) => x - y, 'sub'),
-  backward: (ctx, grad): Gradients => [grad, ctx.needsInputGrad[1] ? neg(grad) : null],
+  backward: { a: (_ctx, grad) => grad, b: (_ctx, grad) => grad.neg() },
 });
 
 /**
@@ -56,9 +54,9 @@ export const mul = defineOp({
     ctx.save(a, b);
     return zip(a, b, (x, y) => x * y, 'mul');
   },
-  backward(ctx, grad): Gradients {
-    const [a, b] = ctx.saved;
-    return [ctx.needsInputGrad[0] ? mul(grad, b) : null, ctx.needsInputGrad[1] ? mul(grad, a) : null];
+  backward: {
+    a: (ctx, grad) => grad.mul(ctx.saved[1]),
+    b: (ctx, grad) => grad.mul(ctx.saved[0]),
   },
 });
 
@@ -78,10 +76,12 @@ export const div = defineOp({
     ctx.save(a, b);
     return zip(a, b, (x, y) => x / y, 'div');
   },
-  backward(ctx, grad): Gradients {
-    const [a, b] = ctx.saved;
-    const da = div(grad, b);
-    return [ctx.needsInputGrad[0] ? da : null, ctx.needsInputGrad[1] ? neg(mul(da, div(a, b))) : null];
+  backward: {
+    a: (ctx, grad) => grad.div(ctx.saved[1]),
+    b: (ctx, grad) => {
+      const [a, b] = ctx.saved;
+      return grad.div(b).mul(a.div(b)).neg();
+    },
   },
 });
 
@@ -98,7 +98,7 @@ export const neg = defineOp({
   name: 'neg',
   inputs: ['x'],
   forward: (_ctx, x) => map(x, (v) => -v),
-  backward: (_ctx, grad): Gradients => [neg(grad)],
+  backward: { x: (_ctx, grad) => grad.neg() },
 });
 
 /**
@@ -106,10 +106,10 @@ export const neg = defineOp({
  *
  * d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln(a) db
  *
- * NOTE: the exponent's gradient aᵇ ln a is NaN for a < 0 (as in PyTorch); at a = 0 it is taken as 0,
- * the limit for b > 0, so `pow(0, b)` with a trainable b does not poison the gradient. At a = b = 0
- * the base's gradient b·aᵇ⁻¹ would be 0·∞ = NaN; it is 0 there (a⁰ = 1 is constant in a), so the
- * feature x⁰ of a polynomial has gradient 0 at x = 0, as in PyTorch.
+ * NOTE: as in PyTorch, d/da is 0 where b = 0 (a⁰ = 1 is constant in a, even at a = 0 where
+ * b·aᵇ⁻¹ would be 0·∞), and d/db is 0 where a = 0 and b ≥ 0 (the limit of aᵇ ln a), so `pow(0, b)`
+ * with a trainable b does not poison the gradient; elsewhere the formulas stand: d/db is NaN for
+ * a < 0, and -Infinity at a = 0 with b < 0 (∞ · -∞).
  * @example
  * ```ts
  * pow(tensor([2, 3]), 2).toArray(); // [4, 9]
@@ -120,16 +120,21 @@ export const pow = defineOp({
   inputs: ['a', 'b'],
   forward(ctx, a, b) {
     const out = zip(a, b, Math.pow, 'pow');
-    ctx.save(a, b, out);
+    ctx.save(a, b);
     return out;
   },
-  backward(ctx, grad): Gradients {
-    const [a, b, out] = ctx.saved;
-    // a replaced by 1 where a = b = 0, so b·aᵇ⁻¹ is 0·1 = 0 there rather than 0·∞, in every derivative order.
-    const da = ctx.needsInputGrad[0] ? mul(grad, mul(b, pow(where(mul(eq(a, 0), eq(b, 0)), 1, a), sub(b, 1)))) : null;
-    // ln(a) with a = 0 replaced by 1 (ln 1 = 0): differentiable, and no NaN leaks into second derivatives.
-    const db = ctx.needsInputGrad[1] ? mul(grad, mul(out, log(where(eq(a, 0), 1, a)))) : null;
-    return [da, db];
+  backward: {
+    // b·aᵇ⁻¹ with a replaced by 1 where b = 0, so it is b·1 = 0 there in every derivative order
+    a: (ctx, grad) => {
+      const [a, b] = ctx.saved;
+      return grad.mul(b.mul(a.where(b.ne(0), 1).pow(b.sub(1))));
+    },
+    // aᵇ·ln(a) with a replaced by 1 in the log where a = 0 and b ≥ 0 (ln 1 = 0): differentiable, no NaN
+    b: (ctx, grad) => {
+      const [a, b] = ctx.saved;
+      const zeroBaseNonNegativeExponent = a.eq(0).mul(b.ge(0));
+      return grad.mul(a.pow(b).mul(a.where(zeroBaseNonNegativeExponent.eq(0), 1).log()));
+    },
   },
 });
 
@@ -149,8 +154,5 @@ export const square = defineOp({
     ctx.save(x);
     return map(x, (v) => v * v);
   },
-  backward(ctx, grad): Gradients {
-    const [x] = ctx.saved;
-    return [mul(grad, mul(x, 2))];
-  },
+  backward: { x: (ctx, grad) => grad.mul(ctx.saved[0].mul(2)) },
 });

@@ -1,12 +1,18 @@
 /**
- * Every built-in op, each defined with {@link defineOp} like a user's custom op.
+ * Every built-in op, each defined with {@link defineOp} like a user's custom op, and the functions
+ * composed from them (mean, transpose, stack, softmax, ...). Every name here has a Tensor method of
+ * the same name unless listed in `FREE_FUNCTIONS` below; the compiler checks that (tensor.ts).
  * @module
  */
 export { add, sub, mul, div, neg, pow, square } from './arithmetic.js';
 export { exp, log, sqrt, abs, sign } from './unary.js';
 export { sigmoid, tanh, relu } from './activation.js';
-export { gt, ge, lt, le, eq, ne, where, maximum, minimum, clamp } from './select.js';
+export { gt, ge, lt, le, eq, ne, where, maximum, minimum, clamp, type ClampOptions } from './select.js';
 export { sum, mean, max, min, type ReduceOptions } from './reduce.js';
-export { matmul } from './matmul.js';
-export { reshape, permute, transpose, expand, broadcastTo, slice, concat, stack, squeeze, unsqueeze, cast, clone } from './layout.js';
-export { softmax, logSoftmax } from './softmax.js';
+export { matmul, type MatmulOptions } from './matmul.js';
+export { reshape, permute, transpose, expand, broadcastTo, slice, concat, stack, squeeze, unsqueeze, cast, clone, type SliceOptions } from './layout.js';
+export { softmax, logSoftmax, logsumexp } from './softmax.js';
+export { gather, scatterAdd, type AxisOptions } from './indexing.js';
+
+/** The ops that are functions only, with no Tensor method: they take a list of tensors. */
+export type FreeFunctions = 'concat' | 'stack';

@@ -225,18 +225,18 @@ describe('expand and broadcastTo', () => {
 describe('slice', () => {
   it('forward on known values (Python rules: negative indices, clamped bounds, steps)', () => {
     const x = tensor([0, 1, 2, 3, 4]);
-    expect(slice(x, 0, 1, -1)).toBeAllClose([1, 2, 3]);
-    expect(slice(x, 0, 0, 5, 2)).toBeAllClose([0, 2, 4]);
-    expect(slice(x, 0, -2)).toBeAllClose([3, 4]);
-    expect(slice(x, 0, -10, 10)).toBeAllClose([0, 1, 2, 3, 4]);
-    expect(slice(x, 0, 4, 2).shape).toEqual([0]);
-    expect(slice(tensor([[1, 2, 3], [4, 5, 6]]), 1, 1, 3)).toBeAllClose([[2, 3], [5, 6]]);
-    expect(slice(tensor([[1, 2, 3], [4, 5, 6]]), -2, 1)).toBeAllClose([[4, 5, 6]]);
+    expect(x.slice(0, 1, -1)).toBeAllClose([1, 2, 3]);
+    expect(x.slice(0, 0, 5, 2)).toBeAllClose([0, 2, 4]);
+    expect(x.slice(0, -2)).toBeAllClose([3, 4]);
+    expect(x.slice(0, -10, 10)).toBeAllClose([0, 1, 2, 3, 4]);
+    expect(x.slice(0, 4, 2).shape).toEqual([0]);
+    expect((tensor([[1, 2, 3], [4, 5, 6]])).slice(1, 1, 3)).toBeAllClose([[2, 3], [5, 6]]);
+    expect((tensor([[1, 2, 3], [4, 5, 6]])).slice(-2, 1)).toBeAllClose([[4, 5, 6]]);
   });
 
   it('the gradient goes back where the slice was taken, zeros elsewhere', () => {
     const x = tensor([[1, 2, 3, 4], [5, 6, 7, 8]], { requiresGrad: true });
-    slice(x, 1, 1, 4, 2).backward(tensor([[10, 20], [30, 40]]));
+    x.slice(1, 1, 4, 2).backward(tensor([[10, 20], [30, 40]]));
     expect(x.grad).toBeAllClose([[0, 10, 0, 20], [0, 30, 0, 40]]);
   });
 
@@ -253,12 +253,12 @@ describe('slice', () => {
           const axis = axisPick % shape.length;
           const X: Ref = { shape, data: uniformValues(size(shape), seed) };
           const x = fromRef(X, true);
-          const y = slice(x, axis, start, end ?? undefined, step);
+          const y = x.slice(axis, start, end ?? undefined, step);
           const Y = refSlice(X, axis, start, end ?? undefined, step);
           expectRef(y, Y);
           const V: Ref = { shape: Y.shape, data: uniformValues(size(Y.shape), seed + 1) };
           y.backward(fromRef(V));
-          // adjoint: <slice(x), v> = <x, grad> for every x, so grad is v scattered back; check via the reference indices
+          // adjoint: <x.slice(), v> = <x, grad> for every x, so grad is v scattered back; check via the reference indices
           const expected = new Array<number>(size(shape)).fill(0);
           const marker: Ref = { shape, data: X.data.map((_, i) => i) };
           refSlice(marker, axis, start, end ?? undefined, step).data.forEach((src, k) => (expected[src] = V.data[k]));
@@ -270,40 +270,48 @@ describe('slice', () => {
   });
 
   it('gradcheck and gradgradcheck (also of the second-order path through embedSlice)', () => {
-    checkGrads((t) => slice(t, 1, 0, 3, 2), t64(uniformValues(8, 5), [2, 4]));
-    checkGrads((t) => slice(slice(t, 0, 1), 1, -2), t64(uniformValues(9, 6), [3, 3]));
+    checkGrads((t) => t.slice(1, 0, 3, 2), t64(uniformValues(8, 5), [2, 4]));
+    checkGrads((t) => t.slice(0, 1).slice(1, -2), t64(uniformValues(9, 6), [3, 3]));
+  });
+
+  it('the op itself takes an options object; the Tensor method takes the same values in order', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(slice(x, { axis: 1, start: 1 }).toArray()).toEqual(x.slice(1, 1).toArray());
+    expect(slice(x, { axis: -1, step: 2 }).toArray()).toEqual([[1, 3], [4, 6]]);
+    expect(slice(x, { axis: 0, start: -1, end: 2 }).toArray()).toEqual([[4, 5, 6]]);
+    expectError(() => slice(x, undefined as never), ShapeError, ['slice:', 'expected options { axis, start, end, step }']);
   });
 
   it('errors: a bad step, non-integer bounds, an axis out of range', () => {
-    expectError(() => slice(tensor([1, 2, 3]), 0, 0, 2, 0), ShapeError, ['slice:', 'step', 'got 0']);
-    expectError(() => slice(tensor([1, 2, 3]), 0, 0, 2, -1), ShapeError, ['slice:', 'step', 'got -1']);
-    expectError(() => slice(tensor([1, 2, 3]), 0, 0, 2, 1.5), ShapeError, ['slice:', 'got 1.5']);
-    expectError(() => slice(tensor([1, 2, 3]), 0, 0.5), ShapeError, ['slice:', 'integers', '0.5']);
-    expectError(() => slice(tensor([1, 2, 3]), 1, 0), ShapeError, ['slice:', 'axis 1', 'rank 1']);
+    expectError(() => (tensor([1, 2, 3])).slice(0, 0, 2, 0), ShapeError, ['slice:', 'step', 'got 0']);
+    expectError(() => (tensor([1, 2, 3])).slice(0, 0, 2, -1), ShapeError, ['slice:', 'step', 'got -1']);
+    expectError(() => (tensor([1, 2, 3])).slice(0, 0, 2, 1.5), ShapeError, ['slice:', 'got 1.5']);
+    expectError(() => (tensor([1, 2, 3])).slice(0, 0.5), ShapeError, ['slice:', 'integers', '0.5']);
+    expectError(() => (tensor([1, 2, 3])).slice(1, 0), ShapeError, ['slice:', 'axis 1', 'rank 1']);
   });
 });
 
 describe('concat and stack', () => {
   it('forward on known values', () => {
-    expect(concat([tensor([[1, 2]]), tensor([[3, 4], [5, 6]])], 0)).toBeAllClose([[1, 2], [3, 4], [5, 6]]);
-    expect(concat([tensor([[1], [2]]), tensor([[3, 4], [5, 6]])], -1)).toBeAllClose([[1, 3, 4], [2, 5, 6]]);
+    expect(concat([tensor([[1, 2]]), tensor([[3, 4], [5, 6]])], { axis: 0 })).toBeAllClose([[1, 2], [3, 4], [5, 6]]);
+    expect(concat([tensor([[1], [2]]), tensor([[3, 4], [5, 6]])], { axis: -1 })).toBeAllClose([[1, 3, 4], [2, 5, 6]]);
     expect(concat([tensor([1, 2]), [3]])).toBeAllClose([1, 2, 3]);
     expect(concat([zeros([0]), tensor([1])])).toBeAllClose([1]);
     expect(stack([tensor([1, 2]), tensor([3, 4])])).toBeAllClose([[1, 2], [3, 4]]);
-    expect(stack([tensor([1, 2]), tensor([3, 4])], 1)).toBeAllClose([[1, 3], [2, 4]]);
-    expect(stack([tensor([1, 2]), tensor([3, 4])], -1)).toBeAllClose([[1, 3], [2, 4]]);
+    expect(stack([tensor([1, 2]), tensor([3, 4])], { axis: 1 })).toBeAllClose([[1, 3], [2, 4]]);
+    expect(stack([tensor([1, 2]), tensor([3, 4])], { axis: -1 })).toBeAllClose([[1, 3], [2, 4]]);
     expect(stack([tensor(1), tensor(2)])).toBeAllClose([1, 2]);
   });
 
   it('each input gets its own stretch of the gradient', () => {
     const a = tensor([[1, 2]], { requiresGrad: true });
     const b = tensor([[3, 4], [5, 6]], { requiresGrad: true });
-    concat([a, b], 0).backward(tensor([[1, 2], [3, 4], [5, 6]]));
+    concat([a, b], { axis: 0 }).backward(tensor([[1, 2], [3, 4], [5, 6]]));
     expect(a.grad).toBeAllClose([[1, 2]]);
     expect(b.grad).toBeAllClose([[3, 4], [5, 6]]);
     const c = tensor([1, 2], { requiresGrad: true });
     const d = tensor([3, 4]);
-    stack([c, d], 1).backward(tensor([[10, 20], [30, 40]]));
+    stack([c, d], { axis: 1 }).backward(tensor([[10, 20], [30, 40]]));
     expect(c.grad).toBeAllClose([10, 30]);
     expect(d.grad).toBeNull();
   });
@@ -323,7 +331,7 @@ describe('concat and stack', () => {
             return { shape: s, data: uniformValues(size(s), seed + i) };
           });
           const xs = refs.map((r) => fromRef(r, true));
-          const y = concat(xs, axis);
+          const y = concat(xs, { axis: axis });
           const Y = refConcat(refs, axis);
           expectRef(y, Y);
           const V: Ref = { shape: Y.shape, data: uniformValues(size(Y.shape), seed + 99) };
@@ -348,7 +356,7 @@ describe('concat and stack', () => {
         const withAxis = shape.slice();
         withAxis.splice(axis, 0, 1);
         const Y = refConcat(refs.map((r) => ({ shape: withAxis, data: r.data })), axis);
-        expectRef(stack(refs.map((r) => fromRef(r)), axis), Y);
+        expectRef(stack(refs.map((r) => fromRef(r)), { axis: axis }), Y);
       }),
       FC,
     );
@@ -357,22 +365,22 @@ describe('concat and stack', () => {
   it('gradcheck and gradgradcheck over several inputs', () => {
     const a = t64(uniformValues(4, 7), [2, 2]);
     const b = t64(uniformValues(2, 8), [2, 1]);
-    expect(gradcheck((p, q) => concat([p, q, p], 1), [a, b], GC).ok).toBe(true);
-    expect(gradgradcheck((p, q) => concat([p, q], 1).square(), [a, b], GC).ok).toBe(true);
-    expect(gradcheck((p, q) => stack([p, q.mul(2)], 2), [a, a], GC).ok).toBe(true);
-    expect(gradgradcheck((p, q) => stack([p, q], 0).square(), [a, a], GC).ok).toBe(true);
+    expect(gradcheck((p, q) => concat([p, q, p], { axis: 1 }), [a, b], GC).ok).toBe(true);
+    expect(gradgradcheck((p, q) => concat([p, q], { axis: 1 }).square(), [a, b], GC).ok).toBe(true);
+    expect(gradcheck((p, q) => stack([p, q.mul(2)], { axis: 2 }), [a, a], GC).ok).toBe(true);
+    expect(gradgradcheck((p, q) => stack([p, q], { axis: 0 }).square(), [a, a], GC).ok).toBe(true);
   });
 
   it('errors: mismatched shapes name the offending tensor and both shapes; empty lists; mixed dtypes', () => {
-    expectError(() => concat([tensor([[1, 2]]), tensor([[1, 2, 3]])], 0), ShapeError, ['concat:', 'tensors[1]', '[1,3]', 'tensors[0]', '[1,2]', 'axis 0']);
+    expectError(() => concat([tensor([[1, 2]]), tensor([[1, 2, 3]])], { axis: 0 }), ShapeError, ['concat:', 'tensors[1]', '[1,3]', 'tensors[0]', '[1,2]', 'axis 0']);
     expectError(() => concat([tensor([1]), tensor([[2]])]), ShapeError, ['concat:', 'tensors[1]', '[1,1]', '[1]']);
-    expectError(() => concat([tensor([1]), tensor([2])], 1), ShapeError, ['concat:', 'axis 1', 'rank 1']);
+    expectError(() => concat([tensor([1]), tensor([2])], { axis: 1 }), ShapeError, ['concat:', 'axis 1', 'rank 1']);
     expectError(() => concat([tensor(1), tensor(2)]), ShapeError, ['concat:', 'rank 0']);
     expectError(() => concat([]), ShapeError, ['concat:', 'non-empty']);
     expectError(() => concat([tensor([1]), tensor([1], { dtype: 'float32' })]), DTypeError, ['concat:', 'tensors[1]', 'float32', 'float64']);
     expectError(() => stack([tensor([1, 2]), tensor([1, 2, 3])]), ShapeError, ['stack:', 'tensors[1]', '[3]', 'tensors[0]', '[2]']);
     expectError(() => stack([]), ShapeError, ['stack:', 'non-empty']);
-    expectError(() => stack([tensor([1]), tensor([2])], 2), ShapeError, ['stack:', 'axis 2', 'rank 1', '[-2, 1]']);
+    expectError(() => stack([tensor([1]), tensor([2])], { axis: 2 }), ShapeError, ['stack:', 'axis 2', 'rank 1', '[-2, 1]']);
     expectError(() => stack([tensor([1]), tensor([1], { dtype: 'float32' })]), DTypeError, ['stack:', 'tensors[1]', 'float32', 'float64']);
   });
 });

@@ -6,57 +6,35 @@
  * @module
  */
 import { ShapeError, fmtShape } from '../errors.js';
-import { defineOp, type OpContext, type Gradients } from '../op.js';
-import { broadcastShapes, type Shape } from '../shape.js';
-import { Tensor, tensor, type TensorLike } from '../tensor.js';
+import { defineOp, type OpContext } from '../op.js';
+import { broadcastShapes, frozenShape, type Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 import { matmulKernel } from '../kernels/matmul.js';
-import { reshape } from './layout.js';
 
-/** The op's parameters: broadcast batch shape, and whether each operand is read transposed. */
-interface MatmulParams {
-  readonly batch: Shape;
-  readonly transA: boolean;
-  readonly transB: boolean;
+/**
+ * Whether each operand is read with its last two axes swapped (ignored for a 1-D operand).
+ * @example
+ * ```ts
+ * matmul(a, b, { transposeB: true }); // a @ bᵀ without a transposed copy
+ * ```
+ */
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
 }
 
 /**
- * The params of a product without batch dimensions, one shared constant per flag pair, indexed
- * `transA + 2·transB`, so a 2-D product allocates no params object, forward or backward (on tiny
- * operands, such allocations are a visible share of the op's cost).
+ * The four flag combinations as shared constants, indexed `transA + 2·transB`, so the rules of a
+ * training step allocate no options object (on tiny operands that is a visible share of the cost).
  */
-const PARAMS_2D: readonly MatmulParams[] = [
+const FLAGS: readonly MatmulOptions[] = [
   [false, false],
   [true, false],
   [false, true],
   [true, true],
-].map(([transA, transB]) => Object.freeze({ batch: Object.freeze([]), transA, transB }));
-
-function paramsOf(batch: Shape, transA: boolean, transB: boolean): MatmulParams {
-  return batch.length === 0 ? PARAMS_2D[(transA ? 1 : 0) + (transB ? 2 : 0)] : { batch, transA, transB };
-}
-
-/** op(A) op(B) on operands of rank ≥ 2, op = transpose of the last two axes when its flag is set. */
-const matmulOp = defineOp({
-  name: 'matmul',
-  inputs: ['a', 'b'],
-  forward(ctx: OpContext<MatmulParams>, a, b) {
-    ctx.save(a, b);
-    return matmulKernel(a, b, ctx.params.batch, ctx.params.transA, ctx.params.transB);
-  },
-  // C = AB: dA = G Bᵀ, dB = Aᵀ G. With transposed operands the same rule, transposed back:
-  // C = ABᵀ: dA = G B, dB = Gᵀ A;  C = AᵀB: dA = B Gᵀ, dB = A G;  C = AᵀBᵀ: dA = Bᵀ Gᵀ, dB = Gᵀ Aᵀ.
-  // Written with matmulOp itself, so higher-order gradients work; the engine sums broadcast batches.
-  backward(ctx, grad): Gradients {
-    const [a, b] = ctx.saved;
-    const { batch, transA, transB } = ctx.params;
-    const mm = (x: Tensor, y: Tensor, tx: boolean, ty: boolean) => matmulOp(x, y, paramsOf(batch, tx, ty));
-    let da: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (ctx.needsInputGrad[0]) da = transA ? mm(b, grad, transB, true) : mm(grad, b, false, !transB);
-    if (ctx.needsInputGrad[1]) db = transB ? mm(grad, a, true, transA) : mm(a, grad, !transA, false);
-    return [da, db];
-  },
-});
+].map(([transposeA, transposeB]) => Object.freeze({ transposeA, transposeB }));
+const flags = (transA: boolean, transB: boolean) => FLAGS[(transA ? 1 : 0) + (transB ? 2 : 0)];
+const NO_BATCH: Shape = Object.freeze([]);
 
 /**
  * Matrix product `a @ b`.
@@ -68,37 +46,91 @@ const matmulOp = defineOp({
  * - `transposeA` / `transposeB`: use the operand's last two axes swapped (ignored for a 1-D operand),
  *   i.e. `matmul(a, b, { transposeB: true })` equals `matmul(a, b.transpose())` without the copy
  *
- * C[i][j] = Σₚ A[i][p] B[p][j];  d(AB) = dA B + A dB, so dA = G Bᵀ and dB = Aᵀ G
+ * C[i][j] = Σₚ A[i][p] B[p][j];  d(AB) = dA B + A dB, so dA = G Bᵀ and dB = Aᵀ G. With transposed
+ * operands the same rule, transposed back: C = ABᵀ: dA = G B, dB = Gᵀ A;  C = AᵀB: dA = B Gᵀ,
+ * dB = A G;  C = AᵀBᵀ: dA = Bᵀ Gᵀ, dB = Gᵀ Aᵀ. The rules are matmuls too (so higher orders work)
+ * on the operands promoted to 2-D; the engine sums broadcast batches and promoted axes back.
  * @example
  * ```ts
  * matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])).toArray(); // [3, 7]
  * matmul(tensor([[1, 2], [3, 4]]), tensor([[1, 0], [1, 1]]), { transposeB: true }).toArray(); // [[1, 3], [3, 7]]
  * ```
  */
-export function matmul(a: TensorLike, b: TensorLike, options: { transposeA?: boolean; transposeB?: boolean } = {}): Tensor {
-  const ta = a instanceof Tensor ? a : tensor(a, { dtype: b instanceof Tensor ? b.dtype : undefined });
-  const tb = b instanceof Tensor ? b : tensor(b, { dtype: ta.dtype });
-  const transA = ta.ndim > 1 && options.transposeA === true;
-  const transB = tb.ndim > 1 && options.transposeB === true;
-  if (ta.ndim === 2 && tb.ndim === 2) {
-    // The common case (x·W in a layer) on its own path: no batch shapes to slice and broadcast, no axis
-    // to add or remove, shared params. On tiny operands this wrapper otherwise costs as much as the product.
-    if (ta.shape[transA ? 0 : 1] !== tb.shape[transB ? 1 : 0]) throw misaligned(ta, tb, transA, transB);
-    return matmulOp(ta, tb, PARAMS_2D[(transA ? 1 : 0) + (transB ? 2 : 0)]);
+export const matmul = defineOp({
+  name: 'matmul',
+  inputs: ['a', 'b'],
+  forward(ctx: OpContext<MatmulOptions | undefined>, a, b) {
+    ctx.save(a, b);
+    const transA = a.ndim > 1 && ctx.params?.transposeA === true;
+    const transB = b.ndim > 1 && ctx.params?.transposeB === true;
+    if (a.ndim === 2 && b.ndim === 2) {
+      // The common case (x·W in a layer) on its own path: no batch shapes to slice and broadcast, no
+      // axis to add or remove. On tiny operands the general path costs as much as the product.
+      if (a.shape[transA ? 0 : 1] !== b.shape[transB ? 1 : 0]) throw misaligned(a, b, transA, transB);
+      return matmulKernel(a, b, NO_BATCH, transA, transB);
+    }
+    if (a.ndim === 0 || b.ndim === 0) {
+      throw new ShapeError(`matmul: operands must have at least one dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; use mul for scalars`);
+    }
+    const a2 = a.ndim === 1 ? { buffer: a.buffer, shape: [1, a.shape[0]] } : a;
+    const b2 = b.ndim === 1 ? { buffer: b.buffer, shape: [b.shape[0], 1] } : b;
+    if (a2.shape[a2.shape.length - (transA ? 2 : 1)] !== b2.shape[b2.shape.length - (transB ? 1 : 2)]) throw misaligned(a, b, transA, transB);
+    const batch = batchShape(a, b, a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+    const out = matmulKernel(a2, b2, batch, transA, transB);
+    if (a.ndim > 1 && b.ndim > 1) return out;
+    const shape = out.shape.slice();
+    if (b.ndim === 1) shape.splice(shape.length - 1, 1);
+    if (a.ndim === 1) shape.splice(shape.length - (b.ndim === 1 ? 1 : 2), 1);
+    return { buffer: out.buffer, shape: frozenShape(shape) };
+  },
+  backward: {
+    a: (ctx, grad) => {
+      const { b, g, transA, transB } = promoted(ctx, grad);
+      const da = transA ? b.matmul(g, flags(transB, true)) : g.matmul(b, flags(false, !transB));
+      return ctx.inputs[0].ndim === 1 ? da.squeeze(-2) : da; // the row a 1-D operand was promoted to
+    },
+    b: (ctx, grad) => {
+      const { a, g, transA, transB } = promoted(ctx, grad);
+      const db = transB ? g.matmul(a, flags(true, transA)) : a.matmul(g, flags(!transA, false));
+      return ctx.inputs[1].ndim === 1 ? db.squeeze(-1) : db; // the column a 1-D operand was promoted to
+    },
+  },
+});
+
+/** What the rules work on: operands of rank ≥ 2 and the gradient with the matching axes. */
+interface Promoted {
+  a: Tensor;
+  b: Tensor;
+  g: Tensor;
+  transA: boolean;
+  transB: boolean;
+}
+/** One reused record for the 2-D case, filled on each call: the rules of a training step allocate nothing here. */
+const plain: Promoted = { a: null as unknown as Tensor, b: null as unknown as Tensor, g: null as unknown as Tensor, transA: false, transB: false };
+
+/**
+ * The saved operands and the gradient with 1-D operands promoted to a row (a) or a column (b) and
+ * the gradient given back the axes the forward removed, so the rules are plain matrix products.
+ */
+function promoted(ctx: OpContext<MatmulOptions | undefined>, grad: Tensor): Promoted {
+  const [a, b] = ctx.saved;
+  const transA = a.ndim > 1 && ctx.params?.transposeA === true;
+  const transB = b.ndim > 1 && ctx.params?.transposeB === true;
+  if (a.ndim > 1 && b.ndim > 1) {
+    // read at once by the caller, before any other rule runs
+    plain.a = a;
+    plain.b = b;
+    plain.g = grad;
+    plain.transA = transA;
+    plain.transB = transB;
+    return plain;
   }
-  if (ta.ndim === 0 || tb.ndim === 0) {
-    throw new ShapeError(`matmul: operands must have at least one dimension, got shapes ${fmtShape(ta.shape)} and ${fmtShape(tb.shape)}; use mul for scalars`);
-  }
-  const a2 = ta.ndim === 1 ? reshape(ta, [1, ta.shape[0]]) : ta;
-  const b2 = tb.ndim === 1 ? reshape(tb, [tb.shape[0], 1]) : tb;
-  if (a2.shape[a2.ndim - (transA ? 2 : 1)] !== b2.shape[b2.ndim - (transB ? 1 : 2)]) throw misaligned(ta, tb, transA, transB);
-  const batch = batchShape(ta, tb, a2.shape.slice(0, -2), b2.shape.slice(0, -2));
-  const out = matmulOp(a2, b2, paramsOf(batch, transA, transB));
-  if (ta.ndim > 1 && tb.ndim > 1) return out;
-  const shape = out.shape.slice();
-  if (tb.ndim === 1) shape.splice(shape.length - 1, 1);
-  if (ta.ndim === 1) shape.splice(shape.length - (tb.ndim === 1 ? 1 : 2), 1);
-  return reshape(out, shape);
+  const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]]) : a;
+  const b2 = b.ndim === 1 ? b.reshape([b.shape[0], 1]) : b;
+  const shape = grad.shape.slice();
+  if (a.ndim === 1) shape.splice(b.ndim === 1 ? shape.length : shape.length - 1, 0, 1);
+  if (b.ndim === 1) shape.push(1);
+  return { a: a2, b: b2, g: grad.reshape(shape), transA, transB };
 }
 
 /** The error for operands whose inner dimensions differ, naming both shapes and the two dimensions. */

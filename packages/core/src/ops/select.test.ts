@@ -189,37 +189,44 @@ describe('maximum and minimum', () => {
 
 describe('clamp', () => {
   it('forward on known values; either bound may be left out; NaN stays NaN', () => {
-    expect(clamp(tensor([-2, 0.5, 3, NaN]), 0, 1)).toBeAllClose([0, 0.5, 1, NaN]);
-    expect(clamp(tensor([-2, 3]), 0)).toBeAllClose([0, 3]);
-    expect(clamp(tensor([-2, 3]), undefined, 1)).toBeAllClose([-2, 1]);
+    expect((tensor([-2, 0.5, 3, NaN])).clamp(0, 1)).toBeAllClose([0, 0.5, 1, NaN]);
+    expect((tensor([-2, 3])).clamp(0)).toBeAllClose([0, 3]);
+    expect((tensor([-2, 3])).clamp(undefined, 1)).toBeAllClose([-2, 1]);
   });
 
   it('gradient is 1 inside, 0 outside, and NOTE: 1 at the bounds themselves', () => {
     const x = tensor([-2, 0, 0.5, 1, 3], { requiresGrad: true });
-    clamp(x, 0, 1).sum().backward();
+    x.clamp(0, 1).sum().backward();
     expect(x.grad).toBeAllClose([0, 1, 1, 1, 0]);
   });
 
   it('matches the reference on random shapes, and gradchecks away from the bounds', () => {
-    const c = { op: (t: ReturnType<typeof tensor>) => clamp(t, -0.5, 1), f: (x: number) => Math.min(Math.max(x, -0.5), 1), df: (x: number) => (x >= -0.5 && x <= 1 ? 1 : 0) };
+    const c = { op: (t: ReturnType<typeof tensor>) => t.clamp(-0.5, 1), f: (x: number) => Math.min(Math.max(x, -0.5), 1), df: (x: number) => (x >= -0.5 && x <= 1 ? 1 : 0) };
     checkUnaryProperty(c);
     checkUnaryGradcheck(c);
   });
 
   it('second derivative is 0: the first does not depend on x', () => {
     const x = tensor([0.5, 2], { requiresGrad: true });
-    const [d1] = gradients(clamp(x, 0, 1).sum(), [x], { createGraph: true });
+    const [d1] = gradients(x.clamp(0, 1).sum(), [x], { createGraph: true });
     expect(d1).toBeAllClose([1, 0]);
     expect(d1!.requiresGrad).toBe(false);
   });
 
+  it('the op itself takes { min, max }, either left out', () => {
+    expect(clamp(tensor([-2, 0.5, 3]), { min: 0, max: 1 }).toArray()).toEqual([0, 0.5, 1]);
+    expect(clamp(tensor([-2, 3]), { max: 1 }).toArray()).toEqual([-2, 1]);
+    expect(clamp(tensor([-2, 3])).toArray()).toEqual([-2, 3]);
+    expectError(() => clamp(tensor([1]), { min: 'a' as never }), ChainruleError, ['clamp:', 'numbers', 'min a']);
+  });
+
   it('errors: min > max or a NaN bound names clamp and the bounds', () => {
-    expectError(() => clamp(tensor([1]), 2, 1), ChainruleError, ['clamp:', 'min 2', 'max 1']);
-    expectError(() => clamp(tensor([1]), NaN, 1), ChainruleError, ['clamp:', 'NaN']);
+    expectError(() => (tensor([1])).clamp(2, 1), ChainruleError, ['clamp:', 'min 2', 'max 1']);
+    expectError(() => (tensor([1])).clamp(NaN, 1), ChainruleError, ['clamp:', 'NaN']);
   });
 
   it('keeps float32', () => {
-    const y = clamp(tensor([0.1, 5], { dtype: 'float32' }), 0, 1);
+    const y = (tensor([0.1, 5], { dtype: 'float32' })).clamp(0, 1);
     expect(y.dtype).toBe('float32');
     expect(Array.from(y.buffer)).toEqual([Math.fround(0.1), 1]);
   });

@@ -4,10 +4,9 @@
  * @module
  */
 import { ChainruleError } from '../errors.js';
-import { defineOp, type Gradients } from '../op.js';
+import { defineOp, type OpContext } from '../op.js';
 import { map, zip, zip3 } from '../kernels/elementwise.js';
-import type { Tensor, TensorLike } from '../tensor.js';
-import { add, mul, sub } from './arithmetic.js';
+import type { Tensor } from '../tensor.js';
 
 function comparison(name: string, test: (x: number, y: number) => boolean) {
   return defineOp({
@@ -46,10 +45,9 @@ export const where = defineOp({
     ctx.save(condition);
     return zip3(condition, a, b, (c, x, y) => (c !== 0 ? x : y), 'where');
   },
-  backward(ctx, grad): Gradients {
-    const [condition] = ctx.saved;
-    const keep = ne(condition, 0);
-    return [null, ctx.needsInputGrad[1] ? mul(grad, keep) : null, ctx.needsInputGrad[2] ? mul(grad, sub(1, keep)) : null];
+  backward: {
+    a: (ctx, grad) => grad.mul(ctx.saved[0].ne(0)),
+    b: (ctx, grad) => grad.mul(ctx.saved[0].eq(0)),
   },
 });
 
@@ -58,7 +56,7 @@ export const where = defineOp({
  * where a is NaN (forward returns a's NaN then, so the gradient follows the value returned).
  */
 function winnerShare(a: Tensor, b: Tensor, aWins: Tensor): Tensor {
-  return add(add(aWins, ne(a, a)), mul(eq(a, b), 0.5));
+  return aWins.add(a.ne(a)).add(a.eq(b).mul(0.5));
 }
 
 /**
@@ -79,10 +77,15 @@ export const maximum = defineOp({
     ctx.save(a, b);
     return zip(a, b, (x, y) => (x > y || x !== x ? x : y), 'maximum');
   },
-  backward(ctx, grad): Gradients {
-    const [a, b] = ctx.saved;
-    const share = winnerShare(a, b, gt(a, b));
-    return [ctx.needsInputGrad[0] ? mul(grad, share) : null, ctx.needsInputGrad[1] ? mul(grad, sub(1, share)) : null];
+  backward: {
+    a: (ctx, grad) => {
+      const [a, b] = ctx.saved;
+      return grad.mul(winnerShare(a, b, a.gt(b)));
+    },
+    b: (ctx, grad) => {
+      const [a, b] = ctx.saved;
+      return grad.mul(winnerShare(a, b, a.gt(b)).neg().add(1));
+    },
   },
 });
 
@@ -104,28 +107,23 @@ export const minimum = defineOp({
     ctx.save(a, b);
     return zip(a, b, (x, y) => (x < y || x !== x ? x : y), 'minimum');
   },
-  backward(ctx, grad): Gradients {
-    const [a, b] = ctx.saved;
-    const share = winnerShare(a, b, lt(a, b));
-    return [ctx.needsInputGrad[0] ? mul(grad, share) : null, ctx.needsInputGrad[1] ? mul(grad, sub(1, share)) : null];
+  backward: {
+    a: (ctx, grad) => {
+      const [a, b] = ctx.saved;
+      return grad.mul(winnerShare(a, b, a.lt(b)));
+    },
+    b: (ctx, grad) => {
+      const [a, b] = ctx.saved;
+      return grad.mul(winnerShare(a, b, a.lt(b)).neg().add(1));
+    },
   },
 });
 
-const clampOp = defineOp({
-  name: 'clamp',
-  inputs: ['x'],
-  forward(ctx: import('../op.js').OpContext<{ min: number; max: number }>, x) {
-    ctx.save(x);
-    const { min, max } = ctx.params;
-    return map(x, (v) => (v < min ? min : v > max ? max : v));
-  },
-  backward(ctx, grad): Gradients {
-    const [x] = ctx.saved;
-    const { min, max } = ctx.params;
-    const inside = map(x, (v) => (v >= min && v <= max ? 1 : 0));
-    return [mul(grad, inside)];
-  },
-});
+/** The bounds of {@link clamp}; either may be left out. */
+export interface ClampOptions {
+  min?: number;
+  max?: number;
+}
 
 /**
  * Limits every element to `[min, max]` (either bound may be left out).
@@ -135,12 +133,40 @@ const clampOp = defineOp({
  * NOTE: at a bound itself the gradient is 1 (the bounds are inside the interval), as in PyTorch.
  * @example
  * ```ts
- * clamp(tensor([-2, 0.5, 3]), 0, 1).toArray(); // [0, 0.5, 1]
+ * clamp(tensor([-2, 0.5, 3]), { min: 0, max: 1 }).toArray(); // [0, 0.5, 1]
  * ```
  */
-export function clamp(x: TensorLike, min = -Infinity, max = Infinity): Tensor {
-  if (Number.isNaN(min) || Number.isNaN(max) || min > max) {
-    throw new ChainruleError(`clamp: expected min <= max, got min ${min} and max ${max}`);
+export const clamp = defineOp({
+  name: 'clamp',
+  inputs: ['x'],
+  forward(ctx: OpContext<ClampOptions | undefined>, x) {
+    const { min, max } = clampBounds(ctx.params);
+    ctx.save(x);
+    return map(x, (v) => (v < min ? min : v > max ? max : v));
+  },
+  backward: {
+    x: (ctx, grad) => {
+      const { min, max } = clampBounds(ctx.params);
+      return grad.mul(insideMask(ctx.saved[0], { min, max }));
+    },
+  },
+});
+
+/** 1 where min ≤ x ≤ max, else 0 (clamp's derivative). */
+const insideMask = defineOp({
+  name: 'clampMask',
+  inputs: ['x'],
+  forward: (ctx: OpContext<{ min: number; max: number }>, x) => {
+    const { min, max } = ctx.params;
+    return map(x, (v) => (v >= min && v <= max ? 1 : 0));
+  },
+});
+
+function clampBounds(options: ClampOptions | undefined): { min: number; max: number } {
+  const min = options?.min ?? -Infinity;
+  const max = options?.max ?? Infinity;
+  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max) {
+    throw new ChainruleError(`clamp: expected numbers min <= max, got min ${String(min)} and max ${String(max)}`);
   }
-  return clampOp(x, { min, max });
+  return { min, max };
 }

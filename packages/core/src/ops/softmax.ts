@@ -1,25 +1,56 @@
 /**
- * softmax and logSoftmax along an axis, composed from primitives (so every derivative order comes
- * for free) in their numerically stable forms.
+ * The log-sum-exp family: logsumexp over axes, softmax and logSoftmax along an axis. Composed from
+ * primitives (so every derivative order comes for free) in their numerically stable forms.
  * @module
  */
-import { normalizeAxis } from '../shape.js';
+import { defineOp } from '../op.js';
+import { map } from '../kernels/elementwise.js';
+import { normalizeAxes, normalizeAxis } from '../shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
-import { div, sub } from './arithmetic.js';
-import { exp, log } from './unary.js';
-import { max, sum } from './reduce.js';
+import type { ReduceOptions } from './reduce.js';
+
+/** x with ±Infinity replaced by 0 (not differentiable: it only ever sees a detached shift). */
+const zeroInfinities = defineOp({
+  name: 'zeroInfinities',
+  inputs: ['x'],
+  forward: (_ctx, x) => map(x, (v) => (v === Infinity || v === -Infinity ? 0 : v)),
+});
 
 /**
- * x minus its maximum along `axis`. NOTE: the maximum is detached: softmax(x - c) = softmax(x) for
- * any constant c, so its gradient would cancel exactly, and shifting makes every exponent ≤ 0 so
- * e^x cannot overflow (softmax of [1000, 1000] is [0.5, 0.5], not NaN).
+ * The largest element along `axes` (kept as size 1), detached, and 0 where it is ±Infinity.
+ * NOTE: shifting by a constant c leaves softmax and logsumexp - c unchanged, so the shift needs no
+ * gradient (it would cancel exactly); shifting makes every exponent ≤ 0 so e^x cannot overflow
+ * (softmax of [1000, 1000] is [0.5, 0.5], not NaN). An infinite maximum is replaced by 0 so that
+ * x - c never computes ∞ - ∞ (PyTorch's logsumexp does the same): a row of -Infinity then gives
+ * log(0) = -Infinity, and a +Infinity gives +Infinity.
  */
-function shifted(t: Tensor, axis: number): Tensor {
-  return sub(t, max(t, { axes: axis, keepdims: true }).detach());
+function stableShift(t: Tensor, axes: readonly number[]): Tensor {
+  return zeroInfinities(t.max(axes, true).detach());
 }
 
 /**
- * softmax(x)ᵢ = e^xᵢ / Σⱼ e^xⱼ along `axis` (default: the last).
+ * log Σ exp(x) over all elements or `axes` (`keepdims` keeps them as size 1), computed as
+ * c + log Σ exp(x - c) with c the maximum, so it neither overflows nor loses the large terms.
+ *
+ * d logsumexp(x) = Σ softmax(x) ⊙ dx
+ * @example
+ * ```ts
+ * logsumexp(tensor([0, -Infinity, 1])).item(); // 1.3132616875182228
+ * logsumexp(tensor([1e308, -1e308, 0])).item(); // 1e308
+ * ```
+ */
+export function logsumexp(x: TensorLike, options: ReduceOptions = {}): Tensor {
+  const t = x instanceof Tensor ? x : tensor(x);
+  const axes = normalizeAxes(options.axes, t.ndim, 'logsumexp');
+  if (t.size === 0) return t.sum(axes, options.keepdims ?? false).log(); // log of an empty sum: -Infinity
+  const c = stableShift(t, axes);
+  const out = t.sub(c).exp().sum(axes, true).log().add(c);
+  return options.keepdims ? out : out.sum(axes);
+}
+
+/**
+ * softmax(x)ᵢ = e^xᵢ / Σⱼ e^xⱼ along `axis` (default: the last). A tensor with no elements gives an
+ * empty result, as in PyTorch.
  *
  * d softmax = s ⊙ (dx - Σ s ⊙ dx)
  * @example
@@ -30,8 +61,9 @@ function shifted(t: Tensor, axis: number): Tensor {
 export function softmax(x: TensorLike, axis = -1): Tensor {
   const t = x instanceof Tensor ? x : tensor(x);
   const a = normalizeAxis(axis, t.ndim, 'softmax');
-  const e = exp(shifted(t, a));
-  return div(e, sum(e, { axes: a, keepdims: true }));
+  if (t.size === 0) return t.clone();
+  const e = t.sub(stableShift(t, [a])).exp();
+  return e.div(e.sum(a, true));
 }
 
 /**
@@ -47,6 +79,7 @@ export function softmax(x: TensorLike, axis = -1): Tensor {
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   const t = x instanceof Tensor ? x : tensor(x);
   const a = normalizeAxis(axis, t.ndim, 'logSoftmax');
-  const z = shifted(t, a);
-  return sub(z, log(sum(exp(z), { axes: a, keepdims: true })));
+  if (t.size === 0) return t.clone();
+  const z = t.sub(stableShift(t, [a]));
+  return z.sub(z.exp().sum(a, true).log());
 }

@@ -2,9 +2,8 @@
  * Elementwise math: exp, log, sqrt, abs, sign.
  * @module
  */
-import { defineOp, type Gradients } from '../op.js';
+import { defineOp } from '../op.js';
 import { map } from '../kernels/elementwise.js';
-import { div, mul } from './arithmetic.js';
 
 /**
  * Elementwise exponential `eˣ`.
@@ -19,14 +18,10 @@ export const exp = defineOp({
   name: 'exp',
   inputs: ['x'],
   forward(ctx, x) {
-    const out = map(x, Math.exp);
-    ctx.save(out);
-    return out;
+    ctx.saveResult();
+    return map(x, Math.exp);
   },
-  backward(ctx, grad): Gradients {
-    const [out] = ctx.saved;
-    return [mul(grad, out)];
-  },
+  backward: { x: (ctx, grad) => grad.mul(ctx.saved[0]) },
 });
 
 /**
@@ -45,10 +40,7 @@ export const log = defineOp({
     ctx.save(x);
     return map(x, Math.log);
   },
-  backward(ctx, grad): Gradients {
-    const [x] = ctx.saved;
-    return [div(grad, x)];
-  },
+  backward: { x: (ctx, grad) => grad.div(ctx.saved[0]) },
 });
 
 /**
@@ -64,14 +56,10 @@ export const sqrt = defineOp({
   name: 'sqrt',
   inputs: ['x'],
   forward(ctx, x) {
-    const out = map(x, Math.sqrt);
-    ctx.save(out);
-    return out;
+    ctx.saveResult();
+    return map(x, Math.sqrt);
   },
-  backward(ctx, grad): Gradients {
-    const [out] = ctx.saved;
-    return [div(grad, mul(out, 2))];
-  },
+  backward: { x: (ctx, grad) => grad.div(ctx.saved[0].mul(2)) },
 });
 
 /**
@@ -106,8 +94,5 @@ export const abs = defineOp({
     ctx.save(x);
     return map(x, Math.abs);
   },
-  backward(ctx, grad): Gradients {
-    const [x] = ctx.saved;
-    return [mul(grad, sign(x))];
-  },
+  backward: { x: (ctx, grad) => grad.mul(ctx.saved[0].sign()) },
 });
