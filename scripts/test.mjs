@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The one test command (`pnpm test`): build every package with tsc -b (the published output),
-// type-check sources and tests, run the vitest suite, and run the built output under plain node.
+// type-check sources and tests, run the vitest suite, run the built output under plain node, and
+// compare values and gradients with PyTorch (`pnpm run test:torch`).
 // Ends with the line CI reads: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +46,11 @@ if (built) {
   if (step('consumer example under plain node', 'node', ['packages/examples/dist/consumer.js'])) passed++;
   else failed++;
 }
+
+// 5. The differential test against PyTorch float64 (scripts/torch/): one check. It runs the sources,
+// so it does not need the build; it installs Debian's python3-torch when missing.
+if (step('differential test against PyTorch', 'pnpm', ['run', 'test:torch'])) passed++;
+else failed++;
 
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

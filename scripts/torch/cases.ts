@@ -1,0 +1,515 @@
+/**
+ * The case list of the differential test. Deterministic: every case draws from its own seeded
+ * stream (prng.ts), keyed by its name, so adding a hand-listed case changes no other case (adding
+ * an op to the table does reshuffle the random graphs, which pick ops from it).
+ *
+ * - per-op cases: each row of the op table (ops.ts) on fresh leaves, first and second order;
+ * - special values: each elementwise op at 0, -0, ±1, tiny, huge, ±Infinity, NaN, and each
+ *   reduction over NaN, ±Infinity, signed zeros and ties;
+ * - random graphs: compositions of table ops on shape-compatible inputs, first and second order;
+ * - autograd: accumulation over several backward calls, createGraph, hooks, retainGrad, third order;
+ * - hand-listed semantics: ties, kinks, batched matmul with broadcast batch dimensions;
+ * - nn: every loss with every reduction at ordinary and extreme inputs; training runs with SGD
+ *   (momentum, dampening, Nesterov, weight decay) and Adam;
+ * - known disagreements with PyTorch, tagged with the issue item that will fix them.
+ */
+import { GraphBuilder, sizeOf, type Node } from './graph.js';
+import { OP_BY_NAME, OPS } from './ops.js';
+import { Rng } from './prng.js';
+import { encode, type Case, type Encoded, type Json, type LayerSpec, type LossSpec, type OptimizerSpec } from './program.js';
+
+const PER_OP_CASES = 8;
+const RANDOM_GRAPHS = 1500;
+/** Steps of each training run: enough for momentum and Adam's bias correction to matter, few enough for CI. */
+const TRAIN_STEPS = 300;
+
+type Nested = number | readonly Nested[];
+
+/** A (rectangular) nested array literal as an Encoded tensor. */
+function lit(values: Nested): Encoded {
+  const shape: number[] = [];
+  const flat: number[] = [];
+  for (let v = values; typeof v !== 'number'; v = v[0]) shape.push(v.length);
+  const walk = (v: Nested): void => {
+    if (typeof v === 'number') flat.push(v);
+    else v.forEach(walk);
+  };
+  walk(values);
+  return encode(shape, flat);
+}
+
+const ones = (shape: readonly number[]): Encoded => encode(shape, new Array<number>(sizeOf(shape)).fill(1));
+
+/** A graph case built by `build` on a fresh builder seeded from the case name. */
+function graphCase(name: string, build: (g: GraphBuilder) => void, known?: string): Case {
+  const g = new GraphBuilder(Rng.fromString(name), 'fresh');
+  build(g);
+  return { name, program: { type: 'graph', steps: g.steps }, known };
+}
+
+/** Applies the table op `name` (its `differentiable` flag from the table). */
+function apply(g: GraphBuilder, name: string, args: readonly (Node | number)[], params: Json, shape: readonly number[]): Node {
+  const row = OP_BY_NAME.get(name);
+  if (row === undefined) throw new Error(`cases: no op ${name}`);
+  return g.op(name, args, params, shape, row.differentiable !== false);
+}
+
+// ------------------------------------------------------------------ per-op and special values
+
+function perOpCases(): Case[] {
+  return OPS.flatMap((row) =>
+    Array.from({ length: PER_OP_CASES }, (_, k) =>
+      graphCase(`op/${row.name}#${k}`, (g) => {
+        const picked = row.pick.pick(g);
+        g.checkGradients(g.op(row.name, picked.args, picked.params, picked.shape, row.differentiable !== false));
+      }),
+    ),
+  );
+}
+
+/** IEEE-754's corners: signed zeros, ±1, denormal-adjacent and near-overflow magnitudes, exp's overflow point, ±Infinity, NaN. */
+const SPECIAL_UNARY = [0, -0, 1, -1, 0.5, -2.5, 1e-300, -1e-300, 1e300, -1e300, 710, -710, Infinity, -Infinity, NaN];
+const SPECIAL_BINARY = [0, -0, 1, -1, 2, -0.5, Infinity, -Infinity, NaN];
+
+/** A matrix with NaN first, in the middle and last along each axis, infinities, signed zeros and ties. */
+const SPECIAL_MATRIX = [
+  [NaN, 1, 3],
+  [2, Infinity, -Infinity],
+  [1, 3, NaN],
+  [-0, 0, 5],
+  [4, 4, -1],
+];
+
+/**
+ * Each elementwise op over the special values (every pair, for binary ops), and each reduction
+ * over SPECIAL_MATRIX along every axis choice: forward and first-order gradient. Each result
+ * backpropagates into a leaf of its own, so one NaN cannot hide another gradient.
+ */
+function specialValueCases(): Case[] {
+  const known: Record<string, string> = { relu: 'issue 7 item 11 (relu(NaN))' };
+  const backwardOnes = (g: GraphBuilder, out: Node) => {
+    if (out.requiresGrad) g.steps.push({ kind: 'backward', id: out.ref, seed: ones(out.shape) });
+  };
+  return OPS.filter((row) => row.pick.special !== undefined).map((row) => ({
+    showInputs: true,
+    ...graphCase(
+      `special/${row.name}`,
+      (g) => {
+        if (row.pick.special === 'unary') {
+          const x = g.leafOf(lit(SPECIAL_UNARY));
+          backwardOnes(g, apply(g, row.name, [x], null, x.shape));
+        } else if (row.pick.special === 'binary') {
+          const pairs = SPECIAL_BINARY.flatMap((a) => SPECIAL_BINARY.map((b) => [a, b] as const));
+          const a = g.leafOf(lit(pairs.map(([x]) => x)));
+          const b = g.leafOf(lit(pairs.map(([, y]) => y)));
+          backwardOnes(g, apply(g, row.name, [a, b], null, a.shape));
+        } else {
+          const choices: [Json, number[]][] = [
+            [{ axes: null, keepdims: false }, []],
+            [{ axes: 0, keepdims: false }, [3]],
+            [{ axes: [1], keepdims: true }, [5, 1]],
+            [{ axes: [-2, -1], keepdims: true }, [1, 1]],
+          ];
+          for (const [params, shape] of choices) backwardOnes(g, apply(g, row.name, [g.leafOf(lit(SPECIAL_MATRIX))], params, shape));
+        }
+      },
+      known[row.name],
+    ),
+  }));
+}
+
+// ------------------------------------------------------------------ random graphs
+
+function randomGraphCases(): Case[] {
+  return Array.from({ length: RANDOM_GRAPHS }, (_, k) => {
+    const g = new GraphBuilder(Rng.fromString(`random/${k}`), 'pool');
+    const r = g.rng;
+    g.leaf(g.randomShape({ maxRank: 3 }));
+    if (r.chance(0.6)) g.leaf(g.randomShape({ maxRank: 3 }));
+    if (r.chance(0.3)) g.leaf(g.randomShape({ maxRank: 2 }), 'any', false); // a constant
+    const names: string[] = [];
+    let output: Node | null = null;
+    const count = r.int(3, 8);
+    for (let i = 0; i < count; i++) {
+      const row = r.pick(OPS);
+      const picked = row.pick.pick(g);
+      const out = g.op(row.name, picked.args, picked.params, picked.shape, row.differentiable !== false);
+      names.push(row.name);
+      if (out.requiresGrad) output = out;
+    }
+    if (output !== null) g.checkGradients(output);
+    return { name: `random/${k} (${names.join(', ')})`, program: { type: 'graph', steps: g.steps } };
+  });
+}
+
+// ------------------------------------------------------------------ autograd features
+
+function autogradCases(): Case[] {
+  return [
+    graphCase('autograd/accumulate over backward calls', (g) => {
+      const x = g.leaf([2, 3]);
+      const w = g.leaf([3]);
+      const t = apply(g, 'tanh', [apply(g, 'mul', [x, w], null, [2, 3])], null, [2, 3]);
+      const s = apply(g, 'sum', [t], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'backward', id: t.ref, seed: g.values([2, 3]), retainGraph: true });
+      g.steps.push({ kind: 'record', key: 'x.grad after 1', id: x.ref, what: 'grad' });
+      g.steps.push({ kind: 'backward', id: s.ref, retainGraph: true });
+      g.steps.push({ kind: 'record', key: 'x.grad after 2', id: x.ref, what: 'grad' });
+      g.steps.push({ kind: 'record', key: 'w.grad after 2', id: w.ref, what: 'grad' });
+      g.steps.push({ kind: 'zeroGrad', id: x.ref, setToNone: false });
+      g.steps.push({ kind: 'zeroGrad', id: w.ref, setToNone: true });
+      g.steps.push({ kind: 'backward', id: t.ref, seed: g.values([2, 3]) });
+    }),
+    graphCase('autograd/accumulate from two outputs sharing leaves', (g) => {
+      const x = g.leaf([3]);
+      const y = g.leaf([2, 1]);
+      const p = apply(g, 'mul', [x, y], null, [2, 3]);
+      const a = apply(g, 'sum', [apply(g, 'exp', [apply(g, 'tanh', [p], null, [2, 3])], null, [2, 3])], { axes: 1, keepdims: false }, [2]);
+      const b = apply(g, 'max', [apply(g, 'sigmoid', [p], null, [2, 3])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'backward', id: a.ref, seed: g.values([2]), retainGraph: true }); // p's graph is shared with b
+      g.steps.push({ kind: 'backward', id: b.ref });
+    }),
+    graphCase('autograd/createGraph then backward through .grad', (g) => {
+      // x.grad = 3x² with a graph; then Σ(x.grad)² backpropagates into x.grad: 3x² + 36x³
+      const x = g.leaf([3]);
+      const s = apply(g, 'sum', [apply(g, 'pow', [x, 3], null, [3])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'backward', id: s.ref, createGraph: true });
+      g.steps.push({ kind: 'record', key: 'x.grad after createGraph', id: x.ref, what: 'grad' });
+      g.steps.push({ kind: 'readGrad', id: 'gx', of: x.ref });
+      const gx: Node = { ref: 'gx', shape: [3], requiresGrad: true };
+      const u = apply(g, 'sum', [apply(g, 'square', [gx], null, [3])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'backward', id: u.ref });
+    }),
+    graphCase('autograd/createGraph mixed with a second leaf, then grad of grad', (g) => {
+      const x = g.leaf([2, 2]);
+      const w = g.leaf([2, 2]);
+      const y = apply(g, 'sum', [apply(g, 'tanh', [apply(g, 'matmul', [x, w], null, [2, 2])], null, [2, 2])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'backward', id: y.ref, createGraph: true });
+      g.steps.push({ kind: 'readGrad', id: 'gw', of: w.ref });
+      g.steps.push({ kind: 'record', key: 'gw', id: 'gw', what: 'value' });
+      const gw: Node = { ref: 'gw', shape: [2, 2], requiresGrad: true };
+      const z = apply(g, 'sum', [apply(g, 'mul', [gw, x], null, [2, 2])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'gradients', output: z.ref, inputs: [x.ref, w.ref], ids: ['dz/dx', 'dz/dw'] });
+    }),
+    graphCase('autograd/third order of tanh by gradients', (g) => {
+      const x = g.leaf([4]);
+      const y = apply(g, 'tanh', [x], null, [4]);
+      g.steps.push({ kind: 'gradients', output: y.ref, inputs: [x.ref], ids: ['d1'], seed: ones([4]), createGraph: true });
+      g.steps.push({ kind: 'gradients', output: 'd1', inputs: [x.ref], ids: ['d2'], seed: ones([4]), createGraph: true });
+      g.steps.push({ kind: 'gradients', output: 'd2', inputs: [x.ref], ids: ['d3'], seed: ones([4]) });
+    }),
+    graphCase('autograd/unused input: null gradient', (g) => {
+      const x = g.leaf([3]);
+      const unused = g.leaf([2]);
+      const y = apply(g, 'exp', [x], null, [3]);
+      g.steps.push({ kind: 'gradients', output: y.ref, inputs: [x.ref, unused.ref], ids: ['dx', 'dunused'], seed: ones([3]), retainGraph: true });
+      g.steps.push({ kind: 'backward', id: y.ref, seed: ones([3]) });
+    }),
+    graphCase('autograd/hook on an intermediate replaces its gradient', (g) => {
+      const x = g.leaf([2, 3]);
+      const w = g.leaf([3]);
+      const t = apply(g, 'mul', [x, w], null, [2, 3]);
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'scale', factor: 3 } });
+      const s = apply(g, 'sum', [apply(g, 'mul', [apply(g, 'sigmoid', [t], null, [2, 3]), g.leaf([2, 3], 'any', false)], null, [2, 3])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'backward', id: s.ref });
+    }),
+    graphCase('autograd/hooks run in order, each seeing the one before', (g) => {
+      const x = g.leaf([4]);
+      const t = apply(g, 'exp', [apply(g, 'mul', [x, 0.5], null, [4])], null, [4]);
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'observe', name: 'before' } });
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'scale', factor: -2 } });
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'observe', name: 'after' } });
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'clamp', min: -0.5, max: 1 } });
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'observe', name: 'clamped' } });
+      const s = apply(g, 'sum', [apply(g, 'square', [t], null, [4])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'backward', id: s.ref, retainGraph: true });
+      g.steps.push({ kind: 'backward', id: s.ref });
+    }),
+    graphCase('autograd/hook on a leaf, accumulated over two backward calls', (g) => {
+      const x = g.leaf([3]);
+      g.steps.push({ kind: 'hook', id: x.ref, hook: { action: 'clamp', min: -0.3, max: 0.3 } });
+      g.steps.push({ kind: 'hook', id: x.ref, hook: { action: 'observe', name: 'x' } });
+      const t = apply(g, 'mul', [x, g.leaf([3], 'any', false)], null, [3]);
+      g.steps.push({ kind: 'backward', id: t.ref, seed: g.values([3]), retainGraph: true });
+      g.steps.push({ kind: 'backward', id: t.ref, seed: g.values([3]) });
+    }),
+    graphCase('autograd/hook on a tensor used twice sees the summed gradient once', (g) => {
+      const x = g.leaf([3]);
+      const t = apply(g, 'mul', [x, 2], null, [3]);
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'observe', name: 't' } });
+      const u = apply(g, 'add', [t, apply(g, 'mul', [t, t], null, [3])], null, [3]);
+      g.steps.push({ kind: 'backward', id: u.ref, seed: g.values([3]) });
+    }),
+    graphCase('autograd/hook on an intermediate during gradients()', (g) => {
+      const x = g.leaf([3]);
+      const t = apply(g, 'tanh', [x], null, [3]);
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'observe', name: 't' } });
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'scale', factor: 0.5 } });
+      const s = apply(g, 'sum', [apply(g, 'exp', [t], null, [3])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'gradients', output: s.ref, inputs: [x.ref], ids: ['dx'] });
+    }),
+    graphCase('autograd/retainGrad accumulates over backward calls', (g) => {
+      const x = g.leaf([2, 2]);
+      const t = apply(g, 'matmul', [x, g.leaf([2, 3])], null, [2, 3]);
+      g.steps.push({ kind: 'retainGrad', id: t.ref });
+      const s = apply(g, 'sum', [apply(g, 'tanh', [t], null, [2, 3])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'backward', id: s.ref, retainGraph: true });
+      g.steps.push({ kind: 'record', key: 't.grad after 1', id: t.ref, what: 'grad' });
+      g.steps.push({ kind: 'backward', id: s.ref });
+    }),
+    graphCase('autograd/retainGrad after a replacing hook holds the replaced gradient', (g) => {
+      // NOTE: the hook is registered first: PyTorch 1.13 runs retain_grad as one more hook in
+      // registration order (2.x always after the hooks), and chainrule retains after all hooks.
+      const x = g.leaf([3]);
+      const t = apply(g, 'sigmoid', [x], null, [3]);
+      g.steps.push({ kind: 'hook', id: t.ref, hook: { action: 'scale', factor: 10 } });
+      g.steps.push({ kind: 'retainGrad', id: t.ref });
+      const s = apply(g, 'sum', [apply(g, 'square', [t], null, [3])], { axes: null, keepdims: false }, []);
+      g.steps.push({ kind: 'backward', id: s.ref });
+    }),
+    graphCase(
+      'autograd/createGraph: two leaves must not share one .grad',
+      (g) => {
+        // x.add(y).sum().backward({ createGraph: true }); x.mul(5).sum().backward(): y.grad stays [1, 1]
+        const x = g.leafOf(lit([1, 2]));
+        const y = g.leafOf(lit([3, 4]));
+        const s = apply(g, 'sum', [apply(g, 'add', [x, y], null, [2])], { axes: null, keepdims: false }, []);
+        g.steps.push({ kind: 'backward', id: s.ref, createGraph: true });
+        const u = apply(g, 'sum', [apply(g, 'mul', [x, 5], null, [2])], { axes: null, keepdims: false }, []);
+        g.steps.push({ kind: 'backward', id: u.ref });
+        g.steps.push({ kind: 'record', key: 'y.grad after x accumulates', id: y.ref, what: 'grad' });
+        g.steps.push({ kind: 'zeroGrad', id: x.ref, setToNone: false });
+      },
+      'issue 7 item 1 (gradient buffers alias after createGraph)',
+    ),
+  ];
+}
+
+// ------------------------------------------------------------------ hand-listed semantics
+
+function semanticsCases(): Case[] {
+  const reduceParams = [
+    { axes: null, keepdims: false },
+    { axes: 0, keepdims: true },
+    { axes: [-1], keepdims: false },
+    { axes: [0, 1], keepdims: true },
+  ];
+  const ties = [
+    [1, 3, 3],
+    [2, 2, 0],
+  ];
+  const cases: Case[] = [];
+  for (const op of ['max', 'min', 'sum', 'mean']) {
+    for (const p of reduceParams) {
+      cases.push(
+        graphCase(`semantics/${op} with ties over ${JSON.stringify(p.axes)} keepdims=${p.keepdims}`, (g) => {
+          const x = g.leafOf(lit(ties));
+          const axes = p.axes === null ? [0, 1] : (Array.isArray(p.axes) ? p.axes : [p.axes]).map((a) => (a + 2) % 2);
+          const shape = p.keepdims ? [2, 3].map((d, i) => (axes.includes(i) ? 1 : d)) : [2, 3].filter((_, i) => !axes.includes(i));
+          g.checkGradients(apply(g, op, [x], p, shape));
+        }),
+      );
+    }
+  }
+  cases.push(
+    graphCase('semantics/maximum and minimum at ties split the gradient', (g) => {
+      const a = g.leafOf(lit([1, 2, 3, -0]));
+      const b = g.leafOf(lit([1, 5, 3, 0]));
+      const s = apply(g, 'add', [apply(g, 'maximum', [a, b], null, [4]), apply(g, 'mul', [apply(g, 'minimum', [a, b], null, [4]), 3], null, [4])], null, [4]);
+      g.checkGradients(s);
+    }),
+    graphCase('semantics/kinks: relu, abs, clamp at their corners', (g) => {
+      const x = g.leafOf(lit([0, -0, -1, 1, 0.5, 2]));
+      const r = apply(g, 'relu', [x], null, [6]);
+      const a = apply(g, 'abs', [x], null, [6]);
+      const c = apply(g, 'clamp', [x], { min: 0, max: 0.5 }, [6]);
+      g.checkGradients(apply(g, 'add', [apply(g, 'add', [r, apply(g, 'mul', [a, 2], null, [6])], null, [6]), apply(g, 'mul', [c, 4], null, [6])], null, [6]));
+    }),
+    graphCase('semantics/softmax and logSoftmax of huge and -Infinity logits', (g) => {
+      const x = g.leafOf(lit([[1000, 1000, -1000], [0, -Infinity, 1], [1e308, -1e308, 0]]));
+      const s = apply(g, 'softmax', [x], { axis: -1 }, [3, 3]);
+      const l = apply(g, 'logSoftmax', [x], { axis: 1 }, [3, 3]);
+      g.steps.push({ kind: 'backward', id: s.ref, seed: g.values([3, 3]) });
+      g.steps.push({ kind: 'backward', id: l.ref, seed: g.values([3, 3]) });
+    }),
+    graphCase('semantics/batched matmul with broadcast batch dimensions', (g) => {
+      g.checkGradients(apply(g, 'matmul', [g.leaf([2, 1, 3, 4]), g.leaf([3, 4, 2])], null, [2, 3, 3, 2]));
+    }),
+    graphCase('semantics/matmul of a vector with a batch, and a batch with a vector', (g) => {
+      const a = apply(g, 'matmul', [g.leaf([4]), g.leaf([2, 4, 3])], null, [2, 3]);
+      const b = apply(g, 'matmul', [g.leaf([2, 3, 4]), g.leaf([4])], null, [2, 3]);
+      g.checkGradients(apply(g, 'mul', [a, b], null, [2, 3]));
+    }),
+    graphCase('semantics/matmul 16x32 @ 32x8 (longer sums)', (g) => {
+      g.checkGradients(apply(g, 'matmul', [g.leaf([16, 32]), g.leaf([32, 8])], null, [16, 8]));
+    }),
+    graphCase('semantics/broadcasting on both sides at once', (g) => {
+      const a = g.leaf([3, 1, 4]);
+      const b = g.leaf([2, 1]);
+      const s = apply(g, 'div', [apply(g, 'mul', [a, b], null, [3, 2, 4]), apply(g, 'add', [apply(g, 'abs', [b], null, [2, 1]), 1], null, [2, 1])], null, [3, 2, 4]);
+      g.checkGradients(apply(g, 'pow', [apply(g, 'add', [apply(g, 'abs', [s], null, [3, 2, 4]), 0.5], null, [3, 2, 4]), g.leaf([4], 'bounded')], null, [3, 2, 4]));
+    }),
+    graphCase('semantics/pow at a zero base or a zero exponent', (g) => {
+      // d/db 0^b = 0 for b ≥ 0, and d/da a^0 = 0, in both (PyTorch masks them; chainrule's pow documents the same).
+      // First order only: PyTorch 1.13's second derivative is not a reference at these points. At a = 0
+      // its masked ln a leaks NaN through torch.where (d²(a^2.5)/da² = 0 at a = 0 comes out NaN), and
+      // at b = 0 its mask drops the mixed derivative ∂²(aᵇ)/∂a∂b = aᵇ⁻¹(1 + b ln a), which is 1/a there.
+      const out = apply(g, 'pow', [g.leafOf(lit([0, 0, 0, 2, -2])), g.leafOf(lit([0, 1, 2.5, 0, 3]))], null, [5]);
+      g.steps.push({ kind: 'backward', id: out.ref, seed: g.values([5]) });
+    }),
+  );
+  return cases;
+}
+
+// ------------------------------------------------------------------ losses
+
+function lossCases(): Case[] {
+  const cases: Case[] = [];
+  const loss = (name: string, params: Json, args: (g: GraphBuilder) => Node[]) => (g: GraphBuilder) => g.checkGradients(apply(g, name, args(g), params, []));
+  for (const reduction of ['mean', 'sum', 'halfSum']) {
+    cases.push(
+      graphCase(`loss/MSELoss ${reduction} ordinary`, loss('MSELoss', { reduction }, (g) => [g.leaf([3, 4]), g.leaf([3, 4])])),
+      graphCase(
+        `loss/MSELoss ${reduction} extreme (squares overflow and underflow)`,
+        loss('MSELoss', { reduction }, (g) => [g.leafOf(lit([1e200, -3e200, 0.5, 1e-200, 1e154])), g.leafOf(lit([0, 1e200, 0.5, -1e-200, -1e154]))]),
+      ),
+      graphCase(`loss/MSELoss ${reduction} NaN target`, loss('MSELoss', { reduction }, (g) => [g.leaf([3]), g.leafOf(lit([0.5, NaN, 1]), false)])),
+    );
+  }
+  for (const reduction of ['mean', 'sum']) {
+    const ce = (target: number | number[]) => ({ reduction, target });
+    cases.push(
+      graphCase(`loss/CrossEntropyLoss ${reduction} ordinary`, loss('CrossEntropyLoss', ce([0, 4, 2, 2]), (g) => [g.leaf([4, 5])])),
+      graphCase(`loss/CrossEntropyLoss ${reduction} one sample`, loss('CrossEntropyLoss', ce(1), (g) => [g.leaf([3])])),
+      graphCase(
+        `loss/CrossEntropyLoss ${reduction} large logits`,
+        loss('CrossEntropyLoss', ce([2, 0, 1]), (g) => [g.leafOf(lit([[1000, 0, -1000], [-1000, 1000, 0], [1e300, -1e300, 0]]))]),
+      ),
+      graphCase(`loss/CrossEntropyLossProbs ${reduction} ordinary`, (g) => {
+        const probs = lit([[0.2, 0.3, 0.5], [1, 0, 0]]);
+        g.checkGradients(apply(g, 'CrossEntropyLossProbs', [g.leaf([2, 3]), g.leafOf(probs)], { reduction }, []));
+      }),
+      graphCase(`loss/CrossEntropyLossProbs ${reduction} large logits, zero probabilities`, (g) => {
+        g.checkGradients(apply(g, 'CrossEntropyLossProbs', [g.leafOf(lit([[1000, -1000, 0], [5, 1e300, -1e300]])), g.leafOf(lit([[0.5, 0, 0.5], [0.25, 0.75, 0]]))], { reduction }, []));
+      }),
+      graphCase(`loss/CrossEntropyLossProbs ${reduction} -Infinity logit with zero probability (NaN in both)`, (g) => {
+        g.checkGradients(apply(g, 'CrossEntropyLossProbs', [g.leafOf(lit([[0, -Infinity, 1]])), g.leafOf(lit([[0.5, 0, 0.5]]), false)], { reduction }, []));
+      }),
+      graphCase(`loss/BCELoss ${reduction} ordinary`, loss('BCELoss', { reduction }, (g) => [g.leaf([2, 3], 'unit'), g.leaf([2, 3], 'unit')])),
+      {
+        ...graphCase(`loss/BCELoss ${reduction} probabilities at and near 0 and 1`, (g) => {
+          // each log clamped at -100 (PyTorch's rule); dℓ/dp's denominator floored at 1e-12. First
+          // order only: PyTorch's second derivative adds ε to p (see BCELoss's row in ops.ts), which
+          // changes it completely where p is 0 or 1
+          const p = g.leafOf(lit([0, 1, 1e-300, 1 - 2 ** -53, 0.5, 1e-20, 0, 1]));
+          const y = g.leafOf(lit([1, 0, 1, 0, 0.5, 0, 0, 1]), false);
+          g.steps.push({ kind: 'backward', id: apply(g, 'BCELoss', [p, y], { reduction }, []).ref });
+        }),
+        tolerance: {
+          rtol: 1e-8,
+          reason:
+            'where p(1 − p) < 1e-12, PyTorch 1.13 divides by its EPSILON, which is the float32 1e-12 = 9.99999996e-13 ' +
+            '(its gradient at p = 0, y = 1 is -1000000003995.8029), while chainrule divides by the float64 1e-12 its ' +
+            'TSDoc states: 4e-9 relative apart',
+        },
+      },
+      graphCase(`loss/BCELoss ${reduction} target gradient near 0 and 1`, (g) => {
+        const p = g.leafOf(lit([1e-300, 1 - 2 ** -53, 1e-20, 0.5, 0, 1]), false);
+        const y = g.leafOf(lit([1, 0, 0, 0.5, 0.5, 0.5]));
+        const l = apply(g, 'BCELoss', [p, y], { reduction }, []);
+        g.steps.push({ kind: 'backward', id: l.ref });
+      }),
+    );
+  }
+  return cases;
+}
+
+// ------------------------------------------------------------------ known disagreements
+
+function knownCases(): Case[] {
+  return [
+    graphCase(
+      'known/crossEntropy of a masked -Infinity logit',
+      (g) => g.checkGradients(apply(g, 'CrossEntropyLoss', [g.leafOf(lit([[0, -Infinity, 1]]))], { reduction: 'mean', target: [0] }, [])),
+      'issue 7 item 2 (crossEntropy returns NaN; PyTorch 1.3133)',
+    ),
+    graphCase(
+      'known/crossEntropy of logits ±1e308',
+      (g) => g.checkGradients(apply(g, 'CrossEntropyLoss', [g.leafOf(lit([[1e308, -1e308, 0]]))], { reduction: 'mean', target: [0] }, [])),
+      'issue 7 item 2 (crossEntropy returns NaN; PyTorch 0)',
+    ),
+    // NOTE: listed in issue 7 item 11, but it agrees with PyTorch at the time of writing (NaN value, NaN
+    // gradient over the reduced slice); the NaN difference is in the elementwise maximum/minimum's
+    // gradient, which special/maximum and special/minimum show
+    graphCase(
+      'known/max reduction with a NaN input',
+      (g) => {
+        // one leaf per reduction, so the NaN gradient of the first cannot hide the second's
+        const values = lit([[1, NaN, 3], [2, 5, 4]]);
+        g.steps.push({ kind: 'backward', id: apply(g, 'max', [g.leafOf(values)], { axes: null, keepdims: false }, []).ref });
+        g.steps.push({ kind: 'backward', id: apply(g, 'max', [g.leafOf(values)], { axes: 1, keepdims: true }, [2, 1]).ref, seed: ones([2, 1]) });
+        g.steps.push({ kind: 'backward', id: apply(g, 'max', [g.leafOf(lit([NaN, 1, 2]))], { axes: null, keepdims: false }, []).ref });
+        g.steps.push({ kind: 'backward', id: apply(g, 'max', [g.leafOf(lit([1, 2, NaN]))], { axes: null, keepdims: false }, []).ref });
+      },
+      'issue 7 item 11 (NaN in max)',
+    ),
+    graphCase(
+      'known/relu of NaN',
+      (g) => {
+        const x = g.leafOf(lit([-1, NaN, 2]));
+        g.steps.push({ kind: 'backward', id: apply(g, 'relu', [x], null, [3]).ref, seed: ones([3]) });
+      },
+      'issue 7 item 11 (relu(NaN))',
+    ),
+    graphCase(
+      'known/d/db of pow(0, b) for b < 0',
+      (g) => {
+        const out = apply(g, 'pow', [g.leafOf(lit([0, 0, 0])), g.leafOf(lit([-1, -0.5, -2]))], null, [3]);
+        g.steps.push({ kind: 'backward', id: out.ref, seed: ones([3]) });
+      },
+      'issue 7 item 11 (PyTorch gives -Infinity)',
+    ),
+  ];
+}
+
+// ------------------------------------------------------------------ training
+
+function trainingCases(): Case[] {
+  const run = (name: string, layers: LayerSpec[], lossSpec: LossSpec, optimizer: OptimizerSpec, batch: number, targetKind: 'real' | 'unit' | 'classes', steps = TRAIN_STEPS): Case => {
+    const r = Rng.fromString(`train/${name}`);
+    const inF = (layers[0] as { inFeatures: number }).inFeatures;
+    const last = [...layers].reverse().find((l) => l.kind === 'dense') as { outFeatures: number };
+    const x = encode([batch, inF], Array.from({ length: batch * inF }, () => r.normal()));
+    const target =
+      targetKind === 'classes'
+        ? Array.from({ length: batch }, () => r.int(0, last.outFeatures - 1))
+        : encode([batch, last.outFeatures], Array.from({ length: batch * last.outFeatures }, () => (targetKind === 'unit' ? r.uniform(0, 1) : r.normal())));
+    return { name: `train/${name}`, program: { type: 'train', layers, loss: lossSpec, optimizer, x, target, steps } };
+  };
+  const dense = (inFeatures: number, outFeatures: number, seed: number, extra: Partial<Extract<LayerSpec, { kind: 'dense' }>> = {}): LayerSpec => ({
+    kind: 'dense',
+    inFeatures,
+    outFeatures,
+    init: 'xavier',
+    seed,
+    bias: true,
+    ...extra,
+  });
+  return [
+    run('2-2-2 sigmoid, shared frozen bias, MSE halfSum, SGD', [dense(2, 2, 1, { bias: 'shared', freezeBias: true, init: 'uniform' }), { kind: 'sigmoid' }, dense(2, 2, 2, { bias: 'shared', freezeBias: true, init: 'uniform' }), { kind: 'sigmoid' }], { name: 'mse', reduction: 'halfSum' }, { name: 'sgd', lr: 0.5 }, 1, 'unit'),
+    run('3-8-1 tanh, MSE mean, SGD momentum+dampening+weight decay', [dense(3, 8, 3), { kind: 'tanh' }, dense(8, 1, 4)], { name: 'mse', reduction: 'mean' }, { name: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 1e-3 }, 8, 'real'),
+    run('4-8-3 relu, cross-entropy mean, SGD Nesterov+weight decay', [dense(4, 8, 5, { init: 'he' }), { kind: 'relu' }, dense(8, 3, 6)], { name: 'crossEntropy', reduction: 'mean' }, { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, 12, 'classes'),
+    run('2-4-1 sigmoid, BCE mean, Adam defaults', [dense(2, 4, 7), { kind: 'tanh' }, dense(4, 1, 8), { kind: 'sigmoid' }], { name: 'bce', reduction: 'mean' }, { name: 'adam', lr: 0.01 }, 10, 'unit'),
+    run('3-6-6-2 tanh+relu, MSE sum, Adam betas+eps+weight decay', [dense(3, 6, 9, { init: 'uniform' }), { kind: 'tanh' }, dense(6, 6, 10), { kind: 'relu' }, dense(6, 2, 11)], { name: 'mse', reduction: 'sum' }, { name: 'adam', lr: 0.005, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 1e-2 }, 6, 'real'),
+    run('4-5-3 sigmoid, cross-entropy sum, Adam', [dense(4, 5, 12), { kind: 'sigmoid' }, dense(5, 3, 13, { bias: false })], { name: 'crossEntropy', reduction: 'sum' }, { name: 'adam', lr: 0.02 }, 9, 'classes'),
+    run('3-4-2 relu, BCE sum, SGD momentum', [dense(3, 4, 14, { init: 'he' }), { kind: 'relu' }, dense(4, 2, 15), { kind: 'sigmoid' }], { name: 'bce', reduction: 'sum' }, { name: 'sgd', lr: 0.05, momentum: 0.5 }, 7, 'unit'),
+  ];
+}
+
+/** Every case, in a fixed order; names are unique. */
+export function buildCases(): Case[] {
+  const cases = [...perOpCases(), ...specialValueCases(), ...randomGraphCases(), ...autogradCases(), ...semanticsCases(), ...lossCases(), ...knownCases(), ...trainingCases()];
+  const names = new Set(cases.map((c) => c.name));
+  if (names.size !== cases.length) throw new Error('cases: two cases share a name');
+  return cases;
+}

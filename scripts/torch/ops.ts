@@ -1,0 +1,141 @@
+/**
+ * THE op table of the differential test: one line per op. Each line gives
+ * - `pick`: how to choose arguments and parameters (see graph.ts), which also decides the op's cases;
+ * - `chainrule`: the call through chainrule's public API;
+ * - `torch`: the PyTorch float64 expression reference.py evaluates, over the inputs `a`, `b`, `c`
+ *   (all of them as the list `xs`), the parameters `p` (a dict), `torch`, `F` (torch.nn.functional)
+ *   and the helpers `dims` and `slice_` defined in reference.py.
+ * An op added to this table gets per-op cases, special-value cases (elementwise ops and
+ * reductions) and a place in the random graphs, with no other change.
+ */
+import { concat, matmul as matmulFn, sign, stack, where as whereFn, type Tensor, type TensorLike } from '@chainrule/core';
+import { BCELoss, CrossEntropyLoss, MSELoss, linear as linearFn, type MSEReduction, type Reduction } from '@chainrule/nn';
+import type { Json, Tolerance } from './program.js';
+import * as pick from './graph.js';
+import type { Picker } from './graph.js';
+
+/** An op's arguments: the first is always a tensor, the rest may be numbers where the op takes a TensorLike. */
+export type Args = readonly [Tensor, ...TensorLike[]];
+
+export interface OpRow<P> {
+  readonly name: string;
+  readonly pick: Picker<P>;
+  readonly chainrule: (args: Args, p: P) => Tensor;
+  readonly torch: string;
+  /** false: the result never requires grad (comparisons, sign). */
+  readonly differentiable?: boolean;
+  /** A looser tolerance for the second-order gradients of every case that uses the op, with its reason. */
+  readonly secondOrderTolerance?: Tolerance;
+}
+
+/** Erases a row's parameter type, so rows of all ops share one list (each row is type-checked against its own picker first). */
+function row<P>(r: OpRow<P>): OpRow<Json> {
+  return r as unknown as OpRow<Json>;
+}
+
+const { unary, binary } = pick;
+const axesOf = (p: pick.ReduceParams) => (p.axes === null ? undefined : p.axes);
+
+export const OPS: readonly OpRow<Json>[] = [
+  // arithmetic, broadcasting
+  row({ name: 'add', pick: binary(), chainrule: ([a, b]) => a.add(b), torch: 'a + b' }),
+  row({ name: 'sub', pick: binary(), chainrule: ([a, b]) => a.sub(b), torch: 'a - b' }),
+  row({ name: 'mul', pick: binary(), chainrule: ([a, b]) => a.mul(b), torch: 'a * b' }),
+  row({ name: 'div', pick: binary('any', 'positive'), chainrule: ([a, b]) => a.div(b), torch: 'a / b' }),
+  row({ name: 'pow', pick: binary('positive', 'bounded'), chainrule: ([a, b]) => a.pow(b), torch: 'torch.pow(a, b)' }),
+  row({ name: 'maximum', pick: binary(), chainrule: ([a, b]) => a.maximum(b), torch: 'torch.maximum(a, torch.as_tensor(b))' }),
+  row({ name: 'minimum', pick: binary(), chainrule: ([a, b]) => a.minimum(b), torch: 'torch.minimum(a, torch.as_tensor(b))' }),
+  // elementwise math
+  row({ name: 'neg', pick: unary(), chainrule: ([x]) => x.neg(), torch: '-a' }),
+  row({ name: 'square', pick: unary(), chainrule: ([x]) => x.square(), torch: 'torch.square(a)' }),
+  row({ name: 'exp', pick: unary('bounded'), chainrule: ([x]) => x.exp(), torch: 'torch.exp(a)' }),
+  row({ name: 'log', pick: unary('positive'), chainrule: ([x]) => x.log(), torch: 'torch.log(a)' }),
+  row({ name: 'sqrt', pick: unary('positive'), chainrule: ([x]) => x.sqrt(), torch: 'torch.sqrt(a)' }),
+  row({ name: 'abs', pick: unary(), chainrule: ([x]) => x.abs(), torch: 'torch.abs(a)' }),
+  // NOTE: two documented differences of chainrule's sign, matched here: it is not differentiable
+  // (its result never requires grad; torch.sign has a zero derivative, so it is detached), and
+  // "NaN stays NaN" (torch.sign(NaN) is 0)
+  row({ name: 'sign', pick: unary(), chainrule: ([x]) => sign(x), torch: 'torch.where(torch.isnan(a), a, torch.sign(a)).detach()', differentiable: false }),
+  row({ name: 'sigmoid', pick: unary(), chainrule: ([x]) => x.sigmoid(), torch: 'torch.sigmoid(a)' }),
+  row({ name: 'tanh', pick: unary(), chainrule: ([x]) => x.tanh(), torch: 'torch.tanh(a)' }),
+  row({ name: 'relu', pick: unary(), chainrule: ([x]) => x.relu(), torch: 'torch.relu(a)' }),
+  row({ name: 'clone', pick: unary(), chainrule: ([x]) => x.clone(), torch: 'torch.clone(a)' }),
+  // round trip through float32: both round to nearest, and the gradient is cast back
+  row({ name: 'castFloat32', pick: unary(), chainrule: ([x]) => x.cast('float32').cast('float64'), torch: 'a.float().double()' }),
+  row({ name: 'clamp', pick: pick.clamp, chainrule: ([x], p) => x.clamp(p.min ?? undefined, p.max ?? undefined), torch: 'torch.clamp(a, min=p["min"], max=p["max"])' }),
+  // comparisons (1 or 0, never requiring grad) and selection
+  row({ name: 'gt', pick: binary(), chainrule: ([a, b]) => a.gt(b), torch: '(a > b).double()', differentiable: false }),
+  row({ name: 'ge', pick: binary(), chainrule: ([a, b]) => a.ge(b), torch: '(a >= b).double()', differentiable: false }),
+  row({ name: 'lt', pick: binary(), chainrule: ([a, b]) => a.lt(b), torch: '(a < b).double()', differentiable: false }),
+  row({ name: 'le', pick: binary(), chainrule: ([a, b]) => a.le(b), torch: '(a <= b).double()', differentiable: false }),
+  row({ name: 'eq', pick: binary(), chainrule: ([a, b]) => a.eq(b), torch: '(a == b).double()', differentiable: false }),
+  row({ name: 'ne', pick: binary(), chainrule: ([a, b]) => a.ne(b), torch: '(a != b).double()', differentiable: false }),
+  row({ name: 'where', pick: pick.where, chainrule: ([c, a, b]) => whereFn(c, a, b), torch: 'torch.where(a != 0, b, c)' }),
+  // reductions. NOTE: chainrule's max/min split the gradient evenly between tied elements (documented
+  // on max/min in reduce.ts), which is torch.amax/amin's rule, not torch.max's (all to one index)
+  row({ name: 'sum', pick: pick.reduce, chainrule: ([x], p) => x.sum(axesOf(p), p.keepdims), torch: 'torch.sum(a, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({ name: 'mean', pick: pick.reduce, chainrule: ([x], p) => x.mean(axesOf(p), p.keepdims), torch: 'torch.mean(a, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({ name: 'max', pick: pick.reduce, chainrule: ([x], p) => x.max(axesOf(p), p.keepdims), torch: 'torch.amax(a, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({ name: 'min', pick: pick.reduce, chainrule: ([x], p) => x.min(axesOf(p), p.keepdims), torch: 'torch.amin(a, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({ name: 'softmax', pick: pick.alongAxis, chainrule: ([x], p) => x.softmax(p.axis), torch: 'torch.softmax(a, dim=p["axis"])' }),
+  row({ name: 'logSoftmax', pick: pick.alongAxis, chainrule: ([x], p) => x.logSoftmax(p.axis), torch: 'torch.log_softmax(a, dim=p["axis"])' }),
+  // matrix products
+  row({ name: 'matmul', pick: pick.matmul, chainrule: ([a, b]) => a.matmul(b), torch: 'torch.matmul(a, b)' }),
+  row({
+    name: 'matmulTransposed',
+    pick: pick.matmulTransposed,
+    chainrule: ([a, b], p) => matmulFn(a, b, p),
+    torch: 'torch.matmul(a.transpose(-2, -1) if p["transposeA"] else a, b.transpose(-2, -1) if p["transposeB"] else b)',
+  }),
+  // layout
+  row({ name: 'reshape', pick: pick.reshape, chainrule: ([x], p) => x.reshape(p.shape), torch: 'a.reshape(p["shape"])' }),
+  row({ name: 'flatten', pick: pick.flatten, chainrule: ([x]) => x.flatten(), torch: 'a.reshape(-1)' }),
+  row({ name: 'transpose', pick: pick.transpose, chainrule: ([x], p) => (p.axes === null ? x.transpose() : x.transpose(...p.axes)), torch: 'a.transpose(*(p["axes"] or (-2, -1)))' }),
+  row({ name: 'permute', pick: pick.permute, chainrule: ([x], p) => x.permute(p.axes), torch: 'a.permute(p["axes"])' }),
+  row({ name: 'expand', pick: pick.expandTo(true), chainrule: ([x], p) => x.expand(p.shape), torch: 'a.expand(p["shape"])' }),
+  row({ name: 'broadcastTo', pick: pick.expandTo(false), chainrule: ([x], p) => x.broadcastTo(p.shape), torch: 'torch.broadcast_to(a, p["shape"])' }),
+  row({ name: 'slice', pick: pick.slice, chainrule: ([x], p) => x.slice(p.axis, p.start, p.end ?? undefined, p.step), torch: 'slice_(a, p)' }),
+  row({ name: 'squeeze', pick: pick.squeeze, chainrule: ([x], p) => x.squeeze(p.axis ?? undefined), torch: 'a.squeeze() if p["axis"] is None else a.squeeze(p["axis"])' }),
+  row({ name: 'unsqueeze', pick: pick.unsqueeze, chainrule: ([x], p) => x.unsqueeze(p.axis), torch: 'a.unsqueeze(p["axis"])' }),
+  row({ name: 'concat', pick: pick.concat, chainrule: (xs, p) => concat(xs, p.axis), torch: 'torch.cat(xs, dim=p["axis"])' }),
+  row({ name: 'stack', pick: pick.stack, chainrule: (xs, p) => stack(xs, p.axis), torch: 'torch.stack(xs, dim=p["axis"])' }),
+  // @chainrule/nn: the fused linear op and every loss, through the loss modules
+  row({ name: 'linear', pick: pick.linear, chainrule: ([x, w, b]) => linearFn(x, w as Tensor, b), torch: 'a @ b.transpose(0, 1) + (c if c is not None else 0)' }),
+  row({
+    name: 'MSELoss',
+    pick: pick.pairLoss(['mean', 'sum', 'halfSum'], 'any', 'any'),
+    chainrule: ([a, b], p) => new MSELoss({ reduction: p.reduction as MSEReduction }).forward(a, b),
+    // 'halfSum' (the article's E = Σ ½ (target − out)²) is torch's 'sum' halved
+    torch: 'F.mse_loss(a, b, reduction="sum") / 2 if p["reduction"] == "halfSum" else F.mse_loss(a, b, reduction=p["reduction"])',
+  }),
+  row({
+    name: 'CrossEntropyLoss',
+    pick: pick.crossEntropyIndices,
+    chainrule: ([x], p) => new CrossEntropyLoss({ reduction: p.reduction as Reduction }).forward(x, p.target),
+    torch: 'F.cross_entropy(a, torch.tensor(p["target"]), reduction=p["reduction"])',
+  }),
+  row({
+    name: 'CrossEntropyLossProbs',
+    pick: pick.crossEntropyProbs,
+    chainrule: ([x, t], p) => new CrossEntropyLoss({ reduction: p.reduction as Reduction }).forward(x, t),
+    torch: 'F.cross_entropy(a, b, reduction=p["reduction"])',
+  }),
+  row({
+    name: 'BCELoss',
+    pick: pick.pairLoss(['mean', 'sum'], 'unit', 'unit'),
+    chainrule: ([a, b], p) => new BCELoss({ reduction: p.reduction as Reduction }).forward(a, b),
+    torch: 'F.binary_cross_entropy(a, b, reduction=p["reduction"])',
+    secondOrderTolerance: {
+      rtol: 1e-9,
+      atol: 1e-9,
+      reason:
+        "PyTorch 1.13's double backward of binary_cross_entropy divides by (p + ε)²(1 − p + ε)² with ε = 1e-12 " +
+        '(binary_cross_entropy_double_backward), not p²(1 − p)², so each of its terms is off by about 2ε/p + 2ε/(1 − p) ' +
+        "relative, at most 1e-10 for the p in [0.02, 0.98] the 'unit' domain gives, and a sum of such terms that cancels " +
+        'keeps that error in absolute terms; chainrule differentiates its first derivative exactly',
+    },
+  }),
+];
+
+export const OP_BY_NAME: ReadonlyMap<string, OpRow<Json>> = new Map(OPS.map((r) => [r.name, r]));
+if (OP_BY_NAME.size !== OPS.length) throw new Error('ops.ts: two rows share a name');

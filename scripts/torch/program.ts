@@ -1,0 +1,181 @@
+/**
+ * The language both engines speak: a case is a small program (leaves, ops from the op table,
+ * autograd calls) that scripts/torch/chainrule-runner.ts runs with chainrule and reference.py runs
+ * with PyTorch. Each run returns the same named results, which compare.ts compares.
+ *
+ * JSON has no NaN, Infinity or -0, so tensors travel as {@link Encoded} with those as strings.
+ */
+
+/** A number as it travels in JSON: finite numbers as themselves, the rest as strings. */
+export type Num = number | 'nan' | 'inf' | '-inf' | '-0';
+
+/** A float64 tensor in JSON: its shape and its row-major elements. */
+export interface Encoded {
+  readonly shape: readonly number[];
+  readonly data: readonly Num[];
+}
+
+/** Any JSON value (op parameters). */
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+
+/** An op argument: a tensor defined earlier in the program, or a plain number (passed as a JS number / Python float). */
+export type Operand = { readonly ref: string } | { readonly num: Num };
+
+/** What a gradient hook does: replace the gradient (scale, clamp) or only record it (observe). */
+export type HookSpec =
+  | { readonly action: 'scale'; readonly factor: number }
+  | { readonly action: 'clamp'; readonly min: number; readonly max: number }
+  | { readonly action: 'observe'; readonly name: string };
+
+/** One statement. Every `id` is defined once; a step that reads an id reads the tensor defined under it. */
+export type Step =
+  /** id := a leaf with these values */
+  | { readonly kind: 'leaf'; readonly id: string; readonly value: Encoded; readonly requiresGrad: boolean }
+  /** id := op(args, params), op a row of the op table */
+  | { readonly kind: 'op'; readonly id: string; readonly op: string; readonly args: readonly Operand[]; readonly params: Json }
+  | { readonly kind: 'retainGrad'; readonly id: string }
+  | { readonly kind: 'hook'; readonly id: string; readonly hook: HookSpec }
+  /** id.backward(seed, options) */
+  | { readonly kind: 'backward'; readonly id: string; readonly seed?: Encoded; readonly retainGraph?: boolean; readonly createGraph?: boolean }
+  /** ids[i] := d(output)/d(inputs[i]) by chainrule's gradients() / torch.autograd.grad (null when unused) */
+  | {
+      readonly kind: 'gradients';
+      readonly output: string;
+      readonly inputs: readonly string[];
+      readonly ids: readonly string[];
+      readonly seed?: Encoded;
+      readonly createGraph?: boolean;
+      readonly retainGraph?: boolean;
+    }
+  /**
+   * Second order: s = Σᵢ sum(grads[i] · weights[i]) over the non-null grads, then ids[j] := ds/d(inputs[j]).
+   * Rule shared by both engines: an input s does not depend on (or an s that requires no grad) gets zeros.
+   */
+  | {
+      readonly kind: 'gradOfGrads';
+      readonly grads: readonly string[];
+      readonly weights: readonly Encoded[];
+      readonly inputs: readonly string[];
+      readonly ids: readonly string[];
+    }
+  /** id := of.grad, the tensor itself (with its graph after createGraph) */
+  | { readonly kind: 'readGrad'; readonly id: string; readonly of: string }
+  | { readonly kind: 'zeroGrad'; readonly id: string; readonly setToNone: boolean }
+  /** Records a copy of id's value (or of id.grad) now, under `key`. */
+  | { readonly kind: 'record'; readonly key: string; readonly id: string; readonly what: 'value' | 'grad' };
+
+/**
+ * A graph program. Results: `value:<id>` of every op and `grad:<id>.grad` of every leaf that
+ * requires grad and every retained tensor, at the end; `grad:<id>` of every gradients result and
+ * `grad:second:<id>` of every gradOfGrads result, when computed; `grad:hook:<name>#<k>` for the k-th call of an observing hook; the records.
+ * A readGrad result is not reported by itself: PyTorch may later accumulate into that very tensor in
+ * place, which is its own aliasing rule, not a number to compare; record it when it matters.
+ */
+export interface GraphProgram {
+  readonly type: 'graph';
+  readonly steps: readonly Step[];
+}
+
+/** A layer of a training network. */
+export type LayerSpec =
+  | {
+      readonly kind: 'dense';
+      readonly inFeatures: number;
+      readonly outFeatures: number;
+      readonly init: 'xavier' | 'he' | 'uniform';
+      readonly seed: number;
+      readonly bias: boolean | 'shared';
+      readonly freezeBias?: boolean;
+    }
+  | { readonly kind: 'sigmoid' | 'tanh' | 'relu' };
+
+export type LossSpec =
+  | { readonly name: 'mse'; readonly reduction: 'mean' | 'sum' | 'halfSum' }
+  | { readonly name: 'crossEntropy'; readonly reduction: 'mean' | 'sum' }
+  | { readonly name: 'bce'; readonly reduction: 'mean' | 'sum' };
+
+export type OptimizerSpec =
+  | { readonly name: 'sgd'; readonly lr: number; readonly momentum?: number; readonly dampening?: number; readonly weightDecay?: number; readonly nesterov?: boolean }
+  | { readonly name: 'adam'; readonly lr: number; readonly betas?: readonly [number, number]; readonly eps?: number; readonly weightDecay?: number };
+
+/**
+ * A training run: the same network, loss and optimizer in both engines for `steps` steps on one
+ * batch. chainrule initialises the weights (`Dense`'s own init); its initial parameters are sent to
+ * PyTorch as `initial`, in the order of `net.parameters()`, each with its layer index and field.
+ * Results: `value:loss` (the loss before each step), `value:param<i>` (final parameters),
+ * `grad:param<i>` (the last step's gradients).
+ */
+export interface TrainProgram {
+  readonly type: 'train';
+  readonly layers: readonly LayerSpec[];
+  readonly loss: LossSpec;
+  readonly optimizer: OptimizerSpec;
+  readonly x: Encoded;
+  /** Same-shape targets, or class indices for cross-entropy. */
+  readonly target: Encoded | readonly number[];
+  readonly steps: number;
+  /** Filled in by the chainrule run. */
+  initial?: readonly { readonly layer: number; readonly field: 'weight' | 'bias'; readonly value: Encoded; readonly requiresGrad: boolean }[];
+}
+
+export type Program = GraphProgram | TrainProgram;
+
+/** A tolerance looser than compare.ts's default, always with the reason it is needed. */
+export interface Tolerance {
+  readonly rtol: number;
+  /** The absolute floor, when it must be looser than the default too. */
+  readonly atol?: number;
+  readonly reason: string;
+}
+
+/**
+ * A named case. `known` cites the issue item when the mismatch is a known disagreement, expected to
+ * fail until fixed; `tolerance` loosens the comparison of this case's results, with its reason.
+ */
+export interface Case {
+  readonly name: string;
+  readonly program: Program;
+  readonly known?: string;
+  readonly tolerance?: Tolerance;
+  /** Name each differing element by the leaf values at its index (special-value cases, whose leaves line up with the results). */
+  readonly showInputs?: boolean;
+}
+
+/** One engine's results for one case: tensors (or null, e.g. a `.grad` that is None), or the error it threw. */
+export interface Outcome {
+  readonly results: { readonly [key: string]: Encoded | null };
+  readonly error?: string;
+}
+
+// ------------------------------------------------------------------ encoding
+
+export function encodeNum(v: number): Num {
+  if (Number.isNaN(v)) return 'nan';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  if (Object.is(v, -0)) return '-0';
+  return v;
+}
+
+export function decodeNum(v: Num): number {
+  switch (v) {
+    case 'nan':
+      return NaN;
+    case 'inf':
+      return Infinity;
+    case '-inf':
+      return -Infinity;
+    case '-0':
+      return -0;
+    default:
+      return v;
+  }
+}
+
+export function encode(shape: readonly number[], values: ArrayLike<number>): Encoded {
+  return { shape: shape.slice(), data: Array.from(values, encodeNum) };
+}
+
+export function decode(e: Encoded): Float64Array {
+  return Float64Array.from(e.data, decodeNum);
+}

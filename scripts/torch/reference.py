@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""PyTorch float64 reference of the differential test (scripts/torch/diff.ts).
+
+Reads one JSON request on stdin, {"ops": {name: torch expression}, "cases": [{"name", "program"}]},
+runs every program with PyTorch, and writes {"outcomes": [{"results": {...}, "error"?: str}]} on
+stdout, one outcome per case in order. The programs and their results are described in
+scripts/torch/program.ts; this file is the same interpreter as chainrule-runner.ts, over torch.
+One process serves the whole run, and nothing here touches the network.
+"""
+import json
+import math
+import sys
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+# reading .grad of a non-leaf warns; the programs only read it where it is retained
+warnings.filterwarnings("ignore")
+
+
+# ------------------------------------------------------------------ encoding (see program.ts)
+
+def decode_num(v):
+    return float(v)  # float() reads 'nan', 'inf', '-inf' and '-0' too
+
+
+def encode_num(x):
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0 and math.copysign(1.0, x) < 0:
+        return "-0"
+    return x
+
+
+def decode(e, requires_grad=False):
+    t = torch.tensor([decode_num(v) for v in e["data"]], dtype=torch.float64).reshape(e["shape"])
+    return t.requires_grad_(requires_grad)
+
+
+def encode(t):
+    if t is None:
+        return None
+    t = t.detach()
+    if t._is_zerotensor():
+        # some 1.13 backward formulas (abs's second derivative) return a ZeroTensor, which has no storage to read
+        t = torch.zeros(t.shape)
+    if t.dtype != torch.float64:
+        t = t.double()
+    return {"shape": list(t.shape), "data": [encode_num(v) for v in t.reshape(-1).tolist()]}
+
+
+# ------------------------------------------------------------------ helpers the op table's expressions use
+
+def dims(a, p):
+    """The reduction axes of a reduce op's params: every axis when None (chainrule's default)."""
+    return list(range(a.dim())) if p["axes"] is None else p["axes"]
+
+
+def slice_(a, p):
+    """chainrule's slice(axis, start, end, step), which follows Python's slicing rules."""
+    index = [slice(None)] * a.dim()
+    index[p["axis"]] = slice(p["start"], p["end"], p["step"])
+    return a[tuple(index)]
+
+
+ENV = {"torch": torch, "F": F, "dims": dims, "slice_": slice_}
+
+
+class Ops:
+    """The op table's torch expressions, compiled once."""
+
+    def __init__(self, table):
+        self.code = {name: compile(expr, f"<op {name}>", "eval") for name, expr in table.items()}
+
+    def run(self, name, args, params):
+        xs = list(args)
+        local = {"xs": xs, "p": params, "a": None, "b": None, "c": None}
+        for key, value in zip("abc", xs):
+            local[key] = value
+        return eval(self.code[name], ENV, local)
+
+
+# ------------------------------------------------------------------ graph programs
+
+def run_graph(program, ops, results):
+    env = {}
+    value_ids, grad_holders = [], []
+    hook_calls = {}
+
+    def observe(name):
+        def hook(g):
+            k = hook_calls.get(name, 0)
+            hook_calls[name] = k + 1
+            results[f"grad:hook:{name}#{k}"] = encode(g)
+        return hook
+
+    for step in program["steps"]:
+        kind = step["kind"]
+        if kind == "leaf":
+            env[step["id"]] = decode(step["value"], step["requiresGrad"])
+            if step["requiresGrad"]:
+                grad_holders.append(step["id"])
+        elif kind == "op":
+            args = [env[a["ref"]] if "ref" in a else decode_num(a["num"]) for a in step["args"]]
+            env[step["id"]] = ops.run(step["op"], args, step["params"])
+            value_ids.append(step["id"])
+        elif kind == "retainGrad":
+            t = env[step["id"]]
+            if not t.is_leaf:
+                t.retain_grad()
+            grad_holders.append(step["id"])
+        elif kind == "hook":
+            h = step["hook"]
+            if h["action"] == "scale":
+                fn = (lambda factor: lambda g: g * factor)(h["factor"])
+            elif h["action"] == "clamp":
+                fn = (lambda lo, hi: lambda g: g.clamp(lo, hi))(h["min"], h["max"])
+            else:
+                fn = observe(h["name"])
+            env[step["id"]].register_hook(fn)
+        elif kind == "backward":
+            seed = decode(step["seed"]) if "seed" in step else None
+            env[step["id"]].backward(seed, retain_graph=step.get("retainGraph"), create_graph=bool(step.get("createGraph")))
+        elif kind == "gradients":
+            seed = [decode(step["seed"])] if "seed" in step else None
+            grads = torch.autograd.grad(
+                [env[step["output"]]],
+                [env[i] for i in step["inputs"]],
+                grad_outputs=seed,
+                retain_graph=step.get("retainGraph"),
+                create_graph=bool(step.get("createGraph")),
+                allow_unused=True,
+            )
+            for i, g in zip(step["ids"], grads):
+                env[i] = g
+                results[f"grad:{i}"] = encode(g)
+        elif kind == "gradOfGrads":
+            # the rule program.ts states for both engines: zeros for an input s does not depend on
+            s = None
+            for gid, w in zip(step["grads"], step["weights"]):
+                d = env.get(gid)
+                if d is not None:
+                    term = (d * decode(w)).sum()
+                    s = term if s is None else s + term
+            inputs = [env[i] for i in step["inputs"]]
+            if s is not None and s.requires_grad:
+                # the graph is kept: a first-order backward through the same graph may follow
+                grads = torch.autograd.grad([s], inputs, allow_unused=True, retain_graph=True)
+            else:
+                grads = [None] * len(inputs)
+            for i, g, x in zip(step["ids"], grads, inputs):
+                env[i] = torch.zeros_like(x) if g is None else g
+                results[f"grad:second:{i}"] = encode(env[i])
+        elif kind == "readGrad":
+            env[step["id"]] = env[step["of"]].grad
+        elif kind == "zeroGrad":
+            t = env[step["id"]]
+            if step["setToNone"]:
+                t.grad = None
+            elif t.grad is not None:
+                # torch.optim.Optimizer.zero_grad(set_to_none=False)
+                if t.grad.grad_fn is not None:
+                    t.grad.detach_()
+                else:
+                    t.grad.requires_grad_(False)
+                t.grad.zero_()
+        elif kind == "record":
+            t = env[step["id"]]
+            results[f"{step['what']}:{step['key']}"] = encode(t if step["what"] == "value" else t.grad)
+        else:
+            raise ValueError(f"unknown step {kind}")
+
+    for i in value_ids:
+        results[f"value:{i}"] = encode(env[i])
+    for i in grad_holders:
+        results[f"grad:{i}.grad"] = encode(env[i].grad)
+
+
+# ------------------------------------------------------------------ training programs
+
+def run_training(program, results):
+    layers = program["layers"]
+    params = {}  # (layer, field) -> tensor, from chainrule's initial values
+    ordered = []
+    for entry in program["initial"]:
+        t = decode(entry["value"], entry["requiresGrad"])
+        params[(entry["layer"], entry["field"])] = t
+        ordered.append(t)
+
+    def forward(x):
+        for i, layer in enumerate(layers):
+            kind = layer["kind"]
+            if kind == "dense":
+                x = F.linear(x, params[(i, "weight")])
+                if (i, "bias") in params:
+                    x = x + params[(i, "bias")]
+            elif kind == "sigmoid":
+                x = torch.sigmoid(x)
+            elif kind == "tanh":
+                x = torch.tanh(x)
+            elif kind == "relu":
+                x = torch.relu(x)
+        return x
+
+    loss_spec = program["loss"]
+    target = program["target"]
+    target = torch.tensor(target) if isinstance(target, list) else decode(target)
+
+    def loss_of(out):
+        name, reduction = loss_spec["name"], loss_spec["reduction"]
+        if name == "mse":
+            if reduction == "halfSum":
+                return F.mse_loss(out, target, reduction="sum") / 2
+            return F.mse_loss(out, target, reduction=reduction)
+        if name == "crossEntropy":
+            return F.cross_entropy(out, target, reduction=reduction)
+        return F.binary_cross_entropy(out, target, reduction=reduction)
+
+    o = program["optimizer"]
+    if o["name"] == "sgd":
+        opt = torch.optim.SGD(ordered, lr=o["lr"], momentum=o.get("momentum", 0), dampening=o.get("dampening", 0),
+                              weight_decay=o.get("weightDecay", 0), nesterov=o.get("nesterov", False))
+    else:
+        opt = torch.optim.Adam(ordered, lr=o["lr"], betas=tuple(o.get("betas", (0.9, 0.999))), eps=o.get("eps", 1e-8),
+                               weight_decay=o.get("weightDecay", 0))
+    x = decode(program["x"])
+    losses = []
+    for _ in range(program["steps"]):
+        opt.zero_grad(set_to_none=True)  # chainrule's default, as PyTorch 2's
+        loss = loss_of(forward(x))
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+    results["value:loss"] = {"shape": [len(losses)], "data": [encode_num(v) for v in losses]}
+    for i, p in enumerate(ordered):
+        results[f"value:param{i}"] = encode(p)
+        results[f"grad:param{i}"] = encode(p.grad)
+
+
+def main():
+    request = json.load(sys.stdin)
+    ops = Ops(request["ops"])
+    outcomes = []
+    for case in request["cases"]:
+        results = {}
+        outcome = {"results": results}
+        try:
+            program = case["program"]
+            if program["type"] == "graph":
+                run_graph(program, ops, results)
+            else:
+                run_training(program, results)
+        except Exception as e:  # reported per case; the other cases still run
+            outcome["error"] = f"{type(e).__name__}: {e}"
+        outcomes.append(outcome)
+    json.dump({"torch": torch.__version__, "outcomes": outcomes}, sys.stdout, allow_nan=False)
+
+
+if __name__ == "__main__":
+    main()
