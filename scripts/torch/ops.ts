@@ -97,8 +97,8 @@ export const OPS: readonly OpRow<Json>[] = [
   row({ name: 'slice', pick: pick.slice, chainrule: ([x], p) => x.slice(p.axis, p.start, p.end ?? undefined, p.step), torch: 'slice_(a, p)' }),
   row({ name: 'squeeze', pick: pick.squeeze, chainrule: ([x], p) => x.squeeze(p.axis ?? undefined), torch: 'a.squeeze() if p["axis"] is None else a.squeeze(p["axis"])' }),
   row({ name: 'unsqueeze', pick: pick.unsqueeze, chainrule: ([x], p) => x.unsqueeze(p.axis), torch: 'a.unsqueeze(p["axis"])' }),
-  row({ name: 'concat', pick: pick.concat, chainrule: (xs, p) => concat(xs, p.axis), torch: 'torch.cat(xs, dim=p["axis"])' }),
-  row({ name: 'stack', pick: pick.stack, chainrule: (xs, p) => stack(xs, p.axis), torch: 'torch.stack(xs, dim=p["axis"])' }),
+  row({ name: 'concat', pick: pick.concat, chainrule: (xs, p) => concat(xs, { axis: p.axis }), torch: 'torch.cat(xs, dim=p["axis"])' }),
+  row({ name: 'stack', pick: pick.stack, chainrule: (xs, p) => stack(xs, { axis: p.axis }), torch: 'torch.stack(xs, dim=p["axis"])' }),
   // @chainrule/nn: the fused linear op and every loss, through the loss modules
   row({ name: 'linear', pick: pick.linear, chainrule: ([x, w, b]) => linearFn(x, w as Tensor, b), torch: 'a @ b.transpose(0, 1) + (c if c is not None else 0)' }),
   row({

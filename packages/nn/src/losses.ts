@@ -191,15 +191,17 @@ const bceOp = defineOp({
     for (let i = 0; i < ps.length; i++) out[i] = -(ys[i] * clampedLog(ps[i]) + (1 - ys[i]) * clampedLog(1 - ps[i]));
     return { buffer: out, shape: p.shape };
   },
-  // dℓ/dp = (p − y) / max(p(1 − p), ε); dℓ/dy = log(1 − p) − log p (both logs clamped at −100)
+  // dℓ/dp = (p − y) / max(p(1 − p), ε); dℓ/dy = log(1 − p) − log p
   backward: {
     prob: (ctx, grad) => {
       const [p, y] = ctx.saved;
       return grad.mul(p.sub(y)).div(p.mul(p.neg().add(1)).clamp(1e-12));
     },
+    // NOTE: the target's gradient uses the unclamped logs, as PyTorch's does (±Infinity at p = 0 or
+    // 1), although the loss clamps them: the same numbers as PyTorch when a model moves between them.
     target: (ctx, grad) => {
       const p = ctx.saved[0];
-      return grad.mul(p.neg().add(1).log().clamp(LOG_FLOOR).sub(p.log().clamp(LOG_FLOOR)));
+      return grad.mul(p.neg().add(1).log().sub(p.log()));
     },
   },
 });
@@ -209,7 +211,7 @@ const bceOp = defineOp({
  * `target` of the same shape: ℓᵢ = −(yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ)), each log clamped at −100 as
  * PyTorch does (so p = 0 or 1 gives a finite loss of at most 100), then averaged (`'mean'`, default) or summed.
  *
- * dℓ/dp = (p − y) / max(p(1 − p), 1e-12).
+ * dℓ/dp = (p − y) / max(p(1 − p), 1e-12); dℓ/dy = log(1 − p) − log p (unclamped, as in PyTorch).
  *
  * @example
  * ```ts

@@ -102,7 +102,8 @@ export const neg = defineOp({
 });
 
 /**
- * Elementwise power `a ** b`, broadcasting; `b` may be a number or a tensor.
+ * Elementwise power `a ** b`, broadcasting; `b` may be a number or a tensor. Values follow C's
+ * `pow` (as PyTorch): 1ˣ = 1 even for x = NaN or ±Infinity, and (−1)^±Infinity = 1.
  *
  * d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln(a) db
  *
@@ -119,9 +120,8 @@ export const pow = defineOp({
   name: 'pow',
   inputs: ['a', 'b'],
   forward(ctx, a, b) {
-    const out = zip(a, b, Math.pow, 'pow');
     ctx.save(a, b);
-    return out;
+    return zip(a, b, powC, 'pow');
   },
   backward: {
     // b·aᵇ⁻¹ with a replaced by 1 where b = 0, so it is b·1 = 0 there in every derivative order
@@ -137,6 +137,16 @@ export const pow = defineOp({
     },
   },
 });
+
+/**
+ * C's (and IEEE 754's) `pow`, which PyTorch and NumPy use: like `Math.pow` except that 1ˣ = 1 for
+ * every x (NaN and ±Infinity included) and (−1)^±Infinity = 1, where `Math.pow` gives NaN.
+ */
+function powC(a: number, b: number): number {
+  if (a === 1) return 1;
+  if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
+  return Math.pow(a, b);
+}
 
 /**
  * Elementwise square `x * x`.

@@ -6,7 +6,6 @@
 import { ChainruleError } from '../errors.js';
 import { defineOp, type OpContext } from '../op.js';
 import { map, zip, zip3 } from '../kernels/elementwise.js';
-import type { Tensor } from '../tensor.js';
 
 function comparison(name: string, test: (x: number, y: number) => boolean) {
   return defineOp({
@@ -52,19 +51,26 @@ export const where = defineOp({
 });
 
 /**
- * The share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, ½ on ties, and 1
- * where a is NaN (forward returns a's NaN then, so the gradient follows the value returned).
+ * The share of the gradient that goes to `a` in maximum (`kind` 'max') or minimum: 1 where `a` wins,
+ * ½ on ties, 0 where it loses, and 1 where the two are unordered (a NaN on either side), as PyTorch's
+ * rule `where(a == b, g/2, g).masked_fill(a < b, 0)` gives: a NaN lets the gradient through to both.
  */
-function winnerShare(a: Tensor, b: Tensor, aWins: Tensor): Tensor {
-  return aWins.add(a.ne(a)).add(a.eq(b).mul(0.5));
-}
+const winnerShare = defineOp({
+  name: 'winnerShare',
+  inputs: ['a', 'b'],
+  forward: (ctx: OpContext<'max' | 'min'>, a, b) =>
+    ctx.params === 'max'
+      ? zip(a, b, (x, y) => (x < y ? 0 : x === y ? 0.5 : 1), 'maximum')
+      : zip(a, b, (x, y) => (x > y ? 0 : x === y ? 0.5 : 1), 'minimum'),
+});
 
 /**
  * Elementwise maximum, broadcasting (NaN if either is NaN).
  *
  * d max(a, b) = [a > b] da + [b > a] db
  *
- * NOTE: at ties a = b the gradient is split evenly, ½ to each, as PyTorch does for `maximum`.
+ * NOTE: at ties a = b the gradient is split evenly, ½ to each, and where either is NaN it goes to
+ * both, as PyTorch does for `maximum`.
  * @example
  * ```ts
  * maximum(tensor([1, 5]), tensor([3, 2])).toArray(); // [3, 5]
@@ -78,14 +84,8 @@ export const maximum = defineOp({
     return zip(a, b, (x, y) => (x > y || x !== x ? x : y), 'maximum');
   },
   backward: {
-    a: (ctx, grad) => {
-      const [a, b] = ctx.saved;
-      return grad.mul(winnerShare(a, b, a.gt(b)));
-    },
-    b: (ctx, grad) => {
-      const [a, b] = ctx.saved;
-      return grad.mul(winnerShare(a, b, a.gt(b)).neg().add(1));
-    },
+    a: (ctx, grad) => grad.mul(winnerShare(ctx.saved[0], ctx.saved[1], 'max')),
+    b: (ctx, grad) => grad.mul(winnerShare(ctx.saved[1], ctx.saved[0], 'max')),
   },
 });
 
@@ -94,7 +94,7 @@ export const maximum = defineOp({
  *
  * d min(a, b) = [a < b] da + [b < a] db
  *
- * NOTE: at ties the gradient is split evenly, ½ to each.
+ * NOTE: at ties the gradient is split evenly, ½ to each; where either is NaN it goes to both.
  * @example
  * ```ts
  * minimum(tensor([1, 5]), tensor([3, 2])).toArray(); // [1, 2]
@@ -108,14 +108,8 @@ export const minimum = defineOp({
     return zip(a, b, (x, y) => (x < y || x !== x ? x : y), 'minimum');
   },
   backward: {
-    a: (ctx, grad) => {
-      const [a, b] = ctx.saved;
-      return grad.mul(winnerShare(a, b, a.lt(b)));
-    },
-    b: (ctx, grad) => {
-      const [a, b] = ctx.saved;
-      return grad.mul(winnerShare(a, b, a.lt(b)).neg().add(1));
-    },
+    a: (ctx, grad) => grad.mul(winnerShare(ctx.saved[0], ctx.saved[1], 'min')),
+    b: (ctx, grad) => grad.mul(winnerShare(ctx.saved[1], ctx.saved[0], 'min')),
   },
 });
 

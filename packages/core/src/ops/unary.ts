@@ -81,7 +81,8 @@ export const sign = defineOp({
  *
  * d|x| = sign(x) dx
  *
- * NOTE: |x| has no derivative at 0; chainrule uses sign(0) = 0 there, as PyTorch and JAX do.
+ * NOTE: |x| has no derivative at 0; chainrule uses sign(0) = 0 there, as PyTorch and JAX do, and
+ * 0 at NaN too, as PyTorch does.
  * @example
  * ```ts
  * abs(tensor([-3, 2])).toArray(); // [3, 2]
@@ -94,5 +95,12 @@ export const abs = defineOp({
     ctx.save(x);
     return map(x, Math.abs);
   },
-  backward: { x: (ctx, grad) => grad.mul(ctx.saved[0].sign()) },
+  backward: { x: (ctx, grad) => grad.mul(absSlope(ctx.saved[0])) },
+});
+
+/** |x|'s slope: 1 for x > 0, -1 for x < 0, 0 at 0 and at NaN (PyTorch's abs backward gives 0 there). */
+const absSlope = defineOp({
+  name: 'absSlope',
+  inputs: ['x'],
+  forward: (_ctx, x) => map(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0)),
 });
