@@ -25,9 +25,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /**
  * Runs `fn` with grad mode set to `enabled`, then restores the previous mode, also on throw.
  *
- * Async functions are refused before they start: a JavaScript flag cannot follow an `await`, and
- * other code that runs while `fn` is suspended would see the wrong mode. Wrap the synchronous parts
- * inside the async function instead.
+ * Async and generator functions are refused before they start: a JavaScript flag cannot follow an
+ * `await`, and a generator's body runs at each `next()`, after the mode is restored; other code
+ * that runs while `fn` is suspended would see the wrong mode. Wrap the synchronous parts instead.
  *
  * @example
  * ```ts
@@ -36,24 +36,46 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function setGradEnabled<T>(enabled: boolean, fn: () => T): T {
   const name = enabled ? 'enableGrad' : 'noGrad';
-  if (typeof fn !== 'function') throw new TypeError(`${name}: expected a function, got ${typeof fn}`);
-  if (fn.constructor?.name === 'AsyncFunction' || fn.constructor?.name === 'AsyncGeneratorFunction') {
+  return runSynchronously(name, `grad mode ${enabled ? 'on' : 'off'}`, fn, () => {
+    const previous = gradEnabled;
+    gradEnabled = enabled;
+    return previous;
+  }, (previous) => {
+    gradEnabled = previous;
+  });
+}
+
+/**
+ * @internal Runs `fn` between `enter` and `exit` (exit also on throw), refusing what would escape a
+ * synchronous setting: async functions, generator functions (their body runs later, at each
+ * `next()`, after the setting is restored) and functions that return a Promise or an iterator.
+ * `name` is the function the user called; `setting` says what would be lost ("grad mode off").
+ */
+export function runSynchronously<T, S>(name: string, setting: string, fn: () => T, enter: () => S, exit: (saved: S) => void): T {
+  if (typeof fn !== 'function') throw new TypeError(`${name}: expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  const kind = fn.constructor?.name;
+  if (kind === 'AsyncFunction' || kind === 'AsyncGeneratorFunction') {
     throw new ChainruleError(
-      `${name}: refusing an async function; grad mode is a synchronous setting and cannot follow an await. ` +
+      `${name}: refusing an async function; ${setting} is a synchronous setting and cannot follow an await. ` +
         `Call ${name}(() => ...) around the synchronous tensor code inside your async function instead.`,
     );
   }
-  const previous = gradEnabled;
-  gradEnabled = enabled;
+  if (kind === 'GeneratorFunction') {
+    throw new ChainruleError(
+      `${name}: refusing a generator function; its body runs later, at each next(), after ${setting} has been undone. ` +
+        `Call ${name}(() => ...) around the tensor code inside the generator instead.`,
+    );
+  }
+  const saved = enter();
   let result: T;
   try {
     result = fn();
   } finally {
-    gradEnabled = previous;
+    exit(saved);
   }
   if (isThenable(result)) {
     throw new ChainruleError(
-      `${name}: the function returned a Promise; only its synchronous part ran with grad mode ${enabled ? 'on' : 'off'}. ` +
+      `${name}: the function returned a Promise; only its synchronous part ran with ${setting}. ` +
         `Call ${name}(() => ...) around the synchronous tensor code inside your async function instead.`,
     );
   }

@@ -180,6 +180,7 @@ export function defineOp<const Names extends readonly string[], P = undefined>(s
     };
   }
   Object.defineProperty(fn, 'name', { value: spec.name });
+  Object.defineProperty(fn, 'length', { value: arity }); // the tensor inputs; params are optional
   Object.defineProperty(fn, 'op', { value: op });
   return fn as unknown as OpFunction<Names, P>;
 }

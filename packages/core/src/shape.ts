@@ -88,7 +88,10 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
 
 /** Turns a possibly negative axis into its index in `[0, ndim)`, or throws naming the op. */
 export function normalizeAxis(axis: number, ndim: number, op: string): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) {
+    throw new ShapeError(`${op}: axis ${describe(axis)} is not an integer; axes are integers, negative ones counting from the end`);
+  }
+  if (axis < -ndim || axis >= ndim) {
     const range = ndim === 0 ? 'none (the tensor is a scalar)' : `[${-ndim}, ${ndim - 1}]`;
     throw new ShapeError(`${op}: axis ${axis} is out of range for a tensor of rank ${ndim}; valid axes are ${range}`);
   }
@@ -98,6 +101,9 @@ export function normalizeAxis(axis: number, ndim: number, op: string): number {
 /** Normalises a list of axes (all axes when undefined), sorted, rejecting duplicates. */
 export function normalizeAxes(axes: number | readonly number[] | undefined, ndim: number, op: string): readonly number[] {
   if (axes === undefined) return allAxes(ndim);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) {
+    throw new ShapeError(`${op}: axes must be an integer or an array of integers, got ${describe(axes)}`);
+  }
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(a, ndim, op)).sort((x, y) => x - y);
   for (let i = 1; i < out.length; i++) {

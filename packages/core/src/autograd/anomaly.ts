@@ -4,7 +4,7 @@
  * pass over each result and a stack trace per op.
  * @module
  */
-import { isGradEnabled, setGradEnabled } from '../grad-mode.js';
+import { runSynchronously } from '../grad-mode.js';
 
 let enabled = false;
 
@@ -35,7 +35,7 @@ export function setAnomalyDetection(on: boolean): void {
 
 /**
  * Runs `fn` with anomaly detection on, then restores the previous setting (like
- * `torch.autograd.detect_anomaly()`). Async functions are refused, as in {@link noGrad}.
+ * `torch.autograd.detect_anomaly()`). Async and generator functions are refused, as in {@link noGrad}.
  *
  * @example
  * ```ts
@@ -43,14 +43,13 @@ export function setAnomalyDetection(on: boolean): void {
  * ```
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  const previous = enabled;
-  enabled = true;
-  try {
-    // setGradEnabled with the current mode reuses its refusal of async functions and promises.
-    return setGradEnabled(isGradEnabled(), fn);
-  } finally {
+  return runSynchronously('detectAnomaly', 'anomaly detection on', fn, () => {
+    const previous = enabled;
+    enabled = true;
+    return previous;
+  }, (previous) => {
     enabled = previous;
-  }
+  });
 }
 
 /** The index of the first NaN or infinite element, or -1. */

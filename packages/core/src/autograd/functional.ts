@@ -46,6 +46,9 @@ function evaluate(f: (...args: any[]) => Tensor, args: unknown[], argnums: reado
       nested = true;
       t = a;
     } else {
+      if (!(a instanceof Tensor) && typeof a !== 'number' && !Array.isArray(a)) {
+        throw new ChainruleError(`${name}: argument ${i} is ${a === null ? 'null' : typeof a === 'string' ? `the string ${JSON.stringify(a)}` : typeof a}; expected a Tensor, a number or a nested array of numbers to differentiate with respect to`);
+      }
       t = a instanceof Tensor ? a.detach() : tensor(a as TensorLike);
       t.requiresGrad = true;
     }

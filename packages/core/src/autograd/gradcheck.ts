@@ -91,8 +91,16 @@ export class GradcheckError extends ChainruleError {
   }
 }
 
-function prepareInputs(inputs: readonly TensorLike[], op: string): Tensor[] {
+function prepareInputs(inputs: readonly TensorLike[], op: string, fn: (...xs: Tensor[]) => Tensor): Tensor[] {
+  if (typeof fn !== 'function') throw new TypeError(`${op}: expected a function of the input tensors, got ${fn === null ? 'null' : typeof fn}`);
+  if (!Array.isArray(inputs)) throw new TypeError(`${op}: inputs must be an array of tensors (one per argument of the function), got ${typeof inputs}`);
+  if (fn.length > inputs.length) {
+    throw new ChainruleError(`${op}: the function takes ${fn.length} argument(s) but ${inputs.length} input(s) were given; pass one tensor per argument`);
+  }
   return inputs.map((x, i) => {
+    if (!(x instanceof Tensor) && typeof x !== 'number' && !Array.isArray(x)) {
+      throw new TypeError(`${op}: inputs[${i}] is ${x === null ? 'null' : x === undefined ? 'undefined' : typeof x}; expected a Tensor, a number or a nested array of numbers`);
+    }
     const t = x instanceof Tensor ? x.detach() : tensor(x);
     if (t.dtype !== 'float64') {
       throw new ChainruleError(`${op}: inputs[${i}] is ${t.dtype}; finite differences with eps 1e-6 need float64 (cast it with .cast('float64'))`);
@@ -124,7 +132,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
-  const xs = prepareInputs(inputs, 'gradcheck');
+  const xs = prepareInputs(inputs, 'gradcheck', fn);
   const out = callScalarOrTensor(fn, xs, 'gradcheck');
   const m = out.size;
 
@@ -187,7 +195,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
  * ```
  */
 export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly TensorLike[], options: GradcheckOptions & { seed?: number } = {}): GradcheckReport {
-  const xs = prepareInputs(inputs, 'gradgradcheck');
+  const xs = prepareInputs(inputs, 'gradgradcheck', fn);
   const probe = callScalarOrTensor(fn, xs, 'gradgradcheck');
   const g = new Generator(options.seed ?? 0);
   const v = tensor(Float64Array.from({ length: probe.size }, () => g.normal()), { shape: probe.shape });

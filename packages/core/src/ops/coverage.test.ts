@@ -1,0 +1,82 @@
+/**
+ * The op table's completeness, checked at run time: every differentiable op exported by ops/index.ts
+ * has a case here, and each case passes gradcheck and gradgradcheck. A new op without a case fails
+ * the first test, naming it. (The Tensor methods are checked by the compiler, in tensor.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import * as ops from './index.js';
+import type { Op } from '../op.js';
+import type { Tensor } from '../tensor.js';
+import { gradcheck, gradgradcheck } from '../autograd/gradcheck.js';
+import { GC, awayFromZero, t64, uniformValues } from '../test-utils/index.js';
+
+/** A function of float64 inputs built around the op, and the inputs to check it at. */
+interface Case {
+  f: (...xs: Tensor[]) => Tensor;
+  inputs: () => Tensor[];
+  /** false for ops whose first derivative is piecewise constant (gradgradcheck would check 0 = 0 only). */
+  secondOrder?: boolean;
+}
+
+const count = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
+const u = (shape: number[], seed: number, lo = -1, hi = 1) => t64(uniformValues(count(shape), seed, lo, hi), shape);
+const positive = (shape: number[], seed: number) => u(shape, seed, 0.5, 2);
+/** Away from the kinks at 0 of abs, relu and friends (finite differences across a kink are wrong). */
+const offKink = (shape: number[], seed: number) => t64(awayFromZero(count(shape), seed), shape);
+
+/** One entry per differentiable op, keyed by its name. */
+const CASES: Record<string, Case> = {
+  add: { f: (a, b) => ops.add(a, b), inputs: () => [u([2, 3], 1), u([3], 2)] },
+  sub: { f: (a, b) => ops.sub(a, b), inputs: () => [u([2, 3], 1), u([2, 1], 2)] },
+  mul: { f: (a, b) => ops.mul(a, b), inputs: () => [u([2, 3], 1), u([3], 2)] },
+  div: { f: (a, b) => ops.div(a, b), inputs: () => [u([2, 3], 1), positive([3], 2)] },
+  neg: { f: (x) => ops.neg(x), inputs: () => [u([2, 3], 1)] },
+  pow: { f: (a, b) => ops.pow(a, b), inputs: () => [positive([2, 3], 1), u([3], 2)] },
+  square: { f: (x) => ops.square(x), inputs: () => [u([2, 3], 1)] },
+  exp: { f: (x) => ops.exp(x), inputs: () => [u([2, 3], 1)] },
+  log: { f: (x) => ops.log(x), inputs: () => [positive([2, 3], 1)] },
+  sqrt: { f: (x) => ops.sqrt(x), inputs: () => [positive([2, 3], 1)] },
+  abs: { f: (x) => ops.abs(x), inputs: () => [offKink([2, 3], 1)], secondOrder: false },
+  sigmoid: { f: (x) => ops.sigmoid(x), inputs: () => [u([2, 3], 1, -3, 3)] },
+  tanh: { f: (x) => ops.tanh(x), inputs: () => [u([2, 3], 1, -3, 3)] },
+  relu: { f: (x) => ops.relu(x), inputs: () => [offKink([2, 3], 1)], secondOrder: false },
+  where: { f: (a, b) => ops.where(ops.gt(a, 0), a, b), inputs: () => [offKink([2, 3], 1), u([3], 2)] },
+  maximum: { f: (a, b) => ops.maximum(a, b), inputs: () => [u([2, 3], 1), u([3], 2)], secondOrder: false },
+  minimum: { f: (a, b) => ops.minimum(a, b), inputs: () => [u([2, 3], 1), u([3], 2)], secondOrder: false },
+  clamp: { f: (x) => ops.clamp(x, { min: -0.5, max: 0.5 }), inputs: () => [u([2, 3], 1)], secondOrder: false },
+  sum: { f: (x) => ops.sum(x, { axes: 1, keepdims: true }).square(), inputs: () => [u([2, 3], 1)] },
+  max: { f: (x) => ops.max(x, { axes: 0 }), inputs: () => [u([3, 4], 1)], secondOrder: false },
+  min: { f: (x) => ops.min(x, { axes: -1 }), inputs: () => [u([3, 4], 1)], secondOrder: false },
+  matmul: { f: (a, b) => ops.matmul(a, b, { transposeB: true }), inputs: () => [u([2, 3], 1), u([4, 3], 2)] },
+  reshape: { f: (x) => ops.reshape(x, [3, -1]).square(), inputs: () => [u([2, 3], 1)] },
+  permute: { f: (x) => ops.permute(x, [2, 0, 1]).square(), inputs: () => [u([2, 3, 2], 1)] },
+  expand: { f: (x) => ops.expand(x, [2, 3, 4]).square(), inputs: () => [u([3, 1], 1)] },
+  slice: { f: (x) => ops.slice(x, { axis: 1, start: 1, step: 2 }).square(), inputs: () => [u([2, 5], 1)] },
+  concat: { f: (a, b) => ops.concat([a, b, a], { axis: 1 }).square(), inputs: () => [u([2, 3], 1), u([2, 1], 2)] },
+  cast: { f: (x) => ops.cast(x, 'float64').square(), inputs: () => [u([2, 3], 1)] },
+  clone: { f: (x) => ops.clone(x).square(), inputs: () => [u([2, 3], 1)] },
+  gather: { f: (x) => ops.gather(x, [[2, 0], [1, 1]], { axis: 1 }).square(), inputs: () => [u([2, 3], 1)] },
+  scatterAdd: { f: (x, s) => ops.scatterAdd(x, [[2, 0], [2, 2]], s, { axis: 1 }).square(), inputs: () => [u([2, 3], 1), u([2, 2], 2)] },
+};
+
+/** The differentiable ops exported by ops/index.ts: functions made by defineOp, with gradient rules. */
+function differentiableOps(): string[] {
+  return Object.entries(ops)
+    .filter(([, v]) => typeof v === 'function' && (v as { op?: Op }).op?.differentiable === true)
+    .map(([name]) => name)
+    .filter((name) => name !== 'broadcastTo'); // the same op as expand
+}
+
+describe('the op table', () => {
+  it('every differentiable op has a gradcheck case here', () => {
+    const missing = differentiableOps().filter((name) => !(name in CASES));
+    expect(missing, `ops without a case in ops/coverage.test.ts: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  for (const [name, c] of Object.entries(CASES)) {
+    it(`${name}: gradcheck${c.secondOrder === false ? '' : ' and gradgradcheck'}`, () => {
+      expect(gradcheck(c.f, c.inputs(), GC).ok).toBe(true);
+      if (c.secondOrder !== false) expect(gradgradcheck(c.f, c.inputs(), GC).ok).toBe(true);
+    });
+  }
+});
