@@ -29,6 +29,7 @@ export {
   type VariadicOpSpec,
   type GradRule,
   type GradRules,
+  type SavedTensors,
   type OpFunction,
   type TensorsFor,
   type TensorLikesFor,

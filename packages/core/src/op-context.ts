@@ -33,6 +33,17 @@ export type GradRule<P = any> = (ctx: OpContext<P>, grad: Tensor) => Tensor | nu
 export type GradRules<Names extends readonly string[], P> = { readonly [K in Names[number]]?: GradRule<P> };
 
 /**
+ * What {@link OpContext.saved} returns: the saved tensors, typed so that the first four read as
+ * Tensors without `!` under `noUncheckedIndexedAccess`.
+ * @example
+ * ```ts
+ * const [a, b]: SavedTensors = ctx.saved;
+ * ```
+ */
+export type SavedTensors = readonly [Tensor, Tensor, Tensor, Tensor, ...Tensor[]];
+const NOTHING_SAVED = [] as unknown as SavedTensors;
+
+/**
  * The op's record in the autograd graph, and the context its forward and its gradient rules share.
  * Forward saves what the rules need with {@link OpContext.save}; a rule reads it back with
  * {@link OpContext.saved}, which checks that nothing saved was modified in place since.
@@ -109,12 +120,17 @@ export class OpContext<P = unknown> {
     return i === 0 ? this.version0 : i === 1 ? this.version1 : this.moreVersions![i - 2];
   }
 
-  /** The tensors given to {@link OpContext.save}, after checking none was modified in place since. */
-  get saved(): Tensor[] {
+  /**
+   * The tensors given to {@link OpContext.save} (then the result, after `saveResult()`), after
+   * checking none was modified in place since. Typed so that `ctx.saved[0]` and `const [a, b] =
+   * ctx.saved` are Tensors even under `noUncheckedIndexedAccess`; an index past what forward saved
+   * is undefined at run time.
+   */
+  get saved(): SavedTensors {
     const tensors = this.savedTensors;
     if (tensors === null) {
       if (this.freed) throw freedGraphError(this.op.name);
-      return [];
+      return NOTHING_SAVED;
     }
     for (let i = 0; i < tensors.length; i++) {
       if (tensors[i].version !== this.savedVersion(i)) {
@@ -127,7 +143,7 @@ export class OpContext<P = unknown> {
         );
       }
     }
-    return tensors;
+    return tensors as unknown as SavedTensors;
   }
 
   /** @internal Drops saved tensors after backward (unless the graph is retained). */

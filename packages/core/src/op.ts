@@ -20,7 +20,7 @@ import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './
 import { Tensor, tensor, type TensorLike } from './tensor.js';
 import { fromNdarray } from './kernels/nd.js';
 
-export { Op, OpContext, freedGraphError, type GradRule, type GradRules } from './op-context.js';
+export { Op, OpContext, freedGraphError, type GradRule, type GradRules, type SavedTensors } from './op-context.js';
 
 /**
  * Definition of an op with named inputs. `inputs` names them (the names appear in error messages
