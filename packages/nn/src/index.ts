@@ -42,6 +42,6 @@ export {
   type Reduction,
   type MSEReduction,
 } from './losses.js';
-export { Optimizer } from './optim/optimizer.js';
+export { Optimizer, type ParamsInput } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
