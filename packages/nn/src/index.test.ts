@@ -16,6 +16,13 @@ describe('@chainrule/nn entry points', () => {
     expect(nn.Linear).toBe(nn.Dense);
   });
 
+  it("uses only core's public API: no underscore field of core anywhere in nn", async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('.', import.meta.url);
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    for (const f of sources) expect([f, readFileSync(new URL(f, dir), 'utf8').match(/\._[A-Za-z]\w*/g)]).toEqual([f, null]);
+  });
+
   it('the main entry does not touch node:fs (it is for browsers too)', async () => {
     const { readFileSync, readdirSync } = await import('node:fs');
     const dir = new URL('.', import.meta.url);

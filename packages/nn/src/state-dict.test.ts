@@ -102,6 +102,22 @@ describe('loadStateDict refusals change nothing', () => {
     expect(snapshot(net)).toEqual(loaded);
   });
 
+  it('refuses options that are not { strict: boolean } before loading anything', () => {
+    const net = makeNet(1);
+    const state = makeNet(2).stateDict();
+    const before = snapshot(net);
+    expect(() => net.loadStateDict(state, { strict: 'false' as unknown as boolean })).toThrow('loadStateDict: strict must be true or false, got "false" (a string)');
+    expect(() => net.loadStateDict(state, { strick: false } as never)).toThrow("loadStateDict: unknown option 'strick'; the only option is strict");
+    expect(snapshot(net)).toEqual(before);
+  });
+
+  it('a graph that used the old values refuses to backpropagate after a load', () => {
+    const net = makeNet(1);
+    const y = net.forward(tensor([0.5, -0.5])).sum();
+    net.loadStateDict(makeNet(2).stateDict());
+    expect(() => y.backward()).toThrow(/modified in place/);
+  });
+
   it('refuses something that is not a state dict', () => {
     expect(() => makeNet(1).loadStateDict(null as unknown as StateDict)).toThrow(/expected an object of \{ shape, dtype, data \} entries, got null/);
   });
