@@ -23,6 +23,13 @@ describe('@chainrule/nn entry points', () => {
     for (const f of sources) expect([f, readFileSync(new URL(f, dir), 'utf8').match(/\._[A-Za-z]\w*/g)]).toEqual([f, null]);
   });
 
+  it("converts values with core's isTensor/tensor, not a copy of core's asTensor", async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('.', import.meta.url);
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    for (const f of sources) expect([f, /function asTensor\b/.test(readFileSync(new URL(f, dir), 'utf8'))]).toEqual([f, false]);
+  });
+
   it('the main entry does not touch node:fs (it is for browsers too)', async () => {
     const { readFileSync, readdirSync } = await import('node:fs');
     const dir = new URL('.', import.meta.url);

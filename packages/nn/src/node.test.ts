@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tensor } from '@chainrule/core';
-import { Dense } from './dense.js';
+import { Dense } from './linear.js';
 import { load, save } from './node.js';
 
 let dir = '';

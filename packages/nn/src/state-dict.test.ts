@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { tensor } from '@chainrule/core';
 import { Sigmoid } from './activations.js';
-import { Dense } from './dense.js';
+import { Dense } from './linear.js';
 import type { Module } from './module.js';
 import { Sequential } from './sequential.js';
 import { loadStateDict, stateDict, type StateDict } from './state-dict.js';

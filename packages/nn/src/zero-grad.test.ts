@@ -1,7 +1,7 @@
 // zeroGrad has one meaning, PyTorch 2's, on Module and on every optimizer (they share zero-grad.ts).
 import { describe, expect, it } from 'vitest';
 import { tensor } from '@chainrule/core';
-import { Dense } from './dense.js';
+import { Dense } from './linear.js';
 import { Adam } from './optim/adam.js';
 import { SGD } from './optim/sgd.js';
 

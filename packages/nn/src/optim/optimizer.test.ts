@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { tensor, type Buffer, type Tensor } from '@chainrule/core';
-import { Dense } from '../dense.js';
+import { Dense } from '../linear.js';
 import { Parameter } from '../parameter.js';
 import { Sequential } from '../sequential.js';
 import { Adam } from './adam.js';
