@@ -39,7 +39,7 @@ export interface LoadStateDictResult {
  * Rule: `JSON.parse(JSON.stringify(state))` gives back every finite float64 exactly (JavaScript
  * prints the shortest decimal that reads back to the same double). NOTE: JSON itself has no
  * NaN, ±Infinity or −0 (they become null, null and 0); {@link loadStateDict} refuses null, and
- * `save` from `@chainrule/nn/node` encodes those values so they survive too.
+ * `save` from `@chainrule/nn/node` writes the raw bits, so those values survive a file too.
  *
  * @example
  * ```ts
