@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '@chainrule/core';
 import { Parameter } from './parameter.js';
-import { zeroGrads } from './zero-grad.js';
+import { NO_OPTIONS, zeroGrads } from './zero-grad.js';
 import { loadStateDict, stateDict, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './state-dict.js';
 
 /**
@@ -127,7 +127,7 @@ export abstract class Module {
    * net.zeroGrad(); loss.backward(); // fresh gradients, not accumulated ones
    * ```
    */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
+  zeroGrad(options: { setToNone?: boolean } = NO_OPTIONS): void {
     const named = this.namedParameters();
     zeroGrads(named.map(([, p]) => p), options, `${this.constructor.name}.zeroGrad`, (i) => `'${named[i][0]}'`);
   }

@@ -21,16 +21,9 @@ import { describeValue } from './describe-value.js';
  * ```
  */
 export function zeroGrads(params: readonly Tensor[], options: { setToNone?: boolean }, where: string, label: (index: number) => string): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ChainruleError(`${where}: options must be an object such as { setToNone: false }, got ${describeValue(options)}`);
-  }
-  // for...in rather than Object.keys: optimizers call this every step, and it allocates nothing
-  for (const key in options) {
-    if (key !== 'setToNone') throw new ChainruleError(`${where}: unknown option '${key}'; the only option is setToNone`);
-  }
-  const setToNone = options.setToNone ?? true;
-  if (typeof setToNone !== 'boolean') throw new ChainruleError(`${where}: setToNone must be true or false, got ${describeValue(setToNone)}`);
-  if (setToNone) {
+  // Optimizers call this every step, mostly with the default options: that case checks nothing.
+  if (options !== NO_OPTIONS) checkOptions(options, where);
+  if (options.setToNone ?? true) {
     for (let i = 0; i < params.length; i++) params[i].grad = null;
     return;
   }
@@ -49,5 +42,20 @@ export function zeroGrads(params: readonly Tensor[], options: { setToNone?: bool
       if (g.requiresGrad) g.requiresGrad = false;
       g.fill_(0);
     }
+  }
+}
+
+/** The default options object of every `zeroGrad`, shared so that the common call allocates and checks nothing. */
+export const NO_OPTIONS: { setToNone?: boolean } = Object.freeze({});
+
+function checkOptions(options: { setToNone?: boolean }, where: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ChainruleError(`${where}: options must be an object such as { setToNone: false }, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'setToNone') throw new ChainruleError(`${where}: unknown option '${key}'; the only option is setToNone`);
+  }
+  if (options.setToNone !== undefined && typeof options.setToNone !== 'boolean') {
+    throw new ChainruleError(`${where}: setToNone must be true or false, got ${describeValue(options.setToNone)}`);
   }
 }

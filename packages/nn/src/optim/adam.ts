@@ -104,7 +104,7 @@ export class Adam extends Optimizer {
 
   protected stepParameter(j: number, x: TensorBuffer, g: TensorBuffer): void {
     const lr = this.#lr, eps = this.#eps, wd = this.#weightDecay;
-    const [b1, b2] = this.#betas;
+    const b1 = this.#betas[0], b2 = this.#betas[1];
     const m = (this.#m[j] ??= x instanceof Float32Array ? new Float32Array(x.length) : new Float64Array(x.length));
     const v = (this.#v[j] ??= x instanceof Float32Array ? new Float32Array(x.length) : new Float64Array(x.length));
     const t = ++this.#steps[j];

@@ -5,7 +5,7 @@
  */
 import { ChainruleError, fmtShape, isTensor, noGrad, shapesEqual, type Buffer as TensorBuffer, type Tensor } from '@chainrule/core';
 import { describeValue } from '../describe-value.js';
-import { zeroGrads } from '../zero-grad.js';
+import { NO_OPTIONS, zeroGrads } from '../zero-grad.js';
 
 /**
  * The parameters an optimizer accepts: tensors (`net.parameters()`), or `[name, tensor]` pairs
@@ -115,7 +115,7 @@ export abstract class Optimizer {
    * graph of its own is replaced by detached zeros).
    * @example `opt.zeroGrad(); loss.backward(); opt.step();`
    */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
+  zeroGrad(options: { setToNone?: boolean } = NO_OPTIONS): void {
     zeroGrads(this.params, options, this.#zeroGradWhere, this.#label);
   }
 
