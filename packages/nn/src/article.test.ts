@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { tensor } from '@chainrule/core';
 import { Sigmoid } from './activations.js';
-import { Dense } from './dense.js';
+import { Dense } from './linear.js';
 import { MSELoss } from './losses.js';
 import { SGD } from './optim/sgd.js';
 import { Sequential } from './sequential.js';

@@ -16,10 +16,31 @@ describe('@chainrule/nn entry points', () => {
     expect(nn.Linear).toBe(nn.Dense);
   });
 
-  it('the main entry does not touch node:fs (it is for browsers too)', async () => {
+  it("uses only core's public API: no underscore field of core anywhere in nn", async () => {
     const { readFileSync, readdirSync } = await import('node:fs');
     const dir = new URL('.', import.meta.url);
-    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'node.ts');
-    for (const f of sources) expect(readFileSync(new URL(f, dir), 'utf8')).not.toMatch(/from 'node:/);
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    for (const f of sources) expect([f, readFileSync(new URL(f, dir), 'utf8').match(/\._[A-Za-z]\w*/g)]).toEqual([f, null]);
+  });
+
+  it("converts values with core's isTensor/tensor, not a copy of core's asTensor", async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('.', import.meta.url);
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    for (const f of sources) expect([f, /function asTensor\b/.test(readFileSync(new URL(f, dir), 'utf8'))]).toEqual([f, false]);
+  });
+
+  it('the main entry does not touch node:fs (it is for browsers too): no file it imports does', async () => {
+    const { readFileSync } = await import('node:fs');
+    const seen = new Set<string>();
+    const visit = (url: URL): void => {
+      if (seen.has(url.href)) return;
+      seen.add(url.href);
+      const source = readFileSync(url, 'utf8');
+      expect([url.pathname, source.match(/from 'node:[^']*'/g)]).toEqual([url.pathname, null]);
+      for (const [, rel] of source.matchAll(/from '(\.[^']*)\.js'/g)) visit(new URL(`${rel}.ts`, url));
+    };
+    visit(new URL('./index.ts', import.meta.url));
+    expect(seen.size).toBeGreaterThan(10);
   });
 });

@@ -27,9 +27,8 @@
 export { Parameter, isParameter, type ParameterOptions } from './parameter.js';
 export { Module } from './module.js';
 export { stateDict, loadStateDict, type StateDict, type TensorState, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
-export { linear } from './linear.js';
 export { initBound, uniformTensor, type InitScheme } from './init.js';
-export { Dense, Linear, type DenseOptions } from './dense.js';
+export { linear, Dense, Linear, type DenseOptions } from './linear.js';
 export { Sigmoid, Tanh, ReLU, Softmax } from './activations.js';
 export { Sequential } from './sequential.js';
 export {
@@ -42,6 +41,6 @@ export {
   type Reduction,
   type MSEReduction,
 } from './losses.js';
-export { Optimizer } from './optim/optimizer.js';
+export { Optimizer, type ParamsInput } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';

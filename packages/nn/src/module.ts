@@ -5,6 +5,7 @@
  */
 import type { Tensor } from '@chainrule/core';
 import { Parameter } from './parameter.js';
+import { NO_OPTIONS, zeroGrads } from './zero-grad.js';
 import { loadStateDict, stateDict, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './state-dict.js';
 
 /**
@@ -117,17 +118,18 @@ export abstract class Module {
   }
 
   /**
-   * Clears the gradient of every parameter. By default the gradient is dropped (`grad = null`, as
-   * PyTorch's `zero_grad()` does since 2.0), which saves a zero-filled buffer and an add on the next
-   * backward; `{ setToNone: false }` fills the existing gradients with zeros instead.
+   * Clears the gradient of every parameter, with PyTorch 2's `zero_grad` meaning (the same as
+   * `Optimizer.zeroGrad`): by default the gradient is dropped (`grad = null`), which saves a
+   * zero-filled buffer and an add on the next backward; `{ setToNone: false }` fills the existing
+   * gradients with zeros in place instead (a gradient with a graph of its own becomes detached zeros).
    * @example
    * ```ts
    * net.zeroGrad(); loss.backward(); // fresh gradients, not accumulated ones
    * ```
    */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
-    const setToNone = options.setToNone ?? true;
-    for (const p of this.parameters()) p.zeroGrad({ setToNone });
+  zeroGrad(options: { setToNone?: boolean } = NO_OPTIONS): void {
+    const named = this.namedParameters();
+    zeroGrads(named.map(([, p]) => p), options, `${this.constructor.name}.zeroGrad`, (i) => `'${named[i][0]}'`);
   }
 
   /**

@@ -1,54 +1,63 @@
 /**
  * Node-only persistence: `save(module, path)` and `load(module, path)`, imported from
  * `@chainrule/nn/node` so that the main entry stays free of `node:fs` (and usable in browsers).
+ * The file format is described in `node/state-file.ts`.
  * @module
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ChainruleError } from '@chainrule/core';
+import { describeValue } from './describe-value.js';
 import type { Module } from './module.js';
-import { loadStateDict, stateDict, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './state-dict.js';
-
-const FORMAT = 'chainrule-state-dict';
-const VERSION = 1;
-
-/** JSON has no NaN, ±Infinity or −0: they are written as these strings and read back as numbers. */
-const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
-
-function encode(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return Object.is(value, -0) ? '-0' : String(value);
-  return value;
-}
+import { readStateFile, writeStateFile } from './node/state-file.js';
+import { removeStaleTemps, tempName } from './node/temp-files.js';
+import { loadState, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
 
 /**
- * Writes `module`'s {@link stateDict} to `file` as JSON (`{ format, version, state }`), atomically:
- * the bytes go to a temporary file in the same directory, which is flushed to disk (fsync) and then
- * renamed over `file`. A rename within one directory is atomic, so `file` is at every moment either
- * the old complete file or the new complete file, never a partial one, even if the process dies
- * mid-write; on an error the temporary file is removed and the error rethrown. Every float64 value
- * (NaN, ±Infinity and −0 included) reads back bit for bit. Synchronous, so `await` is optional.
+ * Writes the parameters of `module` to `file`, atomically and durably, in chainrule's state file
+ * format (version 2: a JSON header with a SHA-256 checksum, the names, dtypes and shapes, then the
+ * raw little-endian values, written in chunks, so the size of a model is limited by the disk, not
+ * by the longest string JavaScript can hold). Every value, NaN, ±Infinity and −0 included, reads
+ * back bit for bit.
+ *
+ * Atomic: the bytes go to a temporary file in the same directory, named after this process
+ * (`.net.ckpt.<host>-<pid>-<random>.tmp`), which is flushed to disk (fsync) and then renamed over
+ * `file`; the directory is then flushed too, so the rename survives a power loss. `file` is at every
+ * moment the old complete file or the new complete one, even if the process is killed mid-write; on
+ * an error the temporary file is removed and the error rethrown. A temporary file left by a writer
+ * that died (its pid no longer runs on this host) is removed by the next save or load in that
+ * directory. The path is checked before anything is written: not empty, not a directory, in a
+ * directory that exists. Synchronous, so `await` is optional.
  *
  * @example
  * ```ts
  * import { save, load } from '@chainrule/nn/node';
- * save(net, 'net.json');
- * load(freshNet, 'net.json');
+ * save(net, 'net.ckpt');
+ * load(freshNet, 'net.ckpt');
  * ```
  */
 export function save(module: Module, file: string): void {
-  const text = JSON.stringify({ format: FORMAT, version: VERSION, state: stateDict(module) }, encode);
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}.tmp`);
+  checkModule(module, 'save');
+  const target = checkPath(file, 'save');
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ChainruleError(`save: ${target} is a directory; give the path of a file to write, e.g. ${path.join(target, 'net.ckpt')}`);
+  }
+  const dir = path.dirname(path.resolve(target));
+  const dirStat = fs.statSync(dir, { throwIfNoEntry: false });
+  if (dirStat === undefined) throw new ChainruleError(`save: the directory ${dir} does not exist (saving ${target}); create it first`);
+  if (!dirStat.isDirectory()) throw new ChainruleError(`save: ${dir} is not a directory (saving ${target})`);
+  const base = path.basename(target);
+  removeStaleTemps(dir, base);
+  const tensors = module.namedParameters().map(([name, p]) => ({ name, dtype: p.dtype, shape: p.shape, data: p.buffer }));
+  const tmp = path.join(dir, tempName(base));
   let fd: number | null = null;
   try {
     fd = fs.openSync(tmp, 'wx');
-    const bytes = Buffer.from(text, 'utf8');
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    writeStateFile(fd, tensors);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = null;
-    fs.renameSync(tmp, file);
+    fs.renameSync(tmp, target);
   } catch (err) {
     if (fd !== null) {
       try { fs.closeSync(fd); } catch { /* already failing: report the first error */ }
@@ -64,34 +73,44 @@ export function save(module: Module, file: string): void {
 }
 
 /**
- * Reads a file written by {@link save} and loads it into `module` with {@link loadStateDict}
- * (same checks: with `strict` a missing or unexpected key, and always a wrong shape or dtype, throw
- * and change nothing). Returns the keys that did not match (non-empty only with `strict: false`).
+ * Reads a file written by {@link save} and loads it into `module` with the checks of
+ * `loadStateDict` (with `strict` a missing or unexpected key, and always a wrong shape or dtype,
+ * throw and change nothing). Returns the keys that did not match (non-empty only with `strict: false`).
+ *
+ * A version 2 file is checked against its SHA-256 checksum before anything is loaded: a file with a
+ * changed or missing byte is refused as corrupted, naming the path. Files of version 1 (the JSON
+ * files written before version 2, without a checksum) are still read. Removes temporary files of
+ * dead writers in the file's directory, as {@link save} does.
  *
  * @example
  * ```ts
- * load(net, 'net.json');
+ * load(net, 'net.ckpt');
+ * load(net, 'partial.ckpt', { strict: false }); // { missingKeys: [...], unexpectedKeys: [...] }
  * ```
  */
 export function load(module: Module, file: string, options: LoadStateDictOptions = {}): LoadStateDictResult {
-  const text = fs.readFileSync(file, 'utf8');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new ChainruleError(`load: ${file} is not valid JSON (${(err as Error).message})`);
+  checkModule(module, 'load');
+  const target = checkPath(file, 'load');
+  const stat = fs.statSync(target, { throwIfNoEntry: false });
+  if (stat === undefined) throw new ChainruleError(`load: ${target} does not exist`);
+  if (stat.isDirectory()) throw new ChainruleError(`load: ${target} is a directory, not a state file written by save`);
+  removeStaleTemps(path.dirname(path.resolve(target)), path.basename(target));
+  const { state } = readStateFile(target);
+  return loadState(module, state, options, `load: ${target}`);
+}
+
+function checkModule(module: Module, where: string): void {
+  if (module === null || typeof module !== 'object' || typeof (module as Partial<Module>).namedParameters !== 'function') {
+    throw new ChainruleError(`${where}: expected a Module, got ${describeValue(module)}`);
   }
-  const d = doc as { format?: unknown; version?: unknown; state?: unknown };
-  if (d === null || typeof d !== 'object' || d.format !== FORMAT || typeof d.state !== 'object' || d.state === null) {
-    throw new ChainruleError(`load: ${file} is not a chainrule state file (expected { format: '${FORMAT}', version, state })`);
+}
+
+/** `file` if it is a usable file path; refuses before any file is touched. */
+function checkPath(file: string, where: 'save' | 'load'): string {
+  if (typeof file !== 'string') throw new ChainruleError(`${where}: the path must be a string, got ${describeValue(file)}`);
+  if (file === '') throw new ChainruleError(`${where}: the path is empty; give the file to ${where === 'save' ? 'write' : 'read'}, e.g. ${where}(net, 'net.ckpt')`);
+  if (file.endsWith('/') || file.endsWith(path.sep)) {
+    throw new ChainruleError(`${where}: ${file} ends with a path separator, so it names a directory; give a file such as ${path.join(file, 'net.ckpt')}`);
   }
-  if (d.version !== VERSION) throw new ChainruleError(`load: ${file} has format version ${String(d.version)}; this chainrule reads version ${VERSION}`);
-  const state = d.state as StateDict;
-  for (const entry of Object.values(state)) {
-    const data = (entry as { data?: unknown } | null)?.data;
-    if (Array.isArray(data)) {
-      for (let i = 0; i < data.length; i++) if (typeof data[i] === 'string' && data[i] in SPECIAL) data[i] = SPECIAL[data[i] as string];
-    }
-  }
-  return loadStateDict(module, state, options);
+  return file;
 }

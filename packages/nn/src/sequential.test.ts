@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, type Tensor } from '@chainrule/core';
 import { Sigmoid, Softmax } from './activations.js';
-import { Dense } from './dense.js';
+import { Dense } from './linear.js';
 import { Module } from './module.js';
 import { Sequential } from './sequential.js';
 

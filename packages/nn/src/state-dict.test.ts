@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { tensor } from '@chainrule/core';
 import { Sigmoid } from './activations.js';
-import { Dense } from './dense.js';
+import { Dense } from './linear.js';
 import type { Module } from './module.js';
 import { Sequential } from './sequential.js';
 import { loadStateDict, stateDict, type StateDict } from './state-dict.js';
@@ -100,6 +100,22 @@ describe('loadStateDict refusals change nothing', () => {
     const loaded = snapshot(net);
     expect(() => loadStateDict(net, state, { strict: false })).toThrow(/shape \[1,1\] in the state does not match the parameter's shape \[1,3\]/);
     expect(snapshot(net)).toEqual(loaded);
+  });
+
+  it('refuses options that are not { strict: boolean } before loading anything', () => {
+    const net = makeNet(1);
+    const state = makeNet(2).stateDict();
+    const before = snapshot(net);
+    expect(() => net.loadStateDict(state, { strict: 'false' as unknown as boolean })).toThrow('loadStateDict: strict must be true or false, got "false" (a string)');
+    expect(() => net.loadStateDict(state, { strick: false } as never)).toThrow("loadStateDict: unknown option 'strick'; the only option is strict");
+    expect(snapshot(net)).toEqual(before);
+  });
+
+  it('a graph that used the old values refuses to backpropagate after a load', () => {
+    const net = makeNet(1);
+    const y = net.forward(tensor([0.5, -0.5])).sum();
+    net.loadStateDict(makeNet(2).stateDict());
+    expect(() => y.backward()).toThrow(/modified in place/);
   });
 
   it('refuses something that is not a state dict', () => {

@@ -3,8 +3,10 @@
  * back with every key, shape and dtype checked before anything is changed.
  * @module
  */
-import { shapesEqual, fmtShape, ChainruleError, type DType } from '@chainrule/core';
+import { shapesEqual, fmtShape, ChainruleError, noGrad, type DType } from '@chainrule/core';
+import { describeValue } from './describe-value.js';
 import type { Module } from './module.js';
+import type { Parameter } from './parameter.js';
 
 /** One parameter's saved value: its shape, dtype and elements in row-major order. @example `{ shape: [2, 2], dtype: 'float64', data: [0.15, 0.2, 0.25, 0.3] }` */
 export interface TensorState {
@@ -37,7 +39,7 @@ export interface LoadStateDictResult {
  * Rule: `JSON.parse(JSON.stringify(state))` gives back every finite float64 exactly (JavaScript
  * prints the shortest decimal that reads back to the same double). NOTE: JSON itself has no
  * NaN, ±Infinity or −0 (they become null, null and 0); {@link loadStateDict} refuses null, and
- * `save` from `@chainrule/nn/node` encodes those values so they survive too.
+ * `save` from `@chainrule/nn/node` writes the raw bits, so those values survive a file too.
  *
  * @example
  * ```ts
@@ -58,7 +60,8 @@ export function stateDict(module: Module): StateDict {
  * a missing key or an unexpected key (when `strict`, the default), a shape or dtype that differs
  * from the parameter's, or data that is not `shape`'s number of numbers throws a ChainruleError
  * naming the key and the shapes, and then NO parameter has been changed. Copies go into the
- * parameters' own buffers (bumping their version counters); gradients are left alone.
+ * parameters' own buffers through core's `Tensor.update` inside `noGrad`, bumping each version
+ * counter once (a graph that saved the old value then refuses to backpropagate); gradients are left alone.
  *
  * @example
  * ```ts
@@ -67,10 +70,36 @@ export function stateDict(module: Module): StateDict {
  * ```
  */
 export function loadStateDict(module: Module, state: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
-  const strict = options.strict ?? true;
   if (state === null || typeof state !== 'object' || Array.isArray(state)) {
     throw new ChainruleError(`loadStateDict: expected an object of { shape, dtype, data } entries, got ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}`);
   }
+  return loadState(module, state, options, 'loadStateDict');
+}
+
+/** One entry of a state to load: like {@link TensorState}, with `data` a plain or a typed array. */
+export interface LoadableTensorState {
+  shape: readonly number[];
+  dtype: DType;
+  data: readonly number[] | Float64Array | Float32Array;
+}
+
+/**
+ * {@link loadStateDict}'s checks and copy, for plain-array data (JSON) and typed-array data (the
+ * binary file format of `@chainrule/nn/node`); `where` starts every message. Not exported from the package.
+ * @example
+ * ```ts
+ * loadState(net, { weight: { shape: [2, 2], dtype: 'float64', data: new Float64Array(4) } }, {}, 'load: net.ckpt');
+ * ```
+ */
+export function loadState(module: Module, state: Readonly<Record<string, LoadableTensorState>>, options: LoadStateDictOptions, where: string): LoadStateDictResult {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ChainruleError(`${where}: options must be an object such as { strict: false }, got ${describeValue(options)}`);
+  }
+  for (const key in options) {
+    if (key !== 'strict') throw new ChainruleError(`${where}: unknown option '${key}'; the only option is strict`);
+  }
+  const strict = options.strict ?? true;
+  if (typeof strict !== 'boolean') throw new ChainruleError(`${where}: strict must be true or false, got ${describeValue(strict)}`);
   const params = module.namedParameters();
   const known = new Set(params.map(([n]) => n));
   const missingKeys = params.map(([n]) => n).filter((n) => !Object.prototype.hasOwnProperty.call(state, n));
@@ -79,34 +108,38 @@ export function loadStateDict(module: Module, state: StateDict, options: LoadSta
     const parts: string[] = [];
     if (missingKeys.length > 0) parts.push(`missing key(s) ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
     if (unexpectedKeys.length > 0) parts.push(`unexpected key(s) ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
-    throw new ChainruleError(`loadStateDict: ${parts.join('; ')}; nothing was loaded (pass { strict: false } to load the matching keys only)`);
+    throw new ChainruleError(`${where}: ${parts.join('; ')}; nothing was loaded (pass { strict: false } to load the matching keys only)`);
   }
   // validate every entry before copying any
-  const copies: [Float64Array | Float32Array, number[]][] = [];
+  const copies: [Parameter, LoadableTensorState['data']][] = [];
   for (const [name, p] of params) {
     if (!Object.prototype.hasOwnProperty.call(state, name)) continue;
-    const entry = state[name] as Partial<TensorState> | null;
+    const entry = state[name] as Partial<LoadableTensorState> | null;
     const fail = (why: string): never => {
-      throw new ChainruleError(`loadStateDict: '${name}': ${why}; nothing was loaded`);
+      throw new ChainruleError(`${where}: '${name}': ${why}; nothing was loaded`);
     };
     if (entry === null || typeof entry !== 'object') fail(`expected { shape, dtype, data }, got ${entry === null ? 'null' : typeof entry}`);
-    const { shape, dtype, data } = entry as Partial<TensorState>;
+    const { shape, dtype, data } = entry as Partial<LoadableTensorState>;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     if (!shapesEqual(shape!, p.shape)) fail(`shape ${fmtShape(shape!)} in the state does not match the parameter's shape ${fmtShape(p.shape)}`);
     if (dtype !== p.dtype) fail(`dtype ${JSON.stringify(dtype)} in the state does not match the parameter's dtype '${p.dtype}' (shape ${fmtShape(p.shape)})`);
-    if (!Array.isArray(data)) fail(`data must be an array of numbers, got ${typeof data}`);
+    const typed = data instanceof Float64Array || data instanceof Float32Array;
+    if (!typed && !Array.isArray(data)) fail(`data must be an array of numbers, got ${typeof data}`);
     if (data!.length !== p.size) fail(`data has ${data!.length} numbers but shape ${fmtShape(p.shape)} holds ${p.size}`);
-    for (let i = 0; i < data!.length; i++) {
-      if (typeof data![i] !== 'number') fail(`data[${i}] is ${JSON.stringify(data![i])}, not a number (JSON turns NaN and Infinity into null)`);
+    if (!typed) {
+      for (let i = 0; i < data!.length; i++) {
+        if (typeof data![i] !== 'number') fail(`data[${i}] is ${JSON.stringify(data![i])}, not a number (JSON turns NaN and Infinity into null)`);
+      }
     }
-    copies.push([p.buffer, data!]);
+    copies.push([p, data!]);
   }
-  let k = 0;
-  for (const [name, p] of params) {
-    if (!Object.prototype.hasOwnProperty.call(state, name)) continue;
-    const [buffer, data] = copies[k++];
-    for (let i = 0; i < data.length; i++) buffer[i] = data[i];
-    p._version++; // an in-place change, as core's copy_ would record
-  }
+  noGrad(() => {
+    for (const [p, data] of copies) {
+      p.update((buffer) => {
+        if (data instanceof Float64Array || data instanceof Float32Array) buffer.set(data);
+        else for (let i = 0; i < data.length; i++) buffer[i] = data[i];
+      });
+    }
+  });
   return { missingKeys: strict ? [] : missingKeys, unexpectedKeys: strict ? [] : unexpectedKeys };
 }

@@ -71,3 +71,42 @@ describe('Adam', () => {
     expect(() => new Adam([new Parameter([1])], { eps: -1 })).toThrow(/eps must be/);
   });
 });
+
+describe('Adam refusals', () => {
+  const ps = () => [new Parameter([1])];
+
+  it('betas must be a pair in [0, 1), at construction and at assignment', () => {
+    expect(() => new Adam(ps(), { betas: 0.9 as unknown as [number, number] })).toThrow('Adam: betas must be a pair [beta1, beta2] with each in [0, 1), got 0.9');
+    expect(() => new Adam(ps(), { betas: [0.9] as unknown as [number, number] })).toThrow('Adam: betas must be a pair [beta1, beta2] with each in [0, 1), got [0.9] (an array)');
+    expect(() => new Adam(ps(), { betas: [-0.1, 0.9] })).toThrow('Adam: betas[0] must be a finite number ≥ 0 and < 1, got -0.1');
+    const opt = new Adam(ps());
+    expect(() => (opt.betas = [0.5, 1])).toThrow('Adam: betas[1] must be a finite number ≥ 0 and < 1, got 1');
+    expect(() => (opt.betas = [NaN, 0.5])).toThrow('Adam: betas[0] must be a finite number ≥ 0 and < 1, got NaN');
+    expect(opt.betas).toEqual([0.9, 0.999]);
+    // the pair cannot be changed behind the setter's back
+    expect(() => ((opt.betas as unknown as number[])[0] = 2)).toThrow(TypeError);
+    opt.betas = [0.8, 0.99];
+    expect(opt.betas).toEqual([0.8, 0.99]);
+  });
+
+  it('a changed hyperparameter is used by the next step', () => {
+    const a = new Parameter([1, -2, 0.5]), b = new Parameter([1, -2, 0.5]);
+    const optA = new Adam([a], { lr: 0.1 }), optB = new Adam([b], { lr: 0.05, betas: [0.8, 0.99], eps: 1e-3, weightDecay: 0.1 });
+    optA.lr = 0.05;
+    optA.betas = [0.8, 0.99];
+    optA.eps = 1e-3;
+    optA.weightDecay = 0.1;
+    for (let t = 0; t < 3; t++) {
+      for (const [p, opt] of [[a, optA], [b, optB]] as const) {
+        opt.zeroGrad();
+        lossOf(p).backward();
+        opt.step();
+      }
+    }
+    expect(Array.from(a.buffer)).toEqual(Array.from(b.buffer));
+  });
+
+  it('stepCount refuses an index that names no parameter', () => {
+    expect(() => new Adam(ps()).stepCount(1)).toThrow('Adam.stepCount: index must be an integer in 0..0, got 1');
+  });
+});

@@ -123,3 +123,40 @@ describe('SGD', () => {
     expect(Array.from(p.buffer)).toEqual([Math.fround(1 - 0.1 * 2), Math.fround(-2 + 0.1 * 4)]);
   });
 });
+
+describe("SGD's rules, as PyTorch's, checked wherever they are set", () => {
+  const ps = () => [new Parameter([1])];
+
+  it('Nesterov needs momentum > 0 and dampening 0, also when either is changed later', () => {
+    expect(() => new SGD(ps(), { lr: 0.1, nesterov: true, momentum: 0.9, dampening: 0.1 })).toThrow(
+      'SGD: Nesterov momentum requires a momentum > 0 and zero dampening (got momentum 0.9, dampening 0.1)',
+    );
+    const opt = new SGD(ps(), { lr: 0.1, momentum: 0.9, nesterov: true });
+    expect(() => (opt.momentum = 0)).toThrow('SGD: Nesterov momentum requires a momentum > 0 and zero dampening (got momentum 0, dampening 0)');
+    expect(() => (opt.dampening = 0.1)).toThrow('(got momentum 0.9, dampening 0.1)');
+    expect([opt.momentum, opt.dampening, opt.nesterov]).toEqual([0.9, 0, true]);
+    const plain = new SGD(ps(), { lr: 0.1 });
+    expect(() => (plain.nesterov = true)).toThrow('(got momentum 0, dampening 0)');
+    expect(plain.nesterov).toBe(false);
+    expect(() => new SGD(ps(), { lr: 0.1, momentum: 0.9, nesterov: 'yes' as unknown as boolean })).toThrow('SGD: nesterov must be true or false, got "yes" (a string)');
+  });
+
+  it('asks for the learning rate when there are no options', () => {
+    expect(() => new SGD(ps(), undefined as unknown as SGDOptions)).toThrow('SGD: the learning rate `lr` is required, e.g. new SGD(net.parameters(), { lr: 0.1 })');
+  });
+
+  it('a changed momentum, dampening or weight decay is used by the next step', () => {
+    const o = { ...defaults, lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.1 };
+    const p = new Parameter([1, -2]);
+    const opt = new SGD([p], { lr: 0.1 });
+    opt.momentum = 0.9;
+    opt.dampening = 0.1;
+    opt.weightDecay = 0.1;
+    for (let t = 0; t < 3; t++) {
+      opt.zeroGrad();
+      lossOf(p).backward();
+      opt.step();
+    }
+    expect(Array.from(p.buffer)).toBeAllClose(reference([1, -2], 3, o), { rtol: 1e-15, atol: 0 });
+  });
+});
