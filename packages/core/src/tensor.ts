@@ -252,7 +252,8 @@ export class Tensor {
   /**
    * Drops `.grad` (sets it to null, the default, as PyTorch 2's `zero_grad`), or with
    * `{ setToNone: false }` zeroes it in place, keeping its buffer so the next backward accumulates
-   * without allocating. The same meaning as `Module.zeroGrad` and `Optimizer.zeroGrad` in nn.
+   * without allocating (a gradient with a graph of its own becomes detached zeros). The same meaning
+   * as `Module.zeroGrad` and `Optimizer.zeroGrad` in nn.
    * @example
    * ```ts
    * w.zeroGrad();                     // w.grad === null
@@ -260,14 +261,21 @@ export class Tensor {
    * ```
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
-    if (this.grad === null) return;
-    if (options.setToNone !== false || this.grad.gradFn !== null) this.grad = null;
-    else {
-      const g = this.grad;
+    if (typeof options !== 'object' || options === null || (options.setToNone !== undefined && typeof options.setToNone !== 'boolean')) {
+      throw new TypeError(`zeroGrad: options must be { setToNone?: boolean }, got ${describeValue(options)}`);
+    }
+    const g = this.grad;
+    if (g === null) return;
+    if (options.setToNone !== false) this.grad = null;
+    else if (g.gradFn !== null) {
+      // a gradient with a graph of its own (createGraph): detached zeros, as PyTorch detaches before zeroing
+      this.grad = new Tensor(allocBuffer(g.dtype, g.size), g.shape);
+    } else {
       g.buffer.fill(0);
       g._version++;
     }
   }
+
   /** Sets `requiresGrad` on a leaf and returns it, for chaining. */
   requiresGrad_(value = true): this {
     this.requiresGrad = value;
@@ -301,7 +309,7 @@ export class Tensor {
       scalar = other;
       b = EMPTY_VALUES;
     } else {
-      const src = other instanceof Tensor ? other : tensor(other, { dtype: this.dtype });
+      const src = asTensor(other, { dtype: this.dtype });
       this.checkInPlace(op, src);
       b = src.size === 1 && src.ndim <= this.ndim ? EMPTY_VALUES : ops.broadcastTo(src, this.shape).buffer;
       if (b === EMPTY_VALUES) scalar = src.buffer[0];
@@ -616,6 +624,23 @@ function describeValue(v: unknown): string {
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'no prototype'})`;
   return typeof v;
+}
+
+/**
+ * `values` as a tensor without copying when it already is one (like PyTorch's `torch.as_tensor`):
+ * a Tensor is returned itself, graph and all, whatever its dtype (dtypes never change silently: an
+ * op that meets two dtypes refuses them); numbers and arrays become a new tensor of `dtype`
+ * (float64 unless given), as an op's non-tensor inputs take the dtype of its tensor inputs.
+ * @example
+ * ```ts
+ * const t = tensor([1, 2]);
+ * asTensor(t) === t;              // true
+ * asTensor([1, 2], { dtype: 'float32' }).dtype; // 'float32'
+ * ```
+ */
+export function asTensor(values: TensorLike | Float64Array | Float32Array, options: { dtype?: DType | undefined } = {}): Tensor {
+  if (values instanceof Tensor) return values;
+  return tensor(values, options.dtype === undefined ? {} : { dtype: options.dtype });
 }
 
 /**

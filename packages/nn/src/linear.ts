@@ -8,7 +8,7 @@
  * The backward is still written with tensor ops, so higher-order gradients work.
  * @module
  */
-import { fmtShape, allocBuffer, ChainruleError, defineOp, isTensor, shapesEqual, ShapeError, tensor, Tensor, type DType, type Generator, type TensorLike } from '@chainrule/core';
+import { fmtShape, allocBuffer, asTensor, ChainruleError, defineOp, shapesEqual, ShapeError, tensor, Tensor, type DType, type Generator, type TensorLike } from '@chainrule/core';
 import { generatorFrom, initBound, uniformTensor, type InitScheme } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -65,7 +65,7 @@ const linearOp = defineOp({
  * ```
  */
 export function linear(x: TensorLike, weight: Tensor, bias?: TensorLike | null): Tensor {
-  const tx = isTensor(x) ? x : tensor(x, { dtype: weight.dtype });
+  const tx = asTensor(x, { dtype: weight.dtype });
   if (weight.ndim !== 2) {
     throw new ShapeError(`linear: weight must be 2-D [out, in], got shape ${fmtShape(weight.shape)}`);
   }
@@ -76,7 +76,7 @@ export function linear(x: TensorLike, weight: Tensor, bias?: TensorLike | null):
         `expected [${inF}] (one sample) or [N,${inF}] (a batch)`,
     );
   }
-  const tb = bias === undefined || bias === null ? tensor(0, { dtype: weight.dtype }) : isTensor(bias) ? bias : tensor(bias, { dtype: weight.dtype });
+  const tb = bias === undefined || bias === null ? tensor(0, { dtype: weight.dtype }) : asTensor(bias, { dtype: weight.dtype });
   if (tb.ndim > 1 || (tb.size !== 1 && tb.size !== outF)) {
     throw new ShapeError(`linear: bias of shape ${fmtShape(tb.shape)} does not fit ${outF} output units: expected [${outF}], [1] or a scalar []`);
   }

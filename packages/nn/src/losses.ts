@@ -3,7 +3,7 @@
  * article's ½Σ form), cross-entropy from logits, and binary cross-entropy.
  * @module
  */
-import { shapesEqual, fmtShape, allocBuffer, ChainruleError, defineOp, isTensor, ShapeError, tensor, type Tensor, type OpContext, type TensorLike } from '@chainrule/core';
+import { shapesEqual, fmtShape, allocBuffer, asTensor, ChainruleError, defineOp, ShapeError, type Tensor, type OpContext, type TensorLike } from '@chainrule/core';
 import { Module } from './module.js';
 
 /** How a loss combines its per-element (or per-sample) terms: their mean or their sum. @example `new CrossEntropyLoss({ reduction: 'sum' })` */
@@ -67,7 +67,7 @@ const mseOp = defineOp({
  * ```
  */
 export function mseLoss(pred: Tensor, target: TensorLike, reduction: MSEReduction = 'mean'): Tensor {
-  const t = isTensor(target) ? target : tensor(target, { dtype: pred.dtype });
+  const t = asTensor(target, { dtype: pred.dtype });
   checkSameShape('mseLoss', pred, t);
   const divisor = reduction === 'halfSum' ? 2 : reduction === 'sum' ? 1 : reduction === 'mean' ? pred.size : NaN;
   if (Number.isNaN(divisor)) {
@@ -129,7 +129,7 @@ export function crossEntropy(logits: Tensor, target: TensorLike, reduction: Redu
   }
   const C = logits.shape[logits.ndim - 1];
   const N = logits.ndim === 2 ? logits.shape[0] : 1;
-  const t = isTensor(target) ? target : tensor(target, { dtype: logits.dtype });
+  const t = asTensor(target, { dtype: logits.dtype });
   if (shapesEqual(t.shape, logits.shape)) {
     return reduce('crossEntropy', logits.logSoftmax(-1).mul(t).sum(-1).neg(), reduction);
   }
@@ -218,7 +218,7 @@ const bceOp = defineOp({
  * ```
  */
 export function binaryCrossEntropy(prob: Tensor, target: TensorLike, reduction: Reduction = 'mean'): Tensor {
-  const t = isTensor(target) ? target : tensor(target, { dtype: prob.dtype });
+  const t = asTensor(target, { dtype: prob.dtype });
   checkSameShape('binaryCrossEntropy', prob, t, 'probabilities');
   for (let i = 0; i < prob.size; i++) {
     const v = prob.buffer[i];

@@ -11,7 +11,7 @@ import { AutogradError, ShapeError, fmtShape } from '../errors.js';
 import { swapGradEnabled } from '../grad-mode.js';
 import { checkFinite, freedGraphError, type OpContext } from '../op.js';
 import { shapesEqual, type Shape } from '../shape.js';
-import { Tensor, peekNextTensorId, tensor, type TensorLike } from '../tensor.js';
+import { Tensor, asTensor, peekNextTensorId, tensor, type TensorLike } from '../tensor.js';
 import { isAnomalyEnabled, swapBackwardSite } from './anomaly.js';
 import { add, clone, sum, reshape } from '../ops/index.js';
 
@@ -242,7 +242,7 @@ function seedGradient(root: Tensor, gradient: TensorLike | undefined, where: str
     const one = tensor(1, { dtype: root.dtype });
     return root.ndim === 0 ? one : reshape(one, root.shape);
   }
-  const g = gradient instanceof Tensor ? gradient : tensor(gradient, { dtype: root.dtype });
+  const g = asTensor(gradient, { dtype: root.dtype });
   if (!shapesEqual(g.shape, root.shape)) {
     throw new ShapeError(`${where}: the gradient has shape ${fmtShape(g.shape)} but the output has shape ${fmtShape(root.shape)}; they must match`);
   }

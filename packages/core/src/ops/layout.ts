@@ -8,7 +8,7 @@ import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { checkDType, type DType } from '../dtype.js';
 import { defineOp, defineVariadicOp, type OpContext, type OpFunction } from '../op.js';
 import { broadcastShapes, checkShape, frozenShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape.js';
-import { Tensor, tensor, type TensorLike } from '../tensor.js';
+import { Tensor, asTensor, type TensorLike } from '../tensor.js';
 import { castKernel, concatKernel, embedKernel, expandKernel, permuteKernel, sliceKernel, type SliceSpec } from '../kernels/layout.js';
 
 /** Resolves a target shape with at most one -1 against the size of `from`, or throws naming the shapes. */
@@ -93,7 +93,7 @@ export const permute = defineOp({
  * ```
  */
 export function transpose(x: TensorLike, axis0?: number, axis1?: number): Tensor {
-  const t = x instanceof Tensor ? x : tensor(x);
+  const t = asTensor(x);
   if (axis0 === undefined && axis1 === undefined) {
     if (t.ndim < 2) return t;
     axis0 = -2;
@@ -271,7 +271,7 @@ export const concat = defineVariadicOp({
 export function stack(tensors: readonly TensorLike[], options: { axis?: number } = {}): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('stack: expected a non-empty array of tensors');
   const dtype = (tensors.find((x) => x instanceof Tensor) as Tensor | undefined)?.dtype;
-  const ts = tensors.map((x) => (x instanceof Tensor ? x : tensor(x, { dtype })));
+  const ts = tensors.map((x) => asTensor(x, { dtype }));
   const first = ts[0];
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i];
@@ -308,7 +308,7 @@ function newAxis(axis: number, shape: Shape, op: string): number {
  * ```
  */
 export function unsqueeze(x: TensorLike, axis: number): Tensor {
-  const t = x instanceof Tensor ? x : tensor(x);
+  const t = asTensor(x);
   const a = newAxis(axis, t.shape, 'unsqueeze');
   const shape = t.shape.slice();
   shape.splice(a, 0, 1);
@@ -323,7 +323,7 @@ export function unsqueeze(x: TensorLike, axis: number): Tensor {
  * ```
  */
 export function squeeze(x: TensorLike, axis?: number): Tensor {
-  const t = x instanceof Tensor ? x : tensor(x);
+  const t = asTensor(x);
   if (axis === undefined) return reshape(t, t.shape.filter((d) => d !== 1));
   const a = normalizeAxis(axis, t.ndim, 'squeeze');
   if (t.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${axis} of shape ${fmtShape(t.shape)} has size ${t.shape[a]}; expected 1`);

@@ -5,7 +5,7 @@
 import { defineOp, type OpContext } from '../op.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { normalizeAxes, shapesEqual } from '../shape.js';
-import { Tensor, tensor, type TensorLike } from '../tensor.js';
+import { Tensor, asTensor, type TensorLike } from '../tensor.js';
 import { dropAxes, reduce, type Reduction } from '../kernels/reduce.js';
 
 /**
@@ -66,7 +66,7 @@ export const sum = defineOp({
  * ```
  */
 export function mean(x: TensorLike, options?: ReduceOptions): Tensor {
-  const t = x instanceof Tensor ? x : tensor(x);
+  const t = asTensor(x);
   const axes = normalizeAxes(options?.axes, t.ndim, 'mean');
   const count = axes.reduce((n, a) => n * t.shape[a], 1);
   return sum(t, options).div(count);

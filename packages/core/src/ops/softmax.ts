@@ -6,7 +6,7 @@
 import { defineOp } from '../op.js';
 import { map } from '../kernels/elementwise.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
-import { Tensor, tensor, type TensorLike } from '../tensor.js';
+import { Tensor, asTensor, type TensorLike } from '../tensor.js';
 import type { ReduceOptions } from './reduce.js';
 
 /** x with ±Infinity replaced by 0 (not differentiable: it only ever sees a detached shift). */
@@ -40,7 +40,7 @@ function stableShift(t: Tensor, axes: readonly number[]): Tensor {
  * ```
  */
 export function logsumexp(x: TensorLike, options: ReduceOptions = {}): Tensor {
-  const t = x instanceof Tensor ? x : tensor(x);
+  const t = asTensor(x);
   const axes = normalizeAxes(options.axes, t.ndim, 'logsumexp');
   if (t.size === 0) return t.sum(axes, options.keepdims ?? false).log(); // log of an empty sum: -Infinity
   const c = stableShift(t, axes);
@@ -59,7 +59,7 @@ export function logsumexp(x: TensorLike, options: ReduceOptions = {}): Tensor {
  * ```
  */
 export function softmax(x: TensorLike, axis = -1): Tensor {
-  const t = x instanceof Tensor ? x : tensor(x);
+  const t = asTensor(x);
   const a = normalizeAxis(axis, t.ndim, 'softmax');
   if (t.size === 0) return t.clone();
   const e = t.sub(stableShift(t, [a])).exp();
@@ -77,7 +77,7 @@ export function softmax(x: TensorLike, axis = -1): Tensor {
  * ```
  */
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
-  const t = x instanceof Tensor ? x : tensor(x);
+  const t = asTensor(x);
   const a = normalizeAxis(axis, t.ndim, 'logSoftmax');
   if (t.size === 0) return t.clone();
   const z = t.sub(stableShift(t, [a]));
