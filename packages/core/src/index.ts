@@ -36,6 +36,6 @@ export { backward, gradients, reduceToShape, type BackwardOptions } from './auto
 export { grad, valueAndGrad, type GradOptions, type GradResult } from './autograd/functional.js';
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from './autograd/gradcheck.js';
 export { detectAnomaly, setAnomalyDetection, isAnomalyEnabled } from './autograd/anomaly.js';
-export { fromNdarray, toNdarray, type View } from './kernels/nd.js';
+export { fromNdarray, toNdarray, type View } from './ndarray-interop.js';
 export * from './ops/index.js';
 export { explain, nameElements, getElementNames, type Explanation, type ExplainPath, type ExplainFactor, type ExplainOptions } from './autograd/explain.js';

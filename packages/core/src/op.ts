@@ -14,7 +14,7 @@ import { AnomalyError, AutogradError, DTypeError, fmtShape } from './errors.js';
 import { isGradEnabled, swapGradEnabled } from './grad-mode.js';
 import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
 import { Tensor, tensor, type TensorLike } from './tensor.js';
-import { fromNdarray } from './kernels/nd.js';
+import { ndarrayToBuffer } from './kernels/nd.js';
 
 /**
  * What an op's backward returns: one gradient per input, `null` where there is none.
@@ -357,10 +357,12 @@ function runOp(spec: AnyOpSpec, inputs: Tensor[], params: unknown): Tensor {
   } finally {
     swapGradEnabled(previous);
   }
-  let out = result instanceof Tensor ? result : fromNdarray(result as NdArray);
-  if (!(out instanceof Tensor)) {
+  // an ndarray result is copied into a new contiguous buffer (any strides; no code generation)
+  const copied = result instanceof Tensor ? null : ndarrayToBuffer(result);
+  if (!(result instanceof Tensor) && copied === null) {
     throw new TypeError(`${spec.name}: forward must return a Tensor or an ndarray, got ${typeof result}`);
   }
+  let out = copied === null ? (result as Tensor) : new Tensor(copied.buffer, copied.shape);
   if (isAnomalyEnabled()) {
     if (recording) ctx.createdAt = creationSite();
     const site = backwardSite();
