@@ -30,7 +30,7 @@ export const softplus = defineOp({
   },
   // d softplus(x) = σ(x) dx
   backward(ctx, grad) {
-    const [x] = ctx.saved;
+    const x = ctx.saved[0]!; // saved by forward, so present
     return [grad.mul(x.sigmoid())];
   },
 });
