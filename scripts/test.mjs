@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // The one test command (`pnpm test`): build every package with tsc -b (the published output),
 // type-check sources and tests, run the vitest suites (core's and nn's with code generation from
-// strings refused), and run the built output under plain node, with code generation refused, and as
-// a stranger installs it from the packed tarballs. Ends with the line CI reads:
-// `N passed, N failed, N skipped`.
+// strings refused), run the built output under plain node, with code generation refused, and as a
+// stranger installs it from the packed tarballs, and run the built core in headless Chromium under a
+// strict Content-Security-Policy. Ends with the line CI reads: `N passed, N failed, N skipped`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const NO_CODEGEN = '--disallow-code-generation-from-strings';
+const CHROMIUM = '/usr/bin/chromium';
 let failed = 0;
 let passed = 0;
 let skipped = 0;
@@ -72,6 +73,21 @@ if (built) {
   counted('consumer example under plain node', 'node', ['packages/examples/dist/consumer.js']);
   counted('built core and nn with code generation refused', 'node', [NO_CODEGEN, 'scripts/smoke-no-codegen.mjs']);
   counted('packed tarballs in a fresh project, strict tsc', 'node', ['scripts/pack-consumer.mjs']);
+}
+
+// 5. The built core in headless Chromium under a strict Content-Security-Policy. CI (.ci/run) installs
+// Chromium and sets CHAINRULE_REQUIRE_BROWSER=1, so there a missing browser fails; on a machine without
+// Chromium the step is skipped, loudly.
+if (built) {
+  if (existsSync(CHROMIUM)) counted('browser under a strict CSP', 'node', ['scripts/browser-smoke.mjs']);
+  else if (process.env.CHAINRULE_REQUIRE_BROWSER === '1') {
+    console.error(`\n== browser under a strict CSP: ${CHROMIUM} is missing (CHAINRULE_REQUIRE_BROWSER=1)`);
+    failed++;
+  } else {
+    console.warn(`\n== browser under a strict CSP: SKIPPED, ${CHROMIUM} not found ` +
+      '(apt-get update && apt-get install -y --no-install-recommends chromium)');
+    skipped++;
+  }
 }
 
 console.log(`\n${timings.join('\n')}`);
