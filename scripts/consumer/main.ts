@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineOp, gradcheck, noGrad, randn, tensor, toNdarray, type Tensor } from '@chainrule/core';
+import { defineOp, gradcheck, noGrad, RandomGenerator, randn, tensor, toNdarray, type Tensor } from '@chainrule/core';
 import { Adam, Dense, MSELoss, mseLoss, SGD, Sequential, Sigmoid } from '@chainrule/nn';
 import { load, save } from '@chainrule/nn/node';
 
@@ -73,5 +73,13 @@ assert.ok(gradcheck((a: Tensor) => cube(a).sum(), [randn([3, 2], { seed: 5 })]).
 const view = toNdarray(tensor([[1, 2], [3, 4]]));
 const third: number = view.get(1, 0);
 assert.equal(third, 3);
+
+// core's seeded generator is RandomGenerator, so TypeScript's global Generator<T> stays usable here.
+function* seeds(first: number): Generator<number> {
+  for (let s = first; ; s++) yield s;
+}
+const [seed] = seeds(7);
+const drawn = new Dense(3, 2, { generator: new RandomGenerator(seed ?? 0) }).weight.buffer;
+assert.deepEqual(Array.from(drawn), Array.from(new Dense(3, 2, { seed: 7 }).weight.buffer));
 
 console.log('consumer of the packed @chainrule/core and @chainrule/nn: compiled strictly and ran');

@@ -18,7 +18,7 @@ export { type DType, type Buffer, allocBuffer } from './dtype.js';
 export { type Shape, broadcastShapes, shapesEqual, sizeOf, stridesOf } from './shape.js';
 export { ChainruleError, ShapeError, DTypeError, AutogradError, AnomalyError, fmtShape } from './errors.js';
 export { zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, type RandomOptions } from './create.js';
-export { Generator, manualSeed } from './random.js';
+export { RandomGenerator, manualSeed } from './random.js';
 export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 export {
   defineOp,

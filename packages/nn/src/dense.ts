@@ -2,7 +2,7 @@
  * Dense (fully connected) layer: y = x Wᵀ + b.
  * @module
  */
-import { shapesEqual, fmtShape, ChainruleError, ShapeError, tensor, type DType, type Generator, type Tensor, type TensorLike } from '@chainrule/core';
+import { shapesEqual, fmtShape, ChainruleError, ShapeError, tensor, type DType, type RandomGenerator, type Tensor, type TensorLike } from '@chainrule/core';
 import { generatorFrom, initBound, uniformTensor, type InitScheme } from './init.js';
 import { linear } from './linear.js';
 import { Module } from './module.js';
@@ -18,8 +18,8 @@ export interface DenseOptions {
   init?: InitScheme;
   /** Seed of a fresh generator for the initialisation (default 0, so layers are reproducible). */
   seed?: number;
-  /** Generator to draw the initialisation from (advancing it), instead of `seed`. */
-  generator?: Generator;
+  /** RandomGenerator to draw the initialisation from (advancing it), instead of `seed`. */
+  generator?: RandomGenerator;
   /** Exact initial weight, shape [out, in] (row o holds the weights into unit o); no random draw. */
   weight?: TensorLike;
   /**
