@@ -1,17 +1,27 @@
-// Runs in the browser page of scripts/browser-smoke.mjs, bundled by esbuild from the built
-// @chainrule/core (packages/core/dist). Every check is recorded in window.__smoke; the Node side
-// reads it and decides the exit code. Plain JavaScript on purpose: no TypeScript, no custom
-// conditions, only what a consumer's bundler sees.
-import { tensor, randn, gradcheck } from '@chainrule/core';
-// Internal probe, not part of the public API: setMatmulSimd(true) compiles the WebAssembly SIMD tile
-// (if it has not been yet) and returns whether matmul will use it. Same file as the one the public
-// entry imports, so esbuild bundles a single copy of the module.
-import { setMatmulSimd } from '../packages/core/dist/kernels/matmul.js';
+// Runs in the browser pages of scripts/browser-smoke.mjs, bundled by esbuild from the built
+// @chainrule/core (packages/core/dist) and served under a strict Content-Security-Policy (no
+// 'unsafe-eval', no inline scripts). Every check is recorded in window.__smoke; the Node side reads
+// it and decides the exit code. Plain JavaScript on purpose: no TypeScript, no custom conditions,
+// only what a consumer's bundler sees, and only core's public API.
+//
+// The page's mode (?mode=...) says what to check:
+// - simd: the article's figures, 256x256 matmul forward and backward bit for bit against naive loops
+//   (with the WebAssembly SIMD tile, whose calls /instrument.js counts), and a gradcheck;
+// - js: the same products where /instrument.js hid WebAssembly SIMD (as in a browser without it), so
+//   core falls back to its JavaScript tile: the same bits, no SIMD call;
+// - nowasm: the same under a policy without 'wasm-unsafe-eval': compiling the SIMD tile is refused and
+//   core falls back to its JavaScript tile (the Node side expects that one violation);
+// - refusal: the one part of core that needs code generation (the ndarray interop) reports the CSP's
+//   refusal as a ChainruleError naming the function; the Node side also sees the page report the
+//   violation, which shows that the header is enforced and that violations are observed.
+import { ChainruleError, gradcheck, randn, tensor, toNdarray } from '@chainrule/core';
 
+const mode = new URLSearchParams(location.search).get('mode') ?? 'simd';
 const checks = [];
-const info = {};
+const info = { mode };
 const check = (name, ok, detail) => checks.push({ name, ok: Boolean(ok), detail });
 const round = (v, d) => Math.round(v * 10 ** d) / 10 ** d;
+const simdTileCalls = () => globalThis.__simdTileCalls ?? 0;
 
 /** Bitwise equality of two Float64Arrays (distinguishes -0 and +0, equal NaN payloads match). */
 function bitsEqual(x, y) {
@@ -83,36 +93,21 @@ function matmul256(label) {
   check(`256x256 matmul ${label}: dB = Aᵀ·G`, db.equal, d(db));
 }
 
-function run() {
-  info.userAgent = navigator.userAgent;
+/** Speed, informational only: best of 3 forward+backward runs, after the checks warmed up the JIT. */
+function time256() {
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const A = randn([256, 256], { seed: 1, requiresGrad: true });
+    const B = randn([256, 256], { seed: 2, requiresGrad: true });
+    const t0 = performance.now();
+    A.matmul(B).backward(randn([256, 256], { seed: 3 }));
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
 
-  // WebAssembly SIMD in this browser, independent of core: a module using i8x16.splat and i8x16.popcnt.
-  const simdProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
-  info.simdAvailable = typeof WebAssembly === 'object' && WebAssembly.validate(simdProbe);
-
-  article();
-
-  // The matmul tile: the HTML page wrapped WebAssembly.Instance before this bundle loaded and counts
-  // calls to the kernel's exported `mk` (the SIMD 4×4 tile), so "used" is observed, not inferred.
-  const calls = () => globalThis.__simdTileCalls ?? 0;
-  info.coreSimdKernel = setMatmulSimd(true); // true: core compiled its SIMD tile and will use it
-  const before = calls();
-  matmul256('with the SIMD tile');
-  info.simdTileCalls = calls() - before; // 3 products × 64 × 64 tiles = 12288 expected
-  info.simdUsed = info.coreSimdKernel && info.simdTileCalls > 0;
-  check('WebAssembly SIMD available in this browser', info.simdAvailable, info.simdAvailable ? 'WebAssembly.validate(SIMD module) = true' : 'no WebAssembly SIMD');
-  check('core used its WebAssembly SIMD tile for the 256x256 products', info.simdUsed,
-    `setMatmulSimd(true) = ${info.coreSimdKernel}, SIMD tile calls = ${info.simdTileCalls}`);
-
-  // The same products with the plain JavaScript tile, for the same bits and a speed comparison.
-  setMatmulSimd(false);
-  const beforeJs = calls();
-  matmul256('with the JavaScript tile');
-  check('JavaScript tile did not call the SIMD module', calls() === beforeJs, `SIMD tile calls = ${calls() - beforeJs}`);
-  setMatmulSimd(true);
-
-  // A function whose gradient is far from zero everywhere (softmax then a square, not softmax summed
-  // over its own axis, which is constant), checked against central differences.
+/** A function whose gradient is far from zero everywhere, against central differences. */
+function gradcheckSmall() {
   const f = (a, b) => a.matmul(b).sigmoid().add(1).log().mul(a.sum(1, true)).softmax().square().sum();
   const ga = randn([3, 4], { seed: 4, requiresGrad: true });
   const gb = randn([4, 3], { seed: 5, requiresGrad: true });
@@ -122,23 +117,40 @@ function run() {
   check('gradcheck of a small function (matmul, sigmoid, log, softmax, square, sums)', rep.ok && maxGrad > 1e-3,
     `${rep.checked} entries, max |gradient| ${maxGrad.toFixed(4)}, max abs error ${rep.maxAbsError.toExponential(2)}, ` +
     `worst entry analytic ${rep.worst?.analytic.toExponential(6)} vs numeric ${rep.worst?.numeric.toExponential(6)}`);
+}
 
-  // Speed, informational only: best of 3 forward+backward runs per tile, after the checks warmed up the JIT.
-  const time = () => {
-    let best = Infinity;
-    for (let r = 0; r < 3; r++) {
-      const A = randn([256, 256], { seed: 1, requiresGrad: true });
-      const B = randn([256, 256], { seed: 2, requiresGrad: true });
-      const t0 = performance.now();
-      A.matmul(B).backward(randn([256, 256], { seed: 3 }));
-      best = Math.min(best, performance.now() - t0);
+function run() {
+  info.userAgent = navigator.userAgent;
+  if (mode === 'simd') {
+    // WebAssembly SIMD in this browser, independent of core: a module using i8x16.splat and i8x16.popcnt.
+    const simdProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+    info.simdAvailable = typeof WebAssembly === 'object' && WebAssembly.validate(simdProbe);
+    check('WebAssembly SIMD available in this browser', info.simdAvailable, info.simdAvailable ? 'WebAssembly.validate(SIMD module) = true' : 'no WebAssembly SIMD');
+    article();
+    const before = simdTileCalls();
+    matmul256('with the SIMD tile');
+    info.simdTileCalls = simdTileCalls() - before; // 3 products × 64 × 64 tiles = 12288 expected
+    check('core used its WebAssembly SIMD tile for the 256x256 products', info.simdTileCalls > 0, `SIMD tile calls = ${info.simdTileCalls}`);
+    gradcheckSmall();
+    info.ms256 = time256();
+  } else if (mode === 'js' || mode === 'nowasm') {
+    article();
+    matmul256(mode === 'js' ? 'with the JavaScript tile' : 'with WebAssembly refused by the CSP');
+    check('the JavaScript tile ran: no call to a SIMD tile', simdTileCalls() === 0, `SIMD tile calls = ${simdTileCalls()}`);
+    gradcheckSmall();
+    info.ms256 = time256();
+  } else if (mode === 'refusal') {
+    try {
+      toNdarray(tensor([[1, 2], [3, 4]]));
+      check('toNdarray under the CSP throws a ChainruleError naming toNdarray', false, 'no error: code generation was allowed');
+    } catch (e) {
+      check('toNdarray under the CSP throws a ChainruleError naming toNdarray', e instanceof ChainruleError && /^toNdarray: /.test(e.message),
+        `${e?.name}: ${String(e?.message).slice(0, 120)}...`);
     }
-    return best;
-  };
-  setMatmulSimd(false);
-  info.msJs = time();
-  setMatmulSimd(true);
-  info.msSimd = time();
+    article(); // everything else still works after the refusal
+  } else {
+    check(`known page mode (${mode})`, false);
+  }
 }
 
 try {

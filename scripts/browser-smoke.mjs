@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// Runs the built @chainrule/core in a real browser (`pnpm run test:browser`): bundles
-// scripts/browser-smoke-entry.js with esbuild, serves it on 127.0.0.1, opens it in Debian's headless
-// Chromium through playwright-core, and prints every check the page made (the article's 2-2-2
-// network, a 256×256 matmul forward and backward bit for bit against naive loops, once with the
-// WebAssembly SIMD tile and once with the JavaScript tile, and a gradcheck). Exits 0 only if every
-// check passed. Not part of `pnpm test` or CI: it needs Chromium.
+// Runs the built @chainrule/core in a real browser (`pnpm run test:browser`; also a step of `pnpm test`
+// when Chromium is installed, and of CI, which installs it): bundles scripts/browser-smoke-entry.js with
+// esbuild, serves it on 127.0.0.1 under a strict Content-Security-Policy (no 'unsafe-eval', no inline
+// script; WebAssembly allowed), and opens four pages in Debian's headless Chromium through
+// playwright-core: `simd` (the article's 2-2-2 network, a 256×256 matmul forward and backward bit for
+// bit against naive loops with the WebAssembly SIMD tile, a gradcheck), `js` (the same with WebAssembly
+// SIMD hidden, so core's JavaScript tile runs), `nowasm` (the same under a policy that also forbids
+// compiling WebAssembly) and `refusal` (the ndarray interop, the one part that needs code generation,
+// reports the refusal as a ChainruleError). Fails on any failed check, page error, console error, or
+// Content-Security-Policy violation, except on the nowasm and refusal pages, which must report exactly
+// the violation they provoke. Exits 0 only if every check passed.
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,37 +56,54 @@ const bundle = await build({
 });
 const js = bundle.outputFiles[0].text;
 
-// Before the bundle: wrap WebAssembly.Instance so calls to the SIMD matmul tile's export `mk` are
-// counted (the wrapper passes everything through; core itself is not modified).
+const instrument = readFileSync(fileURLToPath(new URL('./browser-smoke-instrument.js', import.meta.url)), 'utf8');
+
+// What a strict site sends: scripts only from this origin, no eval or new Function ('unsafe-eval'
+// absent), WebAssembly compilation allowed ('wasm-unsafe-eval', for the SIMD matmul tile).
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+// Stricter still, on the `nowasm` page: no WebAssembly compilation either.
+const CSP_NO_WASM = "default-src 'self'; script-src 'self'";
 const html = `<!doctype html>
-<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>chainrule browser smoke</title>
-<script>
-  globalThis.__simdTileCalls = 0;
-  WebAssembly.Instance = new Proxy(WebAssembly.Instance, {
-    construct(target, args, newTarget) {
-      const inst = Reflect.construct(target, args, newTarget);
-      const { mk, mem } = inst.exports;
-      if (typeof mk !== 'function' || mem === undefined) return inst;
-      return { exports: { mem, mk(...a) { globalThis.__simdTileCalls++; return mk(...a); } } };
-    },
-  });
-</script>
+<html><head><meta charset="utf-8"><title>chainrule browser smoke</title>
+<script src="/instrument.js"></script>
 <script type="module" src="/bundle.js"></script>
 </head><body>chainrule browser smoke test</body></html>`;
 
 const server = createServer((req, res) => {
-  const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-  if (path === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-  else if (path === '/bundle.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(js);
-  else res.writeHead(404).end();
+  const { pathname: path, searchParams } = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const send = (type, body, csp = CSP) => res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'content-security-policy': csp }).end(body);
+  if (path === '/') send('text/html', html, searchParams.get('mode') === 'nowasm' ? CSP_NO_WASM : CSP);
+  else if (path === '/instrument.js') send('text/javascript', instrument);
+  else if (path === '/bundle.js') send('text/javascript', js);
+  else if (path === '/favicon.ico') res.writeHead(204, { 'content-security-policy': CSP }).end();
+  else res.writeHead(404, { 'content-security-policy': CSP }).end();
 });
 await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${server.address().port}/`;
 
+/** Opens the page in `mode`, waits for its checks, and returns them with what the browser reported. */
+async function visit(context, mode) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
+  try {
+    await page.goto(`${url}?mode=${mode}`);
+    await page.waitForFunction(() => window.__smoke !== undefined, null, { timeout: TIMEOUT_MS });
+    // securitypolicyviolation events are dispatched as tasks: give late ones time to arrive.
+    await page.waitForTimeout(200);
+    const { checks, info } = await page.evaluate(() => window.__smoke);
+    const violations = await page.evaluate(() => window.__cspViolations ?? null);
+    return { checks, info, errors, violations };
+  } finally {
+    await page.close();
+  }
+}
+
 const userDataDir = mkdtempSync(join(tmpdir(), 'chainrule-chromium-'));
 let context;
 let ok = false;
-const pageErrors = [];
+const started = Date.now();
 try {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -90,29 +112,47 @@ try {
     timeout: 60_000,
   });
   const browserVersion = context.browser()?.version() ?? '(unknown)';
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`); });
-  await page.goto(url);
-  await page.waitForFunction(() => window.__smoke !== undefined, null, { timeout: TIMEOUT_MS });
-  const { checks, info } = await page.evaluate(() => window.__smoke);
-
   console.log(`browser smoke test of the built @chainrule/core (${bundle.outputFiles[0].contents.length} byte bundle, served at ${url})`);
   console.log(`  chromium ${browserVersion} via playwright-core, ${FLAGS.join(' ')}`);
-  console.log(`  navigator.userAgent: ${info.userAgent}`);
-  console.log(`  WebAssembly SIMD available: ${info.simdAvailable ? 'yes' : 'no'}; used by matmul: ${info.simdUsed ? 'yes' : 'no'}` +
-    ` (SIMD tile calls in the 256x256 forward+backward: ${info.simdTileCalls})`);
-  if (info.msSimd !== undefined && info.msJs !== undefined) {
-    console.log(`  256x256 forward+backward: ${info.msSimd.toFixed(1)} ms with the SIMD tile, ${info.msJs.toFixed(1)} ms with the JavaScript tile (best of 3 each, informational)`);
+  console.log(`  Content-Security-Policy: ${CSP}`);
+  let failed = 0;
+  let total = 0;
+  const results = {};
+  for (const mode of ['simd', 'js', 'nowasm', 'refusal']) {
+    const t0 = Date.now();
+    const r = await visit(context, mode);
+    results[mode] = r;
+    console.log(`  page ?mode=${mode} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    const own = [...r.checks];
+    if (r.violations === null) own.push({ name: 'the instrument script ran (CSP violations observable)', ok: false, detail: '/instrument.js did not run' });
+    else if (mode === 'refusal' || mode === 'nowasm') {
+      // These pages provoke one kind of violation each, blocked by script-src: ndarray's new Function
+      // (eval), or compiling the SIMD tile (wasm-eval). Seeing it shows the policy is enforced and observed.
+      const blocked = mode === 'refusal' ? 'eval' : 'wasm-eval';
+      const expected = r.violations.filter((v) => v.blocked === blocked && v.directive.startsWith('script-src'));
+      own.push({
+        name: `the CSP refused ${blocked} and the page reported it, and nothing else`,
+        ok: expected.length > 0 && expected.length === r.violations.length,
+        detail: JSON.stringify(r.violations),
+      });
+    } else {
+      own.push({ name: 'no Content-Security-Policy violation', ok: r.violations.length === 0, detail: r.violations.length === 0 ? '' : JSON.stringify(r.violations) });
+    }
+    for (const e of r.errors) own.push({ name: e, ok: false });
+    for (const c of own) console.log(`    ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}${c.detail ? `: ${c.detail}` : ''}`);
+    total += own.length;
+    failed += own.filter((c) => !c.ok).length;
   }
-  for (const c of checks) console.log(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}${c.detail ? `: ${c.detail}` : ''}`);
-  for (const e of pageErrors) console.log(`  FAIL  ${e}`);
-  const failed = checks.filter((c) => !c.ok).length + pageErrors.length;
-  ok = checks.length > 0 && failed === 0;
-  console.log(ok ? `browser smoke test passed: ${checks.length} checks` : `browser smoke test FAILED: ${failed} of ${checks.length + pageErrors.length} checks failed`);
+  console.log(`  navigator.userAgent: ${results.simd.info.userAgent}`);
+  const ms = (m) => results[m].info.ms256;
+  if (ms('simd') !== undefined && ms('js') !== undefined) {
+    console.log(`  256x256 forward+backward: ${ms('simd').toFixed(1)} ms with the SIMD tile, ${ms('js').toFixed(1)} ms with the JavaScript tile (best of 3 each, informational)`);
+  }
+  ok = total > 0 && failed === 0;
+  const seconds = `${((Date.now() - started) / 1000).toFixed(1)} s with the browser start`;
+  console.log(ok ? `browser smoke test passed: ${total} checks (${seconds})` : `browser smoke test FAILED: ${failed} of ${total} checks failed (${seconds})`);
 } catch (e) {
   console.error(`browser smoke test FAILED: ${e && e.stack ? e.stack : e}`);
-  for (const err of pageErrors) console.error(`  ${err}`);
 } finally {
   if (context) await context.close().catch(() => {});
   server.closeAllConnections();

@@ -7,7 +7,7 @@
  * loss = −(1/B) Σᵢ Σ_c Yᵢc · logSoftmax(σ(X W1 + b1) W2 + b2)ᵢc
  * @module
  */
-import { Generator, logSoftmax, noGrad, Tensor } from '@chainrule/core';
+import { RandomGenerator, logSoftmax, noGrad, Tensor } from '@chainrule/core';
 import type { Scalar } from '@tensorflow/tfjs';
 import { interleave, median, now, type Contender } from './harness.js';
 import { advantage, atLeast, type Row, type WorkloadResult } from './report.js';
@@ -46,7 +46,7 @@ export interface MlpData {
  * ```
  */
 export function mlpData(size: MlpSize, seed = 2024): MlpData {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   const normal = (n: number, scale: number) => {
     const a = new Float64Array(n);
     for (let i = 0; i < n; i++) a[i] = g.normal() * scale;

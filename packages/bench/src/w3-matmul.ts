@@ -5,7 +5,7 @@
  * product for dA (each written so its inner loop runs along contiguous rows).
  * @module
  */
-import { Generator, Tensor } from '@chainrule/core';
+import { RandomGenerator, Tensor } from '@chainrule/core';
 import { interleave, median, now, type Contender } from './harness.js';
 import { advantage, atLeast, type Row, type Target, type WorkloadResult } from './report.js';
 import { loadTf, useBackend, type Tf } from './tf.js';
@@ -27,7 +27,7 @@ export interface MatmulData {
  * ```
  */
 export function matmulData(n: number, seed = 3): MatmulData {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   const make = () => {
     const x = new Float64Array(n * n);
     for (let i = 0; i < x.length; i++) x[i] = g.normal();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChainruleError, DTypeError, ShapeError } from './errors.js';
 import { tensor } from './tensor.js';
-import { Generator } from './random.js';
+import { RandomGenerator } from './random.js';
 import { arange, eye, full, fullLike, linspace, ones, onesLike, rand, randn, zeros, zerosLike } from './create.js';
 import { expectError } from './test-utils/index.js';
 
@@ -101,32 +101,32 @@ describe('eye', () => {
 });
 
 describe('rand and randn', () => {
-  it('draw from a generator seeded with `seed`: the same values as Generator(seed) in row-major order', () => {
-    const g = new Generator(11);
+  it('draw from a generator seeded with `seed`: the same values as RandomGenerator(seed) in row-major order', () => {
+    const g = new RandomGenerator(11);
     const expected = Array.from({ length: 6 }, () => g.uniform());
     const r = rand([2, 3], { seed: 11 });
     expect(r.shape).toEqual([2, 3]);
     expect(Array.from(r.buffer)).toEqual(expected);
-    const h = new Generator(12);
+    const h = new RandomGenerator(12);
     expect(Array.from(randn([5], { seed: 12 }).buffer)).toEqual(Array.from({ length: 5 }, () => h.normal()));
   });
 
   it('a given generator is advanced: two calls continue one stream', () => {
-    const g = new Generator(3);
+    const g = new RandomGenerator(3);
     const first = rand([2], { generator: g });
     const second = rand([2], { generator: g });
-    const ref = new Generator(3);
+    const ref = new RandomGenerator(3);
     expect([...first.buffer, ...second.buffer]).toEqual([ref.uniform(), ref.uniform(), ref.uniform(), ref.uniform()]);
   });
 
   it('float32 rounds the float64 draws', () => {
-    const g = new Generator(1);
+    const g = new RandomGenerator(1);
     expect(Array.from(rand([2], { seed: 1, dtype: 'float32' }).buffer)).toEqual([Math.fround(g.uniform()), Math.fround(g.uniform())]);
   });
 
   it('errors: seed and generator together; a bad shape', () => {
-    expectError(() => rand([2], { seed: 1, generator: new Generator(1) }), ChainruleError, ['rand:', 'seed or generator']);
-    expectError(() => randn([2], { seed: 1, generator: new Generator(1) }), ChainruleError, ['randn:', 'seed or generator']);
+    expectError(() => rand([2], { seed: 1, generator: new RandomGenerator(1) }), ChainruleError, ['rand:', 'seed or generator']);
+    expectError(() => randn([2], { seed: 1, generator: new RandomGenerator(1) }), ChainruleError, ['randn:', 'seed or generator']);
     expectError(() => randn([-2]), ShapeError, ['randn:', '[-2]']);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Factories: zeros, ones, full, arange, linspace, eye, rand, randn, and their `*Like` forms.
- * Random factories draw from a seeded {@link Generator}, never from `Math.random`.
+ * Random factories draw from a seeded {@link RandomGenerator}, never from `Math.random`.
  * @module
  */
 import { allocBuffer, checkDType, DEFAULT_DTYPE } from './dtype.js';
 import { ChainruleError } from './errors.js';
-import { defaultGenerator, Generator } from './random.js';
+import { defaultGenerator, RandomGenerator } from './random.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type TensorOptions } from './tensor.js';
 
@@ -13,7 +13,7 @@ import { Tensor, type TensorOptions } from './tensor.js';
  * Options of the random factories: a seed (a fresh generator) or a generator to draw from.
  * @example
  * ```ts
- * const g = new Generator(1);
+ * const g = new RandomGenerator(1);
  * randn([2], { generator: g }); randn([2], { seed: 7, dtype: 'float32' });
  * ```
  */
@@ -21,7 +21,7 @@ export interface RandomOptions extends TensorOptions {
   /** Draw from a new generator seeded with this (same seed, same numbers, on every machine). */
   seed?: number;
   /** Draw from this generator (advancing it); the default generator when neither is given. */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 function make(shape: readonly number[], options: TensorOptions, op: string, fill: (buffer: Float64Array | Float32Array) => void): Tensor {
@@ -136,11 +136,11 @@ export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   });
 }
 
-function generatorFor(options: RandomOptions, op: string): Generator {
+function generatorFor(options: RandomOptions, op: string): RandomGenerator {
   if (options.seed !== undefined && options.generator !== undefined) {
     throw new ChainruleError(`${op}: give either seed or generator, not both`);
   }
-  if (options.seed !== undefined) return new Generator(options.seed);
+  if (options.seed !== undefined) return new RandomGenerator(options.seed);
   return options.generator ?? defaultGenerator;
 }
 

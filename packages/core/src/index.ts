@@ -18,7 +18,7 @@ export { type DType, type Buffer, type TensorData, allocBuffer, checkSize, getMa
 export { type Shape, broadcastShapes, frozenShape, shapesEqual, sizeOf, stridesOf } from './shape.js';
 export { ChainruleError, ShapeError, DTypeError, AutogradError, AnomalyError, fmtShape } from './errors.js';
 export { zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, type RandomOptions } from './create.js';
-export { Generator, manualSeed } from './random.js';
+export { RandomGenerator, manualSeed } from './random.js';
 export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 export {
   defineOp,
@@ -38,6 +38,6 @@ export { backward, gradients, graphOrder, reduceToShape, type BackwardOptions, t
 export { grad, valueAndGrad, type GradOptions, type GradResult } from './autograd/functional.js';
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from './autograd/gradcheck.js';
 export { detectAnomaly, setAnomalyDetection, isAnomalyEnabled } from './autograd/anomaly.js';
-export { fromNdarray, toNdarray, type View } from './kernels/nd.js';
+export { fromNdarray, toNdarray, type View } from './ndarray-interop.js';
 export * from './ops/index.js';
 export { explain, nameElements, getElementNames, type Explanation, type ExplainPath, type ExplainFactor, type ExplainOptions } from './autograd/explain.js';

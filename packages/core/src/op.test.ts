@@ -1,4 +1,3 @@
-import ndarray from 'ndarray';
 import { describe, expect, it } from 'vitest';
 import { AnomalyError, DTypeError, ShapeError } from './errors.js';
 import { noGrad } from './grad-mode.js';
@@ -151,25 +150,6 @@ describe('defineOp: custom ops', () => {
     );
     const wrongType = defineOp({ name: 'wrongType', inputs: ['x'], forward: (_c, x) => x.mul(1), backward: { x: (_c, g) => g.cast('float32') } });
     expect(() => wrongType(tensor(1, { requiresGrad: true })).backward()).toThrow(/wrongType: the gradient for input 'x' is float32 but the input is float64/);
-  });
-
-  it('forward may work on ndarrays and return one', () => {
-    const double = defineOp({
-      name: 'doubleNd',
-      inputs: ['x'],
-      forward(_ctx, x) {
-        const nd = x.nd;
-        const out = ndarray(new Float64Array(nd.size), nd.shape.slice());
-        for (let i = 0; i < nd.shape[0]; i++) for (let j = 0; j < nd.shape[1]; j++) out.set(i, j, 2 * nd.get(i, j));
-        return out;
-      },
-      backward: { x: (_ctx, grad) => grad.mul(2) },
-    });
-    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
-    const y = double(x);
-    expect(y.toArray()).toEqual([[2, 4], [6, 8]]);
-    y.sum().backward();
-    expect(x.grad).toBeAllClose([[2, 2], [2, 2]]);
   });
 
   it('a forward that returns its input gets a fresh output node, never hijacking the input', () => {

@@ -18,7 +18,7 @@ import { allocSite, type TensorData } from './dtype.js';
 import { isGradEnabled, swapGradEnabled } from './grad-mode.js';
 import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
 import { Tensor, tensor, type TensorLike } from './tensor.js';
-import { fromNdarray } from './kernels/nd.js';
+import { ndarrayToBuffer } from './kernels/nd.js';
 
 export { Op, OpContext, freedGraphError, type GradRule, type GradRules, type SavedTensors } from './op-context.js';
 
@@ -305,15 +305,19 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
     allocSite.op = previousOp;
     allocSite.inputs = previousInputs;
   }
-  // Results become tensors here and nowhere else: kernels return plain { buffer, shape }.
+  // Results become tensors here and nowhere else: kernels return plain { buffer, shape }; an ndarray
+  // is copied into a new contiguous buffer (any strides; no code generation).
   let out: Tensor;
   if (result instanceof Tensor) out = result;
   else if (isTensorData(result)) out = new Tensor(result.buffer, result.shape);
-  else if (isNdArray(result)) out = fromNdarray(result);
   else {
-    throw new TypeError(
-      `${op.name}: forward must return a Tensor, a { buffer, shape } or an ndarray, got ${result === null ? 'null' : Array.isArray(result) ? 'an array' : typeof result}`,
-    );
+    const copied = ndarrayToBuffer(result);
+    if (copied === null) {
+      throw new TypeError(
+        `${op.name}: forward must return a Tensor, a { buffer, shape } or an ndarray, got ${result === null ? 'null' : Array.isArray(result) ? 'an array' : typeof result}`,
+      );
+    }
+    out = new Tensor(copied.buffer, copied.shape);
   }
   if (isAnomalyEnabled()) {
     if (recording) ctx.createdAt = creationSite();
@@ -335,9 +339,6 @@ function isTensorData(x: unknown): x is TensorData {
   return typeof x === 'object' && x !== null && 'buffer' in x && 'shape' in x;
 }
 
-function isNdArray(x: unknown): x is NdArray {
-  return typeof x === 'object' && x !== null && 'shape' in x && 'stride' in x && 'data' in x;
-}
 
 const NO_GRADS: readonly boolean[] = Object.freeze([]);
 const ONE_GRAD: readonly boolean[] = Object.freeze([true]);

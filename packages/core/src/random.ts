@@ -7,15 +7,16 @@
 
 /**
  * xoshiro128** generator. Uniform doubles use 53 random bits; normals use Marsaglia's polar
- * method, which needs only `Math.log` and `Math.sqrt`.
+ * method, which needs only `Math.log` and `Math.sqrt`. (Not named `Generator`: importing that name
+ * would hide TypeScript's global `Generator<T>`, the type of a `function*`, in the importing file.)
  *
  * @example
  * ```ts
- * const g = new Generator(42);
+ * const g = new RandomGenerator(42);
  * g.uniform(); // the same number on every machine for seed 42
  * ```
  */
-export class Generator {
+export class RandomGenerator {
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
@@ -32,7 +33,7 @@ export class Generator {
 
   /** Resets the state from `seed`, expanded through splitmix32 so that nearby seeds differ. */
   seed(seed: number): void {
-    if (!Number.isFinite(seed)) throw new TypeError(`Generator.seed: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed)) throw new TypeError(`RandomGenerator.seed: seed must be a finite number, got ${seed}`);
     let x = (Math.trunc(seed) >>> 0) ^ Math.trunc(seed / 4294967296);
     const next = (): number => {
       x = (x + 0x9e3779b9) | 0;
@@ -93,7 +94,7 @@ function rotl(x: number, k: number): number {
 }
 
 /** The generator used when a factory is given neither `seed` nor `generator`. */
-export const defaultGenerator = new Generator(0);
+export const defaultGenerator = new RandomGenerator(0);
 
 /**
  * Reseeds the default generator, like `torch.manual_seed`.

@@ -95,12 +95,6 @@ describe('reading back', () => {
     expect(t.buffer).toBeInstanceOf(Float64Array);
   });
 
-  it('nd is an ndarray view of the storage', () => {
-    const t = tensor([[1, 2], [3, 4]]);
-    expect(t.nd.shape).toEqual([2, 2]);
-    expect(t.nd.get(1, 0)).toBe(3);
-  });
-
   it('toString shows values, shape, dtype and the op that made it', () => {
     const x = tensor([[1, 2.5]], { requiresGrad: true });
     expect(x.toString()).toBe('tensor([[1, 2.5]], shape=[1,2], dtype=float64, requiresGrad=true)');

@@ -16,7 +16,7 @@ import type { OpContext } from './op.js';
 import * as ops from './ops/index.js';
 import { backward, type BackwardOptions } from './autograd/engine.js';
 import { formatTensor } from './format.js';
-import { toNdarray } from './kernels/nd.js';
+import { ndarrayView } from './kernels/nd.js';
 
 /** The id the next tensor gets: ids count up from 0 in creation order. */
 let nextId = 0;
@@ -180,9 +180,12 @@ export class Tensor {
   get data(): Buffer {
     return this.buffer.slice();
   }
-  /** A contiguous ndarray view of this tensor's buffer (shares memory: treat it as read-only). */
+  /**
+   * A contiguous ndarray view of this tensor's buffer (shares memory: treat it as read-only). Throws a
+   * ChainruleError where code generation from strings is refused (ndarray needs it).
+   */
   get nd(): NdArray<Buffer> {
-    return toNdarray(this);
+    return ndarrayView(this.buffer, this.shape, 'Tensor.nd');
   }
 
   // ---------------------------------------------------------------- reading back

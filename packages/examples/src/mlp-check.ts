@@ -5,7 +5,7 @@
  * and each reference, graded with the usual bands: relative error < 1e-7 good, > 1e-2 wrong.
  * @module
  */
-import { Generator, noGrad, tensor, type Tensor } from '@chainrule/core';
+import { RandomGenerator, noGrad, tensor, type Tensor } from '@chainrule/core';
 import { Dense, MSELoss, Sequential, Sigmoid, type Module } from '@chainrule/nn';
 
 /** One parameter's comparison. */
@@ -91,7 +91,7 @@ export function checkMlp(sizes: readonly number[], options: { batch?: number; se
     layers.push(d, new Sigmoid());
   }
   const net = new Sequential(...layers);
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   const x = tensor(Float64Array.from({ length: batch * sizes[0] }, () => g.normal()), { shape: [batch, sizes[0]] });
   const t = tensor(Float64Array.from({ length: batch * sizes[sizes.length - 1] }, () => g.uniform()), { shape: [batch, sizes[sizes.length - 1]] });
   const loss = new MSELoss({ reduction: 'halfSum' });

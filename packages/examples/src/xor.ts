@@ -4,7 +4,7 @@
  * the four samples is plotted as it falls. Run: `pnpm --filter @chainrule/examples run xor`.
  * @module
  */
-import { Generator, noGrad, tensor } from '@chainrule/core';
+import { RandomGenerator, noGrad, tensor } from '@chainrule/core';
 import { Dense, MSELoss, SGD, Sequential, Sigmoid } from '@chainrule/nn';
 
 /** The four XOR samples: inputs and target. */
@@ -33,7 +33,7 @@ export function trainXor(options: XorOptions = {}) {
   const net = new Sequential(new Dense(2, 5, { seed, init: 'uniform' }), new Sigmoid(), new Dense(5, 1, { seed: seed + 1, init: 'uniform' }), new Sigmoid());
   const loss = new MSELoss({ reduction: 'halfSum' });
   const opt = new SGD(net.parameters(), { lr });
-  const pick = new Generator(seed);
+  const pick = new RandomGenerator(seed);
   const X = tensor(XOR_SAMPLES.map(([x]) => [...x]));
   const T = tensor(XOR_SAMPLES.map(([, t]) => [t]));
   // the article's calculate_total_error: Σ over samples of Σ ½(target − out)²

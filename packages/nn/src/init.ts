@@ -1,8 +1,8 @@
 /**
- * Weight initialisation schemes, drawn from core's seeded {@link Generator} (never `Math.random`).
+ * Weight initialisation schemes, drawn from core's seeded {@link RandomGenerator} (never `Math.random`).
  * @module
  */
-import { allocBuffer, ChainruleError, Generator, tensor, type DType, type Tensor } from '@chainrule/core';
+import { allocBuffer, ChainruleError, RandomGenerator, tensor, type DType, type Tensor } from '@chainrule/core';
 
 /** The initialisation schemes of {@link Dense} (bounds in {@link initBound}). @example `new Dense(4, 8, { init: 'he', seed: 1 })` */
 export type InitScheme = 'xavier' | 'he' | 'uniform';
@@ -10,16 +10,16 @@ export type InitScheme = 'xavier' | 'he' | 'uniform';
 /** Where random numbers come from: a seed (a fresh generator) or a generator to advance. */
 export interface InitRandom {
   seed?: number;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** The generator for `options`: a new one for `seed`, the given one, or a new one seeded 0. */
-export function generatorFrom(options: InitRandom, where: string): Generator {
+export function generatorFrom(options: InitRandom, where: string): RandomGenerator {
   if (options.seed !== undefined && options.generator !== undefined) {
     throw new ChainruleError(`${where}: give either seed or generator, not both`);
   }
   if (options.generator !== undefined) return options.generator;
-  return new Generator(options.seed ?? 0);
+  return new RandomGenerator(options.seed ?? 0);
 }
 
 /**
@@ -53,10 +53,10 @@ export function initBound(scheme: InitScheme, fanIn: number, fanOut: number): nu
  * A tensor of `shape` with elements drawn from U(-bound, bound) as `bound·(2u - 1)`, u uniform in [0, 1).
  * @example
  * ```ts
- * uniformTensor([2, 2], 0.5, new Generator(1)); // every element in [-0.5, 0.5)
+ * uniformTensor([2, 2], 0.5, new RandomGenerator(1)); // every element in [-0.5, 0.5)
  * ```
  */
-export function uniformTensor(shape: readonly number[], bound: number, generator: Generator, dtype: DType = 'float64'): Tensor {
+export function uniformTensor(shape: readonly number[], bound: number, generator: RandomGenerator, dtype: DType = 'float64'): Tensor {
   let size = 1;
   for (const d of shape) size *= d;
   const buffer = allocBuffer(dtype, size);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator, gradcheck, gradgradcheck, randn, tensor, type Tensor } from '@chainrule/core';
+import { RandomGenerator, gradcheck, gradgradcheck, randn, tensor, type Tensor } from '@chainrule/core';
 import * as linearFile from './linear.js';
 import { Dense, Linear, linear } from './linear.js';
 import { initBound } from './init.js';
@@ -122,15 +122,15 @@ describe('Dense', () => {
     expect(new Dense(4, 3, { seed: 7 }).weight.toArray()).toEqual(new Dense(4, 3, { seed: 7 }).weight.toArray());
     expect(new Dense(4, 3, { seed: 7 }).weight.toArray()).not.toEqual(new Dense(4, 3, { seed: 8 }).weight.toArray());
     // a shared generator advances: two layers drawn from it differ, and replaying the seed replays them
-    const g = new Generator(3);
+    const g = new RandomGenerator(3);
     const [a, b] = [new Dense(4, 3, { generator: g }), new Dense(4, 3, { generator: g })];
     expect(a.weight.toArray()).not.toEqual(b.weight.toArray());
-    const g2 = new Generator(3);
+    const g2 = new RandomGenerator(3);
     new Dense(4, 3, { generator: g2 });
     expect(new Dense(4, 3, { generator: g2 }).weight.toArray()).toEqual(b.weight.toArray());
     expect(() => new Dense(2, 2, { seed: 1, generator: g })).toThrow(/either seed or generator/);
     // the uniform draw is bound·(2u − 1) for the generator's uniforms u, weights first
-    const u = new Generator(11);
+    const u = new RandomGenerator(11);
     const want = Array.from({ length: 6 }, () => Math.sqrt(6 / 5) * (2 * u.uniform() - 1));
     expect(Array.from(new Dense(2, 3, { seed: 11 }).weight.buffer)).toEqual(want);
   });

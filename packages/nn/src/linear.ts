@@ -8,7 +8,7 @@
  * The backward is still written with tensor ops, so higher-order gradients work.
  * @module
  */
-import { fmtShape, allocBuffer, asTensor, ChainruleError, defineOp, shapesEqual, ShapeError, tensor, Tensor, type DType, type Generator, type TensorLike } from '@chainrule/core';
+import { fmtShape, allocBuffer, asTensor, ChainruleError, defineOp, shapesEqual, ShapeError, tensor, Tensor, type DType, type RandomGenerator, type TensorLike } from '@chainrule/core';
 import { generatorFrom, initBound, uniformTensor, type InitScheme } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -96,7 +96,7 @@ export interface DenseOptions {
   /** Seed of a fresh generator for the initialisation (default 0, so layers are reproducible). */
   seed?: number;
   /** Generator to draw the initialisation from (advancing it), instead of `seed`. */
-  generator?: Generator;
+  generator?: RandomGenerator;
   /** Exact initial weight, shape [out, in] (row o holds the weights into unit o); no random draw. */
   weight?: TensorLike;
   /**

@@ -6,7 +6,7 @@
  */
 import { ChainruleError } from '../errors.js';
 import { enableGrad, noGrad } from '../grad-mode.js';
-import { Generator } from '../random.js';
+import { RandomGenerator } from '../random.js';
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
 import { concat, reshape } from '../ops/index.js';
 import { gradients } from './engine.js';
@@ -197,7 +197,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
 export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly TensorLike[], options: GradcheckOptions & { seed?: number } = {}): GradcheckReport {
   const xs = prepareInputs(inputs, 'gradgradcheck', fn);
   const probe = callScalarOrTensor(fn, xs, 'gradgradcheck');
-  const g = new Generator(options.seed ?? 0);
+  const g = new RandomGenerator(options.seed ?? 0);
   const v = tensor(Float64Array.from({ length: probe.size }, () => g.normal()), { shape: probe.shape });
   // enableGrad: gradcheck evaluates its function under noGrad for the numeric part, but this
   // function needs a recorded graph to differentiate.

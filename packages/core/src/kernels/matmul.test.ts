@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randn } from '../create.js';
-import { Generator } from '../random.js';
+import { RandomGenerator } from '../random.js';
 import { Tensor, tensor } from '../tensor.js';
 import { matmul } from '../ops/matmul.js';
 import { transpose } from '../ops/layout.js';
@@ -13,7 +13,7 @@ function naive(a: Float64Array, b: Float64Array, m: number, k: number, n: number
   return Float64Array.from(refMatmul2d(a, b, m, k, n));
 }
 
-function random(size: number, g: Generator): Float64Array {
+function random(size: number, g: RandomGenerator): Float64Array {
   const x = new Float64Array(size);
   for (let i = 0; i < size; i++) x[i] = g.normal();
   return x;
@@ -33,7 +33,7 @@ const SHAPES: [number, number, number][] = [
 ];
 
 describe('matmul kernel: bit-identical to a naive triple loop', () => {
-  const g = new Generator(7);
+  const g = new RandomGenerator(7);
   afterEach(() => {
     setMatmulSimd(true);
   });

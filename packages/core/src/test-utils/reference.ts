@@ -128,7 +128,7 @@ export function nest(data: readonly number[], shape: readonly number[]): unknown
 }
 
 /**
- * mulberry32: a tiny PRNG of the tests' own (independent of chainrule's Generator) for filling
+ * mulberry32: a tiny PRNG of the tests' own (independent of chainrule's RandomGenerator) for filling
  * test inputs from a seed that fast-check chooses.
  */
 export function mulberry32(seed: number): () => number {
