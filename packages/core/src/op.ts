@@ -268,7 +268,7 @@ function toTensor(op: Op, value: unknown, i: number, dtype: Tensor['dtype'] | un
 
 /** A scalar constant, made directly: `x.mul(0.5)` and the like make one on every call. */
 function scalar(v: number, dtype: Tensor['dtype'] | undefined): Tensor {
-  const buffer = dtype === 'float32' ? new Float32Array(1) : new Float64Array(1);
+  const buffer = dtype === 'float32' ? new Float32Array(1) : new Float64Array(1); // one element: no limit to check
   buffer[0] = v;
   return new Tensor(buffer, SCALAR_SHAPE);
 }

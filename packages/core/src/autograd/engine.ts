@@ -8,6 +8,7 @@
  * @module
  */
 import { AutogradError, ShapeError, fmtShape } from '../errors.js';
+import { allocBuffer } from '../dtype.js';
 import { swapGradEnabled } from '../grad-mode.js';
 import { checkFinite, freedGraphError, type OpContext } from '../op.js';
 import { shapesEqual, type Shape } from '../shape.js';
@@ -417,5 +418,5 @@ function isOptions(x: unknown): x is BackwardOptions {
 }
 
 function zerosLike(t: Tensor): Tensor {
-  return new Tensor(t.dtype === 'float64' ? new Float64Array(t.size) : new Float32Array(t.size), t.shape);
+  return new Tensor(allocBuffer(t.dtype, t.size), t.shape);
 }

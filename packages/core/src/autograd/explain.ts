@@ -10,6 +10,7 @@
  * @module
  */
 import { AutogradError, ShapeError, fmtShape } from '../errors.js';
+import { allocBuffer } from '../dtype.js';
 import { noGrad } from '../grad-mode.js';
 import { freedGraphError, type OpContext } from '../op.js';
 import { Tensor } from '../tensor.js';
@@ -295,7 +296,7 @@ export function explain(output: Tensor, target: Tensor, index = 0, options: Expl
 /** ∂out[a]/∂inputs[k] for every input k, from the op's backward with a one-hot gradient. */
 function localRows(out: Tensor, node: OpContext, a: number): Rows {
   if (node.freed) throw freedGraphError(node.op.name);
-  const buffer = out.dtype === 'float64' ? new Float64Array(out.size) : new Float32Array(out.size);
+  const buffer = allocBuffer(out.dtype, out.size);
   buffer[a] = 1;
   const oneHot = new Tensor(buffer, out.shape);
   return noGrad(() =>

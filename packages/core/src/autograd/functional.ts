@@ -4,6 +4,7 @@
  * @module
  */
 import { ChainruleError, fmtShape } from '../errors.js';
+import { allocBuffer } from '../dtype.js';
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
 import { gradients } from './engine.js';
 
@@ -62,7 +63,7 @@ function evaluate(f: (...args: any[]) => Tensor, args: unknown[], argnums: reado
   }
   const grads = value.requiresGrad
     ? gradients(value, wrt, { createGraph: nested, allowUnused: 'zeros' }).map((g) => g!)
-    : wrt.map((t) => new Tensor(t.dtype === 'float64' ? new Float64Array(t.size) : new Float32Array(t.size), t.shape));
+    : wrt.map((t) => new Tensor(allocBuffer(t.dtype, t.size), t.shape));
   return { value: nested ? value : value.detach(), grads };
 }
 

@@ -21,7 +21,7 @@ describe('elementwise kernels', () => {
       [[3], [1, 1]], // a one-element side of higher rank: the result has rank 2
       [[1, 1, 1], [4]],
       [[2, 1], [1, 3]],
-      [[20, 1, 15], [1, 30, 1]], // large enough for the ndarray-ops copy
+      [[20, 1, 15], [1, 30, 1]], // a large broadcast copy
     ];
     for (const [a, b] of pairs) {
       const A: Ref = { shape: a, data: uniformValues(size(a), 1) };

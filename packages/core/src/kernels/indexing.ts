@@ -5,6 +5,7 @@
  */
 import { allocBuffer, dtypeOf, type TensorData } from '../dtype.js';
 import { stridesOf, type Shape } from '../shape.js';
+import { nextStridedOffset } from './nd.js';
 
 /**
  * out[..., i, ...] = x[..., index[..., i, ...], ...] along `axis`: the output has the index's shape.
@@ -47,9 +48,8 @@ function forEachPosition(shape: Shape, f: (p: number, coords: readonly number[])
   const coords = new Array<number>(shape.length).fill(0);
   for (let p = 0; p < size; p++) {
     f(p, coords);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++coords[d] < shape[d]) break;
-      coords[d] = 0;
-    }
+    nextStridedOffset(coords, shape, NO_STRIDES, 0);
   }
 }
+// zero strides: nextStridedOffset only steps the index (a tensor has at most 64 axes here and anywhere)
+const NO_STRIDES: readonly number[] = new Array<number>(64).fill(0);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FC, ravel, refPermute, seedArb, size, t64, uniformValues, unravel, type Ref } from '../test-utils/index.js';
 import { concatKernel, embedKernel, expandKernel, permuteKernel, sliceKernel } from './layout.js';
 
-// Shapes of up to ~1000 elements, so both the plain-loop and the ndarray-ops copies run.
+// Shapes of up to ~1000 elements: small and large copies alike.
 const bigShapeArb = fc.array(fc.integer({ min: 2, max: 10 }), { minLength: 2, maxLength: 3 });
 
 describe('layout kernels on small and large tensors', () => {

@@ -1,7 +1,6 @@
 /**
  * Layout kernels: permute, broadcast, slice, its adjoint (embedding a slice into zeros) and
- * concatenation. Each is one strided copy (kernels/nd.ts: a plain loop for small tensors, ndarray views
- * and ndarray-ops for large ones).
+ * concatenation. Each is one strided copy (`copyStrided` / `assignStrided` in kernels/nd.ts).
  * @module
  */
 import { allocBuffer, dtypeOf, type DType, type TensorData } from '../dtype.js';

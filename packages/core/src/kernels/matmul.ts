@@ -16,7 +16,8 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js';
-import { sizeOf, stridesOf, type Shape } from '../shape.js';
+import { sizeOf, type Shape } from '../shape.js';
+import { broadcastStrides, nextStridedOffset } from './nd.js';
 import { createSimdKernel, PACKED_A_OFFSET, TILE_OFFSET, type SimdKernel } from './matmul-simd.js';
 
 /** Register tile: MR rows × NR columns of C live in local variables. */
@@ -310,18 +311,14 @@ function isConstant(offsets: ArrayLike<number>): boolean {
 function batchOffsets(own: Shape, batch: Shape, matrixSize: number): number[] {
   const count = sizeOf(batch);
   if (own.length === 0) return new Array<number>(count).fill(0);
-  const lead = batch.length - own.length;
-  const ownStrides = stridesOf(own);
+  // the operand's own batch strides seen from the broadcast batch index (0 along broadcast axes)
+  const strides = broadcastStrides(own, batch).map((st) => st * matrixSize);
   const offsets = new Array<number>(count);
   const idx = new Array<number>(batch.length).fill(0);
+  let off = 0;
   for (let t = 0; t < count; t++) {
-    let off = 0;
-    for (let d = lead; d < batch.length; d++) if (own[d - lead] !== 1) off += idx[d] * ownStrides[d - lead];
-    offsets[t] = off * matrixSize;
-    for (let d = batch.length - 1; d >= 0; d--) {
-      if (++idx[d] < batch[d]) break;
-      idx[d] = 0;
-    }
+    offsets[t] = off;
+    off = nextStridedOffset(idx, batch, strides, off);
   }
   return offsets;
 }

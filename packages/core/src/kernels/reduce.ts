@@ -5,6 +5,7 @@
  */
 import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js';
 import { stridesOf, type Shape } from '../shape.js';
+import { nextStridedOffset } from './nd.js';
 
 /** How elements combine. */
 export type Reduction = 'sum' | 'max' | 'min';
@@ -42,12 +43,7 @@ export function reduce(x: TensorData, axes: readonly number[], kind: Reduction):
       if (v > out[o] || v !== v) out[o] = v;
     } else if (v < out[o] || v !== v) out[o] = v;
     // NOTE: once NaN, max/min stay NaN (v > NaN is false), so NaN propagates as in NumPy.
-    for (let d = nd - 1; d >= 0; d--) {
-      o += outStrides[d];
-      if (++idx[d] < shape[d]) break;
-      o -= outStrides[d] * shape[d];
-      idx[d] = 0;
-    }
+    o = nextStridedOffset(idx, shape, outStrides, o);
   }
   return { buffer: out, shape: kept };
 }
