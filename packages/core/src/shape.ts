@@ -132,6 +132,9 @@ export function checkShape(shape: unknown, op: string): Shape {
   if (!Array.isArray(shape)) {
     throw new ShapeError(`${op}: invalid shape ${describe(shape)}; expected an array of non-negative integers`);
   }
+  if (shape.length > MAX_RANK) {
+    throw new ShapeError(`${op}: a shape of ${shape.length} dimensions; a tensor has at most ${MAX_RANK}`);
+  }
   let size = 1;
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];
@@ -143,6 +146,9 @@ export function checkShape(shape: unknown, op: string): Shape {
   checkSize(size, op, shape as number[]);
   return frozenShape(shape as number[]);
 }
+
+/** The most dimensions a tensor may have (NumPy 2 allows 64 too). */
+export const MAX_RANK = 64;
 
 /**
  * A frozen copy of `shape` (or `shape` itself when already frozen): tensors share frozen shapes

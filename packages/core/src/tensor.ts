@@ -11,7 +11,7 @@ import type { NdArray } from 'ndarray';
 import { allocBuffer, checkDType, DEFAULT_DTYPE, dtypeOf, type Buffer, type DType } from './dtype.js';
 import { AutogradError, ChainruleError, ShapeError, fmtShape } from './errors.js';
 import { isGradEnabled } from './grad-mode.js';
-import { checkShape, frozenShape, sizeOf, type Shape } from './shape.js';
+import { checkShape, frozenShape, MAX_RANK, sizeOf, type Shape } from './shape.js';
 import type { OpContext } from './op.js';
 import * as ops from './ops/index.js';
 import { backward, type BackwardOptions } from './autograd/engine.js';
@@ -561,8 +561,8 @@ function finish(t: Tensor, options: TensorOptions): Tensor {
   return t;
 }
 
-/** The deepest nesting `tensor()` reads (NumPy 2 allows 64 dimensions too). */
-const MAX_NESTING = 64;
+/** The deepest nesting `tensor()` reads: a tensor's largest rank. */
+const MAX_NESTING = MAX_RANK;
 
 /**
  * The shape of a nested array, read along its first elements (without recursion, so no input can

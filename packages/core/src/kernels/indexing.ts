@@ -4,7 +4,7 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type TensorData } from '../dtype.js';
-import { stridesOf, type Shape } from '../shape.js';
+import { MAX_RANK, stridesOf, type Shape } from '../shape.js';
 import { nextStridedOffset } from './nd.js';
 
 /**
@@ -51,5 +51,5 @@ function forEachPosition(shape: Shape, f: (p: number, coords: readonly number[])
     nextStridedOffset(coords, shape, NO_STRIDES, 0);
   }
 }
-// zero strides: nextStridedOffset only steps the index (a tensor has at most 64 axes here and anywhere)
-const NO_STRIDES: readonly number[] = new Array<number>(64).fill(0);
+// zero strides: nextStridedOffset only steps the index
+const NO_STRIDES: readonly number[] = new Array<number>(MAX_RANK).fill(0);
