@@ -1,7 +1,8 @@
 /**
  * The reverse-mode engine: orders the recorded graph with an iterative depth-first search (no
- * recursion, so a chain of a million ops cannot overflow the stack), then calls each node's backward
- * once, in reverse topological order, summing the gradients that reach each tensor.
+ * recursion, so a chain of a million ops cannot overflow the stack), then calls each node's gradient
+ * rules once (only those of inputs that need a gradient), in reverse topological order, summing the
+ * gradients that reach each tensor. Everything a walk needs lives in the walk, not on tensors.
  *
  * Broadcasting's gradient rule lives here and nowhere else: a gradient that arrives in the broadcast
  * shape is summed back to the input's shape ({@link reduceToShape}), then its shape is checked.
@@ -150,8 +151,8 @@ export function reduceToShape(grad: Tensor, shape: Shape, opName: string, input:
 //   (3) nothing else in this walk has stored it already (add's rule hands one tensor to both
 //       inputs: the first holder takes it, every later one gets a copy).
 //   Otherwise the holder gets a copy: `detach()` (or `clone()`, which stays in the graph, under
-//   createGraph). Later accumulation into an existing `.grad` adds in place only into a `.grad` the
-//   engine stored this way, or out of place when it is part of a graph.
+//   createGraph). Later accumulation adds in place into an existing `.grad` (one stored this way, or
+//   one the user assigned, as PyTorch does), or out of place when it is part of a graph.
 //
 // All of it is local to one walk (`Walk` below): no tensor carries any of the engine's scratch state.
 
