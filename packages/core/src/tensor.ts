@@ -128,7 +128,8 @@ export class Tensor {
           `to make a tensor from numbers or arrays use tensor(values)`,
       );
     }
-    const frozen = Object.isFrozen(shape) ? shape : checkShape(shape, 'new Tensor');
+    // (a string or a number is frozen too: only a frozen array skips the check)
+    const frozen = Array.isArray(shape) && Object.isFrozen(shape) ? shape : checkShape(shape, 'new Tensor');
     let size = 1;
     for (let i = 0; i < frozen.length; i++) size *= frozen[i];
     if (size !== buffer.length) {
