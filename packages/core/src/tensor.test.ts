@@ -3,6 +3,10 @@ import fc from 'fast-check';
 import { ChainruleError, DTypeError, ShapeError } from './errors.js';
 import { noGrad } from './grad-mode.js';
 import { Tensor, tensor } from './tensor.js';
+import { arange, eye, full, linspace, ones, rand, randn, zeros, zerosLike } from './create.js';
+import { concat, stack } from './ops/index.js';
+import { graphOrder } from './autograd/engine.js';
+import { expectThrows } from './test-utils/index.js';
 
 describe('tensor(): creation', () => {
   it('from a number: a float64 scalar', () => {
@@ -150,6 +154,111 @@ describe('Tensor class', () => {
     const t = tensor(1);
     expect(t.named('net_h1')).toBe(t);
     expect(t.name).toBe('net_h1');
+  });
+});
+
+describe('the Tensor constructor validates what it wraps', () => {
+  it('refuses a buffer whose length does not fit the shape', () => {
+    expectThrows(() => new Tensor(new Float64Array(3), [2, 2]), ShapeError, 'new Tensor: a buffer of 3 elements does not fit shape [2,2] (4 elements)');
+    expectThrows(() => new Tensor(new Float64Array(1), [0]), ShapeError, 'new Tensor: a buffer of 1 elements does not fit shape [0] (0 elements)');
+  });
+
+  it('refuses anything but a Float64Array or a Float32Array (an array is not labelled float32), pointing at tensor()', () => {
+    expectThrows(
+      () => new Tensor([1, 2] as never, [2]),
+      TypeError,
+      'new Tensor: the buffer must be a Float64Array or a Float32Array, got an array of length 2; to make a tensor from numbers or arrays use tensor(values)',
+    );
+    expectThrows(
+      () => new Tensor(new Int32Array(2) as never, [2]),
+      TypeError,
+      'new Tensor: the buffer must be a Float64Array or a Float32Array, got an object (Int32Array); to make a tensor from numbers or arrays use tensor(values)',
+    );
+  });
+
+  it('refuses a shape that is not an array of non-negative integers', () => {
+    expectThrows(() => new Tensor(new Float64Array(4), [2, -2]), ShapeError, 'new Tensor: invalid shape [2,-2]: dimension 1 is -2; expected non-negative integers');
+    expectThrows(() => new Tensor(new Float64Array(4), [2, 2.5]), ShapeError, 'new Tensor: invalid shape [2,2.5]: dimension 1 is 2.5; expected non-negative integers');
+    // a string or a number is frozen by nature: not a reason to skip the check
+    expectThrows(() => new Tensor(new Float64Array(4), 'ab' as never), ShapeError, 'new Tensor: invalid shape "ab"; expected an array of non-negative integers');
+    expectThrows(() => new Tensor(new Float64Array(1), 4 as never), ShapeError, 'new Tensor: invalid shape 4; expected an array of non-negative integers');
+  });
+
+  it('takes its dtype from the buffer', () => {
+    expect(new Tensor(new Float32Array([1, 2]), [2]).dtype).toBe('float32');
+    expect(new Tensor(new Float64Array([1, 2]), [1, 2]).toArray()).toEqual([[1, 2]]);
+  });
+});
+
+describe('shapes cannot be changed from outside', () => {
+  it('tensor(1).shape.push(3) throws, and a later scalar still has shape []', () => {
+    expect(() => (tensor(1).shape as number[]).push(3)).toThrow(TypeError);
+    expect(tensor(2).shape).toEqual([]);
+    expect(tensor(2).ndim).toBe(0);
+  });
+
+  it("writing into a result's shape throws and leaves its input's shape alone: x.exp().shape[0] = 1", () => {
+    const x = tensor([1, 2]);
+    const y = x.exp();
+    expect(() => {
+      (y.shape as number[])[0] = 1;
+    }).toThrow(TypeError);
+    expect(x.shape).toEqual([2]);
+    expect(y.shape).toEqual([2]);
+  });
+
+  it('a shape array the caller passes in is copied: changing it afterwards changes no tensor', () => {
+    const s = [2];
+    const t = new Tensor(new Float64Array(2), s);
+    const u = tensor(new Float64Array(2), { shape: s });
+    const z = zeros(s);
+    const r = tensor([[1, 2]]).reshape(s);
+    const e = tensor([[1]]).expand([3, 2]);
+    s[0] = 5;
+    for (const a of [t, u, z, r]) expect(a.shape).toEqual([2]);
+    expect(e.shape).toEqual([3, 2]);
+  });
+
+  it('every tensor has a frozen shape: factories, op results, gradients', () => {
+    const made = [
+      tensor(1), tensor([[1, 2]]), tensor(new Float32Array(2)), tensor(tensor([1])), new Tensor(new Float64Array(2), [1, 2]),
+      zeros([2]), ones([1, 2]), full([2], 3), arange(3), linspace(0, 1, 3), eye(2), rand([2], { seed: 1 }), randn([2], { seed: 1 }), zerosLike(tensor([1, 2])),
+    ];
+    const x = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const w = tensor([[0.5], [-1], [2]], { requiresGrad: true });
+    const h = x.matmul(w).add(x).sub(1).mul(x).div(2).neg().pow(2).exp().log().sqrt().abs().sigmoid().tanh().relu().square();
+    const parts = [h.sum(0), h.mean(1, true), h.max(), h.min(1), h.logsumexp(1), h.softmax().logSoftmax(0).sum()];
+    const k = h.reshape([3, 2]).transpose().permute([1, 0]).expand([2, 3, 2]).slice(2, 0, 1).squeeze().unsqueeze(0).flatten();
+    const g = h.gather(1, [[0, 2, 1], [1, 1, 0]]).scatterAdd(1, [[1, 0, 2], [0, 1, 2]], ones([2, 3])).maximum(h).minimum(2).clamp(0, 1).where(h.gt(0), 0).cast('float64').clone();
+    const loss = concat([...parts.map((p) => p.reshape([-1])), k, g.flatten(), stack([h.sum(), h.mean()])]).sum();
+    const { order } = graphOrder([loss]);
+    for (const t of order) t.retainGrad();
+    loss.backward();
+    const all = [...made, ...order, ...order.map((t) => t.grad!)];
+    expect(order.length).toBeGreaterThan(40);
+    for (const t of all) expect(Object.isFrozen(t.shape), `shape of ${t.gradFn?.op.name ?? 'a leaf'}`).toBe(true);
+  });
+});
+
+describe('hostile nested arrays', () => {
+  it('a nested array that contains itself is refused without looping', () => {
+    const a: unknown[] = [1];
+    a[0] = a;
+    expectThrows(() => tensor(a as never), ShapeError, 'tensor: the nested array contains itself (at depth 1); expected a finite nesting of arrays of numbers');
+    const b: unknown[] = [[1, 2], [3, 4]];
+    (b[1] as unknown[])[1] = b; // off the first-element path: found while copying
+    expectThrows(() => tensor(b as never), ShapeError, 'tensor: ragged nested array: at index [1][1] expected a number (depth 2, like the first element) but found an array of length 2');
+  });
+
+  it('100,000-deep nesting is refused without overflowing the stack; 64 levels are accepted', () => {
+    const nest = (depth: number) => {
+      let v: unknown = 1;
+      for (let i = 0; i < depth; i++) v = [v];
+      return v as never;
+    };
+    expectThrows(() => tensor(nest(100_000)), ShapeError, 'tensor: the nested array is more than 64 levels deep; a tensor has at most 64 dimensions');
+    expectThrows(() => tensor(nest(65)), ShapeError, 'tensor: the nested array is more than 64 levels deep; a tensor has at most 64 dimensions');
+    expect(tensor(nest(64)).shape).toEqual(new Array(64).fill(1));
   });
 });
 

@@ -65,6 +65,22 @@ export function expectRef(t: Tensor, expected: Ref, tol: { atol?: number; rtol?:
   expect(t).toBeAllClose(t64(expected.data, expected.shape), tol);
 }
 
+/**
+ * Asserts that `fn` throws an instance of `cls` whose message is exactly `message` (a string), or
+ * matches it from start to end (a RegExp; anchor it with ^ and $).
+ */
+export function expectThrows(fn: () => unknown, cls: abstract new (...args: never[]) => Error, message: string | RegExp): void {
+  let caught: unknown = null;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected a throw').toBeInstanceOf(cls);
+  if (typeof message === 'string') expect((caught as Error).message).toBe(message);
+  else expect((caught as Error).message).toMatch(message);
+}
+
 /** Asserts that `fn` throws an instance of `cls` whose message contains every one of `parts`. */
 export function expectError(fn: () => unknown, cls: abstract new (...args: never[]) => Error, parts: readonly (string | RegExp)[]): void {
   let caught: unknown = null;
