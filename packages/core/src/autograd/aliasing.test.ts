@@ -241,7 +241,7 @@ interface Role {
  * in place (a `mutate` step) and checks that no other reachable tensor changed, and that no other
  * role holds the same tensor or the same memory.
  */
-function run(shapes: number[][], steps: Step[]): void {
+function run(shapes: readonly (readonly number[])[], steps: readonly Step[]): void {
   const leafs = shapes.map((s, i) => tensor(Float64Array.from({ length: s.length === 0 ? 1 : s[0] }, (_, k) => i + 1 + k / 4), { shape: s, requiresGrad: true }));
   const roles: Role[] = [];
   const values = (t: Tensor) => Array.from(t.buffer);
@@ -360,7 +360,7 @@ describe('no .grad shares storage with another reachable tensor (property)', () 
     fc.assert(
       fc.property(fc.array(shapeArb, { minLength: 3, maxLength: 3 }), fc.array(stepArb, { minLength: 1, maxLength: 8 }), (shapes, steps) => {
         // a mutate step after every other step as well, so each state is probed
-        run(shapes, steps.flatMap((st, i) => (st.kind === 'mutate' ? [st] : [st, { kind: 'mutate' as const, target: i * 7 + 3, how: 'add_' as const }])));
+        run(shapes, steps.flatMap((st, i): Step[] => (st.kind === 'mutate' ? [st] : [st, { kind: 'mutate', target: i * 7 + 3, how: 'add_' }])));
       }),
       { ...FC, numRuns: 300 },
     );
