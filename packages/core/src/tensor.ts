@@ -8,10 +8,10 @@
  * @module
  */
 import type { NdArray } from 'ndarray';
-import { allocBuffer, checkDType, DEFAULT_DTYPE, dtypeOf, type Buffer, type DType } from './dtype.js';
+import { allocBuffer, checkDType, checkSize, DEFAULT_DTYPE, dtypeOf, type Buffer, type DType } from './dtype.js';
 import { AutogradError, ChainruleError, ShapeError, fmtShape } from './errors.js';
 import { isGradEnabled } from './grad-mode.js';
-import { checkShape, frozenShape, MAX_RANK, sizeOf, type Shape } from './shape.js';
+import { checkShape, MAX_RANK, sizeOf, type Shape } from './shape.js';
 import type { OpContext } from './op.js';
 import * as ops from './ops/index.js';
 import { backward, type BackwardOptions } from './autograd/engine.js';
@@ -527,7 +527,7 @@ export function tensor(values: TensorLike | Float64Array | Float32Array, options
   }
   if (values instanceof Float64Array || values instanceof Float32Array) {
     const dtype = options.dtype !== undefined ? checkDType(options.dtype, 'tensor') : dtypeOf(values);
-    const shape = options.shape !== undefined ? checkShape(options.shape, 'tensor') : frozenShape([values.length]);
+    const shape = checkShape(options.shape ?? [values.length], 'tensor');
     if (sizeOf(shape) !== values.length) {
       throw new ShapeError(`tensor: a typed array of ${values.length} elements does not fit shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
     }
@@ -548,6 +548,7 @@ export function tensor(values: TensorLike | Float64Array | Float32Array, options
     throw new TypeError(`tensor: expected a number, a nested array of numbers, a Float64Array/Float32Array or a Tensor, got ${describeValue(values)}`);
   }
   const shape = nestedShape(values);
+  checkSize(sizeOf(shape), 'tensor', shape);
   const buffer = allocBuffer(dtype, sizeOf(shape));
   fillNested(values, shape, buffer);
   return finish(new Tensor(buffer, shape), options);
