@@ -292,6 +292,23 @@ describe('slice', () => {
 });
 
 describe('concat and stack', () => {
+  it('take 200,000 tensors, forward and backward, without overflowing the stack (the list is never spread)', () => {
+    const n = 200_000;
+    const xs = Array.from({ length: n }, (_, i) => tensor([i], { requiresGrad: true }));
+    const c = concat(xs);
+    expect(c.shape).toEqual([n]);
+    expect(c.buffer[n - 1]).toBe(n - 1);
+    c.backward(tensor(Float64Array.from({ length: n }, (_, i) => 2 * i)));
+    expect(xs[0].grad!.toArray()).toEqual([0]);
+    expect(xs[n - 1].grad!.toArray()).toEqual([2 * (n - 1)]);
+    const ys = Array.from({ length: n }, (_, i) => tensor(i, { requiresGrad: true }));
+    const s = stack(ys);
+    expect(s.shape).toEqual([n]);
+    s.mul(3).sum().backward();
+    expect(ys[n - 1].grad!.item()).toBe(3);
+    expect(ys.every((y) => y.grad!.item() === 3)).toBe(true);
+  });
+
   it('forward on known values', () => {
     expect(concat([tensor([[1, 2]]), tensor([[3, 4], [5, 6]])], { axis: 0 })).toBeAllClose([[1, 2], [3, 4], [5, 6]]);
     expect(concat([tensor([[1], [2]]), tensor([[3, 4], [5, 6]])], { axis: -1 })).toBeAllClose([[1, 3, 4], [2, 5, 6]]);
