@@ -22,6 +22,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/** A generator object, sync or async: made by calling a generator function, its body not yet run. */
+function isGenerator(value: unknown): boolean {
+  const tag = Object.prototype.toString.call(value);
+  return tag === '[object Generator]' || tag === '[object AsyncGenerator]';
+}
+
 /**
  * Runs `fn` with grad mode set to `enabled`, then restores the previous mode, also on throw.
  *
@@ -48,7 +54,7 @@ export function setGradEnabled<T>(enabled: boolean, fn: () => T): T {
 /**
  * @internal Runs `fn` between `enter` and `exit` (exit also on throw), refusing what would escape a
  * synchronous setting: async functions, generator functions (their body runs later, at each
- * `next()`, after the setting is restored) and functions that return a Promise or an iterator.
+ * `next()`, after the setting is restored) and functions that return a Promise or a generator.
  * `name` is the function the user called; `setting` says what would be lost ("grad mode off").
  */
 export function runSynchronously<T, S>(name: string, setting: string, fn: () => T, enter: () => S, exit: (saved: S) => void): T {
@@ -77,6 +83,12 @@ export function runSynchronously<T, S>(name: string, setting: string, fn: () => 
     throw new ChainruleError(
       `${name}: the function returned a Promise; only its synchronous part ran with ${setting}. ` +
         `Call ${name}(() => ...) around the synchronous tensor code inside your async function instead.`,
+    );
+  }
+  if (isGenerator(result)) {
+    throw new ChainruleError(
+      `${name}: the function returned a generator; its body runs later, at each next(), after ${setting} has been undone. ` +
+        `Call ${name}(() => ...) around the tensor code inside the generator instead.`,
     );
   }
   return result;
