@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ChainruleError } from '../errors.js';
 import { tensor, type Tensor } from '../tensor.js';
+import { expectThrows } from '../test-utils/index.js';
 import { grad, valueAndGrad } from './functional.js';
 
 describe('grad / valueAndGrad', () => {
@@ -49,5 +51,19 @@ describe('grad / valueAndGrad', () => {
   it('refuses a non-scalar result and an argnum out of range', () => {
     expect(() => grad((x: Tensor) => x.mul(2))(tensor([1, 2]))).toThrow(/grad: the function must return a one-element tensor.*shape \[2\]/);
     expect(() => grad((x: Tensor) => x.sum(), { argnums: 3 })(tensor([1]))).toThrow(/argnum 3 is out of range for a call with 1 argument/);
+  });
+
+  it('an argument that cannot be differentiated is named (it once said "ragged nested array")', () => {
+    const f = (x: Tensor) => x.sum();
+    expectThrows(
+      () => grad(f)('abc'),
+      ChainruleError,
+      'grad: argument 0 is the string "abc"; expected a Tensor, a number or a nested array of numbers to differentiate with respect to',
+    );
+    expectThrows(
+      () => valueAndGrad(f)(null),
+      ChainruleError,
+      'valueAndGrad: argument 0 is null; expected a Tensor, a number or a nested array of numbers to differentiate with respect to',
+    );
   });
 });

@@ -4,6 +4,7 @@ import { defineOp } from '../op.js';
 import { randn } from '../create.js';
 import { Tensor, tensor } from '../tensor.js';
 import { map } from '../kernels/elementwise.js';
+import { expectThrows } from '../test-utils/index.js';
 import { GradcheckError, gradcheck, gradgradcheck } from './gradcheck.js';
 
 // sin with a deliberately wrong derivative (cos(x) + 0.01): gradcheck must catch it.
@@ -55,6 +56,14 @@ describe('gradcheck', () => {
   it('respects its tolerances', () => {
     const x = tensor([0.5, 1, 2]);
     expect(gradcheck((t) => wrongSin(t).sum(), [x], { atol: 0.02 }).ok).toBe(true);
+  });
+
+  it('too few inputs for the function are named (it once said "ragged nested array")', () => {
+    const f = (a: Tensor, b: Tensor) => a.mul(b).sum();
+    const message = (name: string) => `${name}: the function takes 2 argument(s) but 1 input(s) were given; pass one tensor per argument`;
+    expectThrows(() => gradcheck(f, [tensor([1])]), ChainruleError, message('gradcheck'));
+    expectThrows(() => gradgradcheck(f, [tensor([1])]), ChainruleError, message('gradgradcheck'));
+    expectThrows(() => gradcheck(f, [tensor([1]), undefined as never]), TypeError, 'gradcheck: inputs[1] is undefined; expected a Tensor, a number or a nested array of numbers');
   });
 
   it('refuses float32 inputs (finite differences need float64)', () => {

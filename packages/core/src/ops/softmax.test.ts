@@ -4,6 +4,7 @@ import { ShapeError } from '../errors.js';
 import { tensor } from '../tensor.js';
 import { gradients } from '../autograd/engine.js';
 import { gradcheck, gradgradcheck } from '../autograd/gradcheck.js';
+import { zeros } from '../create.js';
 import { FC, FC_GRAD, GC, expectError, expectRef, fromRef, ravel, seedArb, shapeArb, size, t64, uniformValues, unravel, type Ref } from '../test-utils/index.js';
 import { logSoftmax, softmax } from './softmax.js';
 
@@ -134,6 +135,22 @@ describe('gradients against closed forms', () => {
       }),
       FC_GRAD,
     );
+  });
+});
+
+describe('tensors with no elements', () => {
+  it('softmax and logSoftmax give an empty result of the same shape, as PyTorch, and an empty gradient', () => {
+    const cases: [number[], number][] = [[[2, 0], -1], [[2, 0, 3], 1], [[0], 0], [[0, 3], 0], [[0, 3], -1]];
+    for (const op of [softmax, logSoftmax]) {
+      for (const [shape, axis] of cases) {
+        const x = zeros(shape, { requiresGrad: true });
+        const y = op(x, axis);
+        expect(y.shape).toEqual(shape);
+        expect(y.size).toBe(0);
+        y.sum().backward();
+        expect(x.grad!.shape).toEqual(shape);
+      }
+    }
   });
 });
 
