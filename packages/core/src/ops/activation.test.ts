@@ -44,6 +44,14 @@ describe('gradients against closed forms', () => {
     expect(x.grad).toBeAllClose([1, 16 / 25], { atol: 0, rtol: 1e-15 });
   });
 
+  it('NOTE: relu(NaN) is NaN with gradient 1: the gradient passes, as PyTorch\'s threshold_backward (x <= 0 ? 0 : grad)', () => {
+    const x = tensor([NaN, -1, 2], { requiresGrad: true });
+    const y = relu(x);
+    expect(y).toBeAllClose([NaN, 0, 2]);
+    y.backward(tensor([5, 5, 5]));
+    expect(x.grad).toBeAllClose([5, 0, 5]);
+  });
+
   it('NOTE: relu\'(0) = 0, as PyTorch, JAX and TensorFlow choose', () => {
     const x = tensor([-2, 0, 3, -0], { requiresGrad: true });
     relu(x).sum().backward();

@@ -105,6 +105,21 @@ describe('binary arithmetic: gradients against closed forms', () => {
     expect(b.grad).toBeAllClose([0, 0]);
   });
 
+  it('pow at a = 0, b < 0: d(0ᵇ)/db = 0ᵇ·ln 0 = ∞·(-∞) = -Infinity, as PyTorch (not NaN)', () => {
+    const b = tensor([-1, -2.5], { requiresGrad: true });
+    const y = pow(tensor([0, 0]), b);
+    expect(y).toBeAllClose([Infinity, Infinity]);
+    y.sum().backward();
+    expect(b.grad).toBeAllClose([-Infinity, -Infinity]);
+  });
+
+  it('pow follows C\'s pow, not Math.pow: 1ˣ = 1 for every x (NaN, ±Infinity) and (-1)^±Infinity = 1', () => {
+    expect(Math.pow(1, Infinity)).toBeNaN(); // what JavaScript alone gives
+    const y = pow(tensor([1, 1, 1, -1, -1, NaN]), tensor([Infinity, -Infinity, NaN, Infinity, -Infinity, 0]));
+    expect(y).toBeAllClose([1, 1, 1, 1, 1, 1]);
+    expect(pow(tensor([1]), Infinity)).toBeAllClose([1]);
+  });
+
   it('pow at a = 0, b = 0: d(a⁰)/da is 0 (a⁰ = 1 is constant), not 0·∞ = NaN', () => {
     // polynomial features x⁰, x¹, x² at x = 0: the derivative is 0, 1, 0
     const x = tensor([0, 0, 0], { requiresGrad: true });

@@ -12,6 +12,7 @@ import {
   distinctValues,
   expectError,
   expectRef,
+  expectThrows,
   fromRef,
   refReduce,
   refZip,
@@ -99,6 +100,22 @@ describe('gradients against closed forms', () => {
     expect(gmax).toBeAllClose([[0, 10, 0], [0, 0, 20]]);
     const [gmin] = gradients(min(x), [x]);
     expect(gmin).toBeAllClose([[1, 0, 0], [0, 0, 0]]);
+  });
+
+  it('NOTE: over a slice holding a NaN, max and min are NaN and every gradient of that slice is NaN (torch.amax)', () => {
+    const x = tensor([[1, NaN, 3], [4, 5, 6]], { requiresGrad: true });
+    const y = max(x, { axes: 1 });
+    expect(y).toBeAllClose([NaN, 6]);
+    y.sum().backward();
+    expect(x.grad).toBeAllClose([[NaN, NaN, NaN], [0, 0, 1]]);
+    const z = tensor([[1, NaN], [3, 4]], { requiresGrad: true });
+    const m = min(z, { axes: 0 });
+    expect(m).toBeAllClose([1, NaN]);
+    m.sum().backward();
+    expect(z.grad).toBeAllClose([[1, NaN], [0, NaN]]);
+    const all = tensor([2, NaN, NaN], { requiresGrad: true });
+    max(all).backward();
+    expect(all.grad).toBeAllClose([NaN, NaN, NaN]);
   });
 
   it('NOTE: tied extremes share the gradient evenly', () => {
@@ -233,6 +250,16 @@ describe('reduction errors', () => {
 
   it('a non-integer axis is refused', () => {
     expectError(() => sum(tensor([1, 2]), { axes: 0.5 }), ShapeError, ['sum:', 'axis 0.5']);
+  });
+
+  it('axes of the wrong kind are named (x.sum(\'0\') once said "list.map is not a function")', () => {
+    const x = tensor([1, 2]);
+    expectThrows(() => x.sum('0' as never), ShapeError, 'sum: axes must be an integer or an array of integers, got "0"');
+    expectThrows(() => x.sum(['0'] as never), ShapeError, 'sum: axis "0" is not an integer; axes are integers, negative ones counting from the end');
+    expectThrows(() => x.mean('0' as never), ShapeError, 'mean: axes must be an integer or an array of integers, got "0"');
+    expectThrows(() => x.sum(null as never), ShapeError, 'sum: axes must be an integer or an array of integers, got null');
+    // the method takes axes; the options object belongs to the op function max(x, { axes })
+    expectThrows(() => x.max({ axes: 0 } as never), ShapeError, 'max: axes must be an integer or an array of integers, got object');
   });
 });
 
