@@ -237,16 +237,17 @@ interface Role {
 }
 
 /**
- * Runs the steps on three leaves, then after each step changes one `.grad` or `gradients()` result
- * in place (a `mutate` step) and checks that no other reachable tensor changed, and that no other
- * role holds the same tensor or the same memory.
+ * Runs the steps on three leaves. A `mutate` step changes one `.grad` or `gradients()` result in
+ * place and checks that no other reachable tensor changed, and that no other role holds the same
+ * tensor or the same memory; after every step, whatever the user handed over or was handed (seeds,
+ * hook arguments, kept tensors, constants) must still hold its first values.
  */
 function run(shapes: readonly (readonly number[])[], steps: readonly Step[]): void {
-  const leafs = shapes.map((s, i) => tensor(Float64Array.from({ length: s.length === 0 ? 1 : s[0] }, (_, k) => i + 1 + k / 4), { shape: s, requiresGrad: true }));
+  const xs = shapes.map((s, i) => tensor(Float64Array.from({ length: s.length === 0 ? 1 : s[0] }, (_, k) => i + 1 + k / 4), { shape: s, requiresGrad: true }));
   const roles: Role[] = [];
   const values = (t: Tensor) => Array.from(t.buffer);
   const keep = (label: string, t: Tensor) => roles.push({ label, get: () => t, frozen: values(t) });
-  leafs.forEach((x, i) => {
+  xs.forEach((x, i) => {
     roles.push({ label: `leaf ${i}`, get: () => x });
     roles.push({ label: `leaf ${i}.grad`, get: () => x.grad, mutable: { owner: x } });
   });
@@ -268,14 +269,14 @@ function run(shapes: readonly (readonly number[])[], steps: readonly Step[]): vo
 
   steps.forEach((step, s) => {
     if (step.kind === 'zeroGrad') {
-      leafs[step.leaf].zeroGrad({ setToNone: step.setToNone });
+      xs[step.leaf].zeroGrad({ setToNone: step.setToNone });
     } else if (step.kind === 'mutate') {
       mutateOneAndCheck(roles, step.target, step.how);
     } else {
-      const pool: Tensor[] = [...leafs];
+      const pool: Tensor[] = [...xs];
       const removers = step.leafHooks.flatMap((kind, i) => {
-        const h = hook(kind, leafs[i], `leaf ${i} (step ${s})`);
-        return h === null ? [] : [leafs[i].registerHook(h)];
+        const h = hook(kind, xs[i], `leaf ${i} (step ${s})`);
+        return h === null ? [] : [xs[i].registerHook(h)];
       });
       step.nodes.forEach((n, k) => {
         const a = pool[n.a % pool.length];
