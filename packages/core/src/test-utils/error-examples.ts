@@ -6,6 +6,7 @@
  * So the page cannot drift from what chainrule does: change a message, and a test names the example.
  * @module
  */
+import { runInThisContext } from 'node:vm';
 import * as core from '../index.js';
 
 /** A name exported by @chainrule/core. */
@@ -152,11 +153,17 @@ gradcheck((x) => badSquare(x).sum(), [tensor([1, 2])]);`,
   },
 ];
 
-/** Runs an example's code as written, with only its imports in scope; returns what it throws. */
+/**
+ * Runs an example's code as written, with only its imports in scope; returns what it throws.
+ * NOTE: compiled with node:vm as a script of its own, not with `new Function`: the suite also runs
+ * with code generation from strings refused (--disallow-code-generation-from-strings), which that
+ * flag blocks for eval and Function but not for vm scripts (vitest loads every test file that way).
+ */
 export function runExample(example: ErrorExample): unknown {
-  const values = example.imports.map((name) => core[name]);
+  const source = `(function (${example.imports.join(', ')}) {\n'use strict';\n${example.code}\n})`;
+  const fn = runInThisContext(source, { filename: `docs/errors.md, ${example.name} example` }) as (...args: unknown[]) => void;
   try {
-    new Function(...example.imports, `'use strict';\n${example.code}`)(...values);
+    fn(...example.imports.map((name) => core[name]));
   } catch (e) {
     return e;
   }
