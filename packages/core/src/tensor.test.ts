@@ -281,3 +281,9 @@ describe('update (the public in-place write)', () => {
     expect(w.version).toBe(1);
   });
 });
+
+describe('new Tensor with a frozen shape', () => {
+  it('still checks every dimension (a frozen [-1, -4] multiplies to 4 but is no shape)', () => {
+    expect(() => new Tensor(new Float64Array(4), Object.freeze([-1, -4]))).toThrow(/new Tensor: invalid shape \[-1,-4\]: dimension 0 is -1; expected non-negative integers/);
+  });
+});

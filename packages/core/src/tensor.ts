@@ -129,9 +129,14 @@ export class Tensor {
       );
     }
     // (a string or a number is frozen too: only a frozen array skips the check)
-    const frozen = Array.isArray(shape) && Object.isFrozen(shape) ? shape : checkShape(shape, 'new Tensor');
+    let frozen = Array.isArray(shape) && Object.isFrozen(shape) ? shape : checkShape(shape, 'new Tensor');
     let size = 1;
-    for (let i = 0; i < frozen.length; i++) size *= frozen[i];
+    for (let i = 0; i < frozen.length; i++) {
+      const d = frozen[i];
+      // a frozen array skips checkShape's copy, not its rule (Object.freeze([-1, -4]) multiplies to 4)
+      if (!(d >= 0) || !Number.isSafeInteger(d)) frozen = checkShape(frozen, 'new Tensor');
+      size *= d;
+    }
     if (size !== buffer.length) {
       throw new ShapeError(`new Tensor: a buffer of ${buffer.length} elements does not fit shape ${fmtShape(frozen)} (${size} elements)`);
     }
