@@ -481,6 +481,11 @@ export class Tensor {
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   /** A copy that stays in the graph (gradient flows through unchanged). */
   clone(): Tensor { return ops.clone(this); }
+
+  // ---------------------------------------------------------------- ops batch B: indexing, search and sort, shape, sampling
+
+  /** Basic indexing over several axes: `x.index([null, [1, -1], 0])` is PyTorch's `x[None, 1:-1, 0]` (the language: ops/basic-index.ts). */
+  index(items: readonly ops.IndexItem[]): Tensor { return ops.index(this, items); }
 }
 
 /**

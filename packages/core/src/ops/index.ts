@@ -16,3 +16,7 @@ export { gather, scatterAdd, type AxisOptions } from './indexing.js';
 
 /** The ops that are functions only, with no Tensor method: they take a list of tensors. */
 export type FreeFunctions = 'concat' | 'stack';
+
+// ops batch B: indexing, search and sort, shape, sampling and encoding
+export { index, type IndexItem, type IndexRange } from './basic-index.js';
+
