@@ -484,6 +484,10 @@ export class Tensor {
 
   // ---------------------------------------------------------------- ops batch B: indexing, search and sort, shape, sampling
 
+  /** The slices at positions `index` along `axis` (PyTorch's `index_select`). */
+  indexSelect(axis: number, index: TensorLike): Tensor { return ops.indexSelect(this, axis, index); }
+  /** `value` where `mask` is non-zero, this tensor elsewhere, broadcasting (PyTorch's `masked_fill`, out of place). */
+  maskedFill(mask: TensorLike, value: number): Tensor { return ops.maskedFill(this, mask, value); }
   /** Basic indexing over several axes: `x.index([null, [1, -1], 0])` is PyTorch's `x[None, 1:-1, 0]` (the language: ops/basic-index.ts). */
   index(items: readonly ops.IndexItem[]): Tensor { return ops.index(this, items); }
 }

@@ -59,6 +59,8 @@ const CASES: Record<string, Case> = {
   scatterAdd: { f: (x, s) => ops.scatterAdd(x, [[2, 0], [2, 2]], s, { axis: 1 }).square(), inputs: () => [u([2, 3], 1), u([2, 2], 2)] },
   // ops batch B: indexing, search and sort, shape (composites too: their gradients come from the ops they are built on)
   index: { f: (x) => ops.index(x, [null, [1, -1], '...', 0]).square(), inputs: () => [u([4, 3, 2], 1)] },
+  indexSelect: { f: (x) => ops.indexSelect(x, 1, [2, 0, 2]).square(), inputs: () => [u([2, 3], 1)] },
+  maskedFill: { f: (x) => ops.maskedFill(x, [[1, 0, 0], [0, 0, 1]], 2).square(), inputs: () => [u([3], 1)] },
 };
 
 /** The differentiable ops exported by ops/index.ts: functions made by defineOp, with gradient rules. */

@@ -18,5 +18,7 @@ export { gather, scatterAdd, type AxisOptions } from './indexing.js';
 export type FreeFunctions = 'concat' | 'stack';
 
 // ops batch B: indexing, search and sort, shape, sampling and encoding
+export { indexSelect } from './index-select.js';
+export { maskedFill } from './masked-fill.js';
 export { index, type IndexItem, type IndexRange } from './basic-index.js';
 
