@@ -490,6 +490,20 @@ export class Tensor {
   maskedFill(mask: TensorLike, value: number): Tensor { return ops.maskedFill(this, mask, value); }
   /** Basic indexing over several axes: `x.index([null, [1, -1], 0])` is PyTorch's `x[None, 1:-1, 0]` (the language: ops/basic-index.ts). */
   index(items: readonly ops.IndexItem[]): Tensor { return ops.index(this, items); }
+  /** The position of the largest element along `axis`, or in the flattened tensor when no axis is given (not differentiable). */
+  argmax(axis?: number, options: { keepdims?: boolean } = {}): Tensor { return ops.argmax(this, { axis, keepdims: options.keepdims }); }
+  /** The position of the smallest element along `axis`, or in the flattened tensor when no axis is given (not differentiable). */
+  argmin(axis?: number, options: { keepdims?: boolean } = {}): Tensor { return ops.argmin(this, { axis, keepdims: options.keepdims }); }
+  /** The largest element along `axis` and its position (PyTorch's `max(dim)`); the gradient goes to that position only. */
+  maxWithIndices(axis: number, options: { keepdims?: boolean } = {}): ops.ValuesAndIndices { return ops.maxWithIndices(this, { axis, keepdims: options.keepdims }); }
+  /** The smallest element along `axis` and its position (PyTorch's `min(dim)`); the gradient goes to that position only. */
+  minWithIndices(axis: number, options: { keepdims?: boolean } = {}): ops.ValuesAndIndices { return ops.minWithIndices(this, { axis, keepdims: options.keepdims }); }
+  /** Sorted along `axis` (default the last), with the positions the values came from; NaN sorts last, ties keep their order. */
+  sort(options?: ops.SortOptions): ops.ValuesAndIndices { return ops.sort(this, options); }
+  /** The positions that sort this tensor along `axis` (default the last); not differentiable. */
+  argsort(options?: ops.SortOptions): Tensor { return ops.argsort(this, options); }
+  /** The `k` largest (or smallest) elements along `axis` (default the last) and their positions. */
+  topk(k: number, options?: ops.TopkOptions): ops.ValuesAndIndices { return ops.topk(this, k, options); }
 }
 
 /**

@@ -8,7 +8,7 @@ import * as ops from './index.js';
 import type { Op } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { gradcheck, gradgradcheck } from '../autograd/gradcheck.js';
-import { GC, awayFromZero, t64, uniformValues } from '../test-utils/index.js';
+import { GC, awayFromZero, distinctValues, t64, uniformValues } from '../test-utils/index.js';
 
 /** A function of float64 inputs built around the op, and the inputs to check it at. */
 interface Case {
@@ -23,6 +23,8 @@ const u = (shape: number[], seed: number, lo = -1, hi = 1) => t64(uniformValues(
 const positive = (shape: number[], seed: number) => u(shape, seed, 0.5, 2);
 /** Away from the kinks at 0 of abs, relu and friends (finite differences across a kink are wrong). */
 const offKink = (shape: number[], seed: number) => t64(awayFromZero(count(shape), seed), shape);
+/** No ties, for ops that select by order (sort, topk, max with indices): finite differences across a tie are wrong. */
+const distinct = (shape: number[], seed: number) => t64(distinctValues(count(shape), seed), shape);
 
 /** One entry per differentiable op, keyed by its name. */
 const CASES: Record<string, Case> = {
@@ -61,6 +63,10 @@ const CASES: Record<string, Case> = {
   index: { f: (x) => ops.index(x, [null, [1, -1], '...', 0]).square(), inputs: () => [u([4, 3, 2], 1)] },
   indexSelect: { f: (x) => ops.indexSelect(x, 1, [2, 0, 2]).square(), inputs: () => [u([2, 3], 1)] },
   maskedFill: { f: (x) => ops.maskedFill(x, [[1, 0, 0], [0, 0, 1]], 2).square(), inputs: () => [u([3], 1)] },
+  maxWithIndices: { f: (x) => ops.maxWithIndices(x, { axis: 1 }).values.square(), inputs: () => [distinct([3, 4], 1)] },
+  minWithIndices: { f: (x) => ops.minWithIndices(x, { axis: 0, keepdims: true }).values.square(), inputs: () => [distinct([3, 4], 1)] },
+  sort: { f: (x) => ops.sort(x, { descending: true }).values.square(), inputs: () => [distinct([2, 4], 1)] },
+  topk: { f: (x) => ops.topk(x, 2, { axis: 0 }).values.square(), inputs: () => [distinct([3, 2], 1)] },
 };
 
 /** The differentiable ops exported by ops/index.ts: functions made by defineOp, with gradient rules. */

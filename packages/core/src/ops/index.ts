@@ -21,4 +21,6 @@ export type FreeFunctions = 'concat' | 'stack';
 export { indexSelect } from './index-select.js';
 export { maskedFill } from './masked-fill.js';
 export { index, type IndexItem, type IndexRange } from './basic-index.js';
+export { argmax, argmin, maxWithIndices, minWithIndices, type ArgOptions, type ValuesAndIndices } from './search.js';
+export { argsort, sort, topk, type SortOptions, type TopkOptions } from './sort.js';
 
