@@ -447,8 +447,8 @@ export class Tensor {
   squeeze(axis?: number): Tensor { return ops.squeeze(this, axis); }
   /** Inserts a size-1 dimension at `axis`. */
   unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
-  /** Flattens to one dimension. */
-  flatten(): Tensor { return ops.reshape(this, [this.size]); }
+  /** Merges axes `startDim` to `endDim` (default: all of them, so one dimension) into one. */
+  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
   /** Softmax along `axis` (default last), stable for large inputs. */
   softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
   /** Log of softmax along `axis` (default last), computed stably. */
@@ -504,6 +504,22 @@ export class Tensor {
   argsort(options?: ops.SortOptions): Tensor { return ops.argsort(this, options); }
   /** The `k` largest (or smallest) elements along `axis` (default the last) and their positions. */
   topk(k: number, options?: ops.TopkOptions): ops.ValuesAndIndices { return ops.topk(this, k, options); }
+  /** Pieces along `axis` (default 0): of one size (the last may be smaller) or of the listed sizes. */
+  split(sizeOrSections: number | readonly number[], axis = 0): Tensor[] { return ops.split(this, sizeOrSections, axis); }
+  /** At most `chunks` pieces along `axis` (default 0), each ⌈size / chunks⌉ long but the last. */
+  chunk(chunks: number, axis = 0): Tensor[] { return ops.chunk(this, chunks, axis); }
+  /** Reversed along the given axes: `x.flip(0)`, `x.flip(0, 1)` or `x.flip([0, 1])`. */
+  flip(...axes: number[] | [readonly number[]]): Tensor { return ops.flip(this, axes.flat()); }
+  /** Repeated along each axis (PyTorch's `Tensor.repeat`): `x.repeat(2, 3)` or `x.repeat([2, 3])`; at least one count per axis. */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return ops.repeat(this, sizes.flat()); }
+  /** Repeated along each axis (PyTorch's `tile`); fewer counts than axes apply to the last axes. */
+  tile(...dims: number[] | [readonly number[]]): Tensor { return ops.tile(this, dims.flat()); }
+  /** The lower triangle of the last two axes: elements with column - row ≤ k kept, the rest 0. */
+  tril(k = 0): Tensor { return ops.tril(this, k); }
+  /** The upper triangle of the last two axes: elements with column - row ≥ k kept, the rest 0. */
+  triu(k = 0): Tensor { return ops.triu(this, k); }
+  /** Splits axis `axis` into axes of `sizes` (one may be -1). */
+  unflatten(axis: number, sizes: readonly number[]): Tensor { return ops.unflatten(this, axis, sizes); }
 }
 
 /**

@@ -67,6 +67,16 @@ const CASES: Record<string, Case> = {
   minWithIndices: { f: (x) => ops.minWithIndices(x, { axis: 0, keepdims: true }).values.square(), inputs: () => [distinct([3, 4], 1)] },
   sort: { f: (x) => ops.sort(x, { descending: true }).values.square(), inputs: () => [distinct([2, 4], 1)] },
   topk: { f: (x) => ops.topk(x, 2, { axis: 0 }).values.square(), inputs: () => [distinct([3, 2], 1)] },
+  split: { f: (x) => ops.concat(ops.split(x, [2, 1], 1).reverse(), { axis: 1 }).square(), inputs: () => [u([2, 3], 1)] },
+  chunk: { f: (x) => ops.chunk(x, 2, 0)[1].square(), inputs: () => [u([3, 2], 1)] },
+  pad: { f: (x) => ops.pad(x, [2, 1, 1, -1], { mode: 'reflect' }).square(), inputs: () => [u([3, 4], 1)] },
+  flip: { f: (x) => ops.flip(x, [0, -1]).square(), inputs: () => [u([2, 3], 1)] },
+  repeat: { f: (x) => ops.repeat(x, [2, 1, 2]).square(), inputs: () => [u([2, 3], 1)] },
+  tile: { f: (x) => ops.tile(x, [2]).square(), inputs: () => [u([2, 3], 1)] },
+  tril: { f: (x) => ops.tril(x, 1).square(), inputs: () => [u([3, 4], 1)] },
+  triu: { f: (x) => ops.triu(x, -1).square(), inputs: () => [u([2, 3, 3], 1)] },
+  flatten: { f: (x) => ops.flatten(x, 1).square(), inputs: () => [u([2, 3, 2], 1)] },
+  unflatten: { f: (x) => ops.unflatten(x, 1, [2, -1]).square(), inputs: () => [u([2, 6], 1)] },
 };
 
 /** The differentiable ops exported by ops/index.ts: functions made by defineOp, with gradient rules. */
