@@ -77,6 +77,7 @@ const CASES: Record<string, Case> = {
   triu: { f: (x) => ops.triu(x, -1).square(), inputs: () => [u([2, 3, 3], 1)] },
   flatten: { f: (x) => ops.flatten(x, 1).square(), inputs: () => [u([2, 3, 2], 1)] },
   unflatten: { f: (x) => ops.unflatten(x, 1, [2, -1]).square(), inputs: () => [u([2, 6], 1)] },
+  einsum: { f: (a, b) => ops.einsum('bij,bjk->bik', a, b).square(), inputs: () => [u([2, 2, 3], 1), u([2, 3, 2], 2)] },
 };
 
 /** The differentiable ops exported by ops/index.ts: functions made by defineOp, with gradient rules. */

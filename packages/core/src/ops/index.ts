@@ -29,6 +29,7 @@ export { flip } from './flip.js';
 export { repeat, tile } from './repeat.js';
 export { tril, triu } from './triangular.js';
 export { flatten, unflatten } from './flatten.js';
+export { einsum } from './einsum.js';
 /** Batch B's functions without a Tensor method: PyTorch has none for them either. */
-export type FreeFunctionsB = 'pad';
+export type FreeFunctionsB = 'pad' | 'einsum';
 
