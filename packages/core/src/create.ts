@@ -136,7 +136,8 @@ export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   });
 }
 
-function generatorFor(options: RandomOptions, op: string): Generator {
+/** @internal The generator a random op draws from: a new one from `seed`, the one given, or the default. */
+export function generatorFor(options: RandomOptions, op: string): Generator {
   if (options.seed !== undefined && options.generator !== undefined) {
     throw new ChainruleError(`${op}: give either seed or generator, not both`);
   }

@@ -520,6 +520,10 @@ export class Tensor {
   triu(k = 0): Tensor { return ops.triu(this, k); }
   /** Splits axis `axis` into axes of `sizes` (one may be -1). */
   unflatten(axis: number, sizes: readonly number[]): Tensor { return ops.unflatten(this, axis, sizes); }
+  /** `numSamples` category positions drawn from these weights (PyTorch's `multinomial`); seeded. */
+  multinomial(numSamples: number, options?: ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, options); }
+  /** 1 with probability p for each element p, else 0 (PyTorch's `bernoulli`); seeded. */
+  bernoulli(options?: ops.SamplingOptions): Tensor { return ops.bernoulli(this, options); }
 }
 
 /**

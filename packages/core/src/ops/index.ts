@@ -30,6 +30,8 @@ export { repeat, tile } from './repeat.js';
 export { tril, triu } from './triangular.js';
 export { flatten, unflatten } from './flatten.js';
 export { einsum } from './einsum.js';
+export { oneHot } from './one-hot.js';
+export { randperm, multinomial, bernoulli, type SamplingOptions, type MultinomialOptions } from './sampling.js';
 /** Batch B's functions without a Tensor method: PyTorch has none for them either. */
-export type FreeFunctionsB = 'pad' | 'einsum';
+export type FreeFunctionsB = 'pad' | 'einsum' | 'oneHot' | 'randperm';
 
