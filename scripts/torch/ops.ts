@@ -8,10 +8,11 @@
  * An op added to this table gets per-op cases, special-value cases (elementwise ops and
  * reductions) and a place in the random graphs, with no other change.
  */
-import { concat, matmul as matmulFn, sign, stack, where as whereFn, type Tensor, type TensorLike } from '@chainrule/core';
+import { concat, einsum, matmul as matmulFn, oneHot, pad as padFn, randperm, sign, stack, where as whereFn, type IndexItem, type PadMode, type Tensor, type TensorLike } from '@chainrule/core';
 import { BCELoss, CrossEntropyLoss, MSELoss, linear as linearFn, type MSEReduction, type Reduction } from '@chainrule/nn';
 import type { Json, Tolerance } from './program.js';
 import * as pick from './graph.js';
+import * as pickB from './pickers-index-sort-shape.js';
 import type { Picker } from './graph.js';
 
 /** An op's arguments: the first is always a tensor, the rest may be numbers where the op takes a TensorLike. */
@@ -35,6 +36,111 @@ function row<P>(r: OpRow<P>): OpRow<Json> {
 
 const { unary, binary } = pick;
 const axesOf = (p: pick.ReduceParams) => (p.axes === null ? undefined : p.axes);
+
+/**
+ * Ops batch B: indexing, search and sort, shape, encoding and sampling (pickers in
+ * pickers-index-sort-shape.ts). Ops that return values and positions get one row each.
+ */
+const axisOrAll = (axis: number | null) => (axis === null ? undefined : axis);
+const OPS_B: readonly OpRow<Json>[] = [
+  // indexing. NOTE: a range [start] of one part is a start (x[start:]), so the helper pads it to three before slice(*...)
+  row({
+    name: 'index',
+    pick: pickB.index,
+    chainrule: ([x], p) => x.index(p.spec as IndexItem[]),
+    torch:
+      'a[tuple(None if s is None else Ellipsis if s == "..." else slice(None) if s == ":" else slice(*(s + [None] * (3 - len(s)))) if isinstance(s, list) ' +
+      'else slice(s.get("start"), s.get("end"), s.get("step")) if isinstance(s, dict) else s for s in p["spec"])]',
+  }),
+  row({ name: 'indexSelect', pick: pickB.indexSelect, chainrule: ([x], p) => x.indexSelect(p.axis, p.index), torch: 'torch.index_select(a, p["axis"], torch.tensor(p["index"]))' }),
+  row({ name: 'maskedFill', pick: pickB.maskedFill, chainrule: ([x, m], p) => x.maskedFill(m, p.value), torch: 'a.masked_fill(b != 0, p["value"])' }),
+  // search and sort, on inputs without ties; the Special rows hold NaN, ±Infinity, ±0 and ties (sort's stable order, argmax's first position)
+  row({ name: 'argmax', pick: pickB.search(false), chainrule: ([x], p) => x.argmax(axisOrAll(p.axis), p), torch: 'torch.argmax(a, dim=p["axis"], keepdim=p["keepdims"]).double()', differentiable: false }),
+  row({ name: 'argmin', pick: pickB.search(false), chainrule: ([x], p) => x.argmin(axisOrAll(p.axis), p), torch: 'torch.argmin(a, dim=p["axis"], keepdim=p["keepdims"]).double()', differentiable: false }),
+  row({ name: 'argmaxSpecial', pick: pickB.search(true), chainrule: ([x], p) => x.argmax(axisOrAll(p.axis), p), torch: 'torch.argmax(a, dim=p["axis"], keepdim=p["keepdims"]).double()', differentiable: false }),
+  row({ name: 'argminSpecial', pick: pickB.search(true), chainrule: ([x], p) => x.argmin(axisOrAll(p.axis), p), torch: 'torch.argmin(a, dim=p["axis"], keepdim=p["keepdims"]).double()', differentiable: false }),
+  row({ name: 'maxWithIndices.values', pick: pickB.searchAlong(false), chainrule: ([x], p) => x.maxWithIndices(p.axis, p).values, torch: 'torch.max(a, p["axis"], keepdim=p["keepdims"]).values' }),
+  row({ name: 'minWithIndices.values', pick: pickB.searchAlong(false), chainrule: ([x], p) => x.minWithIndices(p.axis, p).values, torch: 'torch.min(a, p["axis"], keepdim=p["keepdims"]).values' }),
+  row({ name: 'maxWithIndicesSpecial.values', pick: pickB.searchAlong(true), chainrule: ([x], p) => x.maxWithIndices(p.axis, p).values, torch: 'torch.max(a, p["axis"], keepdim=p["keepdims"]).values' }),
+  row({
+    name: 'maxWithIndicesSpecial.indices',
+    pick: pickB.searchAlong(true),
+    chainrule: ([x], p) => x.maxWithIndices(p.axis, p).indices,
+    torch: 'torch.max(a, p["axis"], keepdim=p["keepdims"]).indices.double()',
+    differentiable: false,
+  }),
+  row({
+    name: 'minWithIndicesSpecial.indices',
+    pick: pickB.searchAlong(true),
+    chainrule: ([x], p) => x.minWithIndices(p.axis, p).indices,
+    torch: 'torch.min(a, p["axis"], keepdim=p["keepdims"]).indices.double()',
+    differentiable: false,
+  }),
+  row({ name: 'sort.values', pick: pickB.sort(false), chainrule: ([x], p) => x.sort(p).values, torch: 'torch.sort(a, dim=p["axis"], descending=p["descending"], stable=True).values' }),
+  row({ name: 'sortSpecial.values', pick: pickB.sort(true), chainrule: ([x], p) => x.sort(p).values, torch: 'torch.sort(a, dim=p["axis"], descending=p["descending"], stable=True).values' }),
+  row({
+    name: 'sortSpecial.indices',
+    pick: pickB.sort(true),
+    chainrule: ([x], p) => x.sort(p).indices,
+    torch: 'torch.sort(a, dim=p["axis"], descending=p["descending"], stable=True).indices.double()',
+    differentiable: false,
+  }),
+  row({ name: 'argsort', pick: pickB.sort(false), chainrule: ([x], p) => x.argsort(p), torch: 'torch.argsort(a, dim=p["axis"], descending=p["descending"]).double()', differentiable: false }),
+  row({ name: 'topk.values', pick: pickB.topk(false), chainrule: ([x], p) => x.topk(p.k, p).values, torch: 'torch.topk(a, p["k"], dim=p["axis"], largest=p["largest"]).values' }),
+  row({
+    name: 'topk.indices',
+    pick: pickB.topk(false),
+    chainrule: ([x], p) => x.topk(p.k, p).indices,
+    torch: 'torch.topk(a, p["k"], dim=p["axis"], largest=p["largest"]).indices.double()',
+    differentiable: false,
+  }),
+  row({ name: 'topkSpecial.values', pick: pickB.topk(true), chainrule: ([x], p) => x.topk(p.k, p).values, torch: 'torch.topk(a, p["k"], dim=p["axis"], largest=p["largest"]).values' }),
+  // shape: split and chunk put back together in reverse order, so every piece and its gradient are compared
+  row({ name: 'split', pick: pickB.split, chainrule: ([x], p) => concat(x.split(p.size, p.axis).reverse(), { axis: p.axis }), torch: 'torch.cat(torch.split(a, p["size"], dim=p["axis"])[::-1], dim=p["axis"])' }),
+  row({ name: 'chunk', pick: pickB.chunk, chainrule: ([x], p) => concat(x.chunk(p.chunks, p.axis).reverse(), { axis: p.axis }), torch: 'torch.cat(torch.chunk(a, p["chunks"], dim=p["axis"])[::-1], dim=p["axis"])' }),
+  row({
+    name: 'pad',
+    pick: pickB.pad,
+    chainrule: ([x], p) => padFn(x, p.pads, p.mode === 'constant' ? { value: p.value } : { mode: p.mode as PadMode }),
+    torch: 'F.pad(a, p["pads"], value=p["value"]) if p["mode"] == "constant" else F.pad(a, p["pads"], mode=p["mode"])',
+  }),
+  row({ name: 'flip', pick: pickB.flip, chainrule: ([x], p) => x.flip(p.axes), torch: 'torch.flip(a, p["axes"])' }),
+  row({ name: 'repeat', pick: pickB.repeat('repeat'), chainrule: ([x], p) => x.repeat(p.sizes), torch: 'a.repeat(p["sizes"])' }),
+  row({ name: 'tile', pick: pickB.repeat('tile'), chainrule: ([x], p) => x.tile(p.sizes), torch: 'torch.tile(a, p["sizes"])' }),
+  row({ name: 'tril', pick: pickB.triangle, chainrule: ([x], p) => x.tril(p.k), torch: 'torch.tril(a, p["k"])' }),
+  row({ name: 'triu', pick: pickB.triangle, chainrule: ([x], p) => x.triu(p.k), torch: 'torch.triu(a, p["k"])' }),
+  row({ name: 'flattenDims', pick: pickB.flattenDims, chainrule: ([x], p) => x.flatten(p.start, p.end), torch: 'torch.flatten(a, p["start"], p["end"])' }),
+  row({ name: 'unflatten', pick: pickB.unflatten, chainrule: ([x], p) => x.unflatten(p.axis, p.sizes), torch: 'a.unflatten(p["axis"], p["sizes"])' }),
+  row({ name: 'einsumOne', pick: pickB.einsumOne, chainrule: ([x], p) => einsum(p.equation, x), torch: 'torch.einsum(p["equation"], a)' }),
+  row({ name: 'einsumTwo', pick: pickB.einsumTwo, chainrule: ([a, b], p) => einsum(p.equation, a, b), torch: 'torch.einsum(p["equation"], a, b)' }),
+  // encoding: the one-hot rows of the last axis' argmax (PyTorch returns int64; chainrule the input's dtype)
+  row({ name: 'oneHot', pick: pickB.oneHot, chainrule: ([x], p) => oneHot(x.argmax(-1), p.classes), torch: 'F.one_hot(torch.argmax(a, dim=-1), p["classes"]).double()', differentiable: false }),
+  // sampling: the streams differ from PyTorch's, so these rows compare what does not depend on them: randperm
+  // sorted is 0..n-1; one-hot weights always give their category; every category once without replacement;
+  // bernoulli of 0/1 probabilities is those probabilities
+  row({
+    name: 'randperm',
+    pick: pickB.seeded,
+    chainrule: ([x], p) => randperm(x.size, { seed: p.seed }).sort().values.reshape(x.shape),
+    torch: 'torch.sort(torch.randperm(a.numel())).values.double().reshape(a.shape)',
+    differentiable: false,
+  }),
+  row({
+    name: 'multinomialOneHot',
+    pick: pickB.multinomial('oneHot'),
+    chainrule: ([x], p) => oneHot(x.argmax(-1), p.n).multinomial(p.k, { replacement: true, seed: p.seed }),
+    torch: 'torch.multinomial(F.one_hot(torch.argmax(a, dim=-1), p["n"]).double(), p["k"], replacement=True).double()',
+    differentiable: false,
+  }),
+  row({
+    name: 'multinomialAll',
+    pick: pickB.multinomial('all'),
+    chainrule: ([x], p) => x.abs().add(0.5).multinomial(p.k, { seed: p.seed }).sort().values,
+    torch: 'torch.sort(torch.multinomial(a.abs() + 0.5, p["k"])).values.double()',
+    differentiable: false,
+  }),
+  row({ name: 'bernoulli', pick: pickB.seeded, chainrule: ([x], p) => x.gt(0).bernoulli({ seed: p.seed }), torch: 'torch.bernoulli((a > 0).double())', differentiable: false }),
+];
 
 export const OPS: readonly OpRow<Json>[] = [
   // arithmetic, broadcasting
@@ -135,6 +241,7 @@ export const OPS: readonly OpRow<Json>[] = [
         'keeps that error in absolute terms; chainrule differentiates its first derivative exactly',
     },
   }),
+  ...OPS_B,
 ];
 
 export const OP_BY_NAME: ReadonlyMap<string, OpRow<Json>> = new Map(OPS.map((r) => [r.name, r]));

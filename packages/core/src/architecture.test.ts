@@ -81,7 +81,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
 const files = sourceFiles();
 const graph = new Map(files.map((f) => [f, runtimeImports(f)]));
 
-/** The method surface: the one cycle allowed, exactly these files. */
+/** The method surface: the one cycle allowed may hold these files and no other. */
 const METHOD_SURFACE = ['autograd/engine.ts', 'op.ts', 'tensor.ts', ...files.filter((f) => f.startsWith('ops/'))].sort();
 
 /** The base layer: imports nothing above itself. */
@@ -94,8 +94,12 @@ describe('the import graph of core', () => {
     expect(graph.get('tensor.ts')).toContain('ops/index.ts');
   });
 
-  it('has one cycle, the method surface, and no other', () => {
-    expect(cycles(graph)).toEqual([METHOD_SURFACE]);
+  it('has one cycle, the method surface, and no other file joins it', () => {
+    const found = cycles(graph);
+    expect(found.length).toBe(1);
+    const outside = found[0]!.filter((f) => !METHOD_SURFACE.includes(f));
+    expect(outside, `files in a cycle outside the method surface: ${outside.join(', ')}`).toEqual([]);
+    expect(found[0]).toEqual(expect.arrayContaining(['tensor.ts', 'op.ts', 'ops/index.ts', 'autograd/engine.ts']));
   });
 
   it('kernels import only the base layer (never the Tensor class)', () => {

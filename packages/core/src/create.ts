@@ -5,7 +5,7 @@
  */
 import { allocBuffer, checkDType, DEFAULT_DTYPE } from './dtype.js';
 import { ChainruleError } from './errors.js';
-import { defaultGenerator, RandomGenerator } from './random.js';
+import { generatorFor, RandomGenerator } from './random.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type TensorOptions } from './tensor.js';
 
@@ -136,13 +136,6 @@ export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   });
 }
 
-function generatorFor(options: RandomOptions, op: string): RandomGenerator {
-  if (options.seed !== undefined && options.generator !== undefined) {
-    throw new ChainruleError(`${op}: give either seed or generator, not both`);
-  }
-  if (options.seed !== undefined) return new RandomGenerator(options.seed);
-  return options.generator ?? defaultGenerator;
-}
 
 /**
  * Uniform samples in [0, 1).

@@ -4,6 +4,7 @@
  * never comes from `Math.random`.
  * @module
  */
+import { ChainruleError } from './errors.js';
 
 /**
  * xoshiro128** generator. Uniform doubles use 53 random bits; normals use Marsaglia's polar
@@ -106,4 +107,16 @@ export const defaultGenerator = new RandomGenerator(0);
  */
 export function manualSeed(seed: number): void {
   defaultGenerator.seed(seed);
+}
+
+/**
+ * @internal The generator a random op draws from: a new one from `seed`, the one given, or the
+ * default one (which {@link manualSeed} sets). Giving both is refused, naming `op`.
+ */
+export function generatorFor(options: { seed?: number | undefined; generator?: RandomGenerator | undefined }, op: string): RandomGenerator {
+  if (options.seed !== undefined && options.generator !== undefined) {
+    throw new ChainruleError(`${op}: give either seed or generator, not both`);
+  }
+  if (options.seed !== undefined) return new RandomGenerator(options.seed);
+  return options.generator ?? defaultGenerator;
 }

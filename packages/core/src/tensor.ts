@@ -464,8 +464,8 @@ export class Tensor {
   squeeze(axis?: number): Tensor { return ops.squeeze(this, axis); }
   /** Inserts a size-1 dimension at `axis`. */
   unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
-  /** Flattens to one dimension. */
-  flatten(): Tensor { return ops.reshape(this, [this.size]); }
+  /** Merges axes `startDim` to `endDim` (default: all of them, so one dimension) into one. */
+  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
   /** Softmax along `axis` (default last), stable for large inputs. */
   softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
   /** Log of softmax along `axis` (default last), computed stably. */
@@ -498,6 +498,49 @@ export class Tensor {
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   /** A copy that stays in the graph (gradient flows through unchanged). */
   clone(): Tensor { return ops.clone(this); }
+
+  // ---------------------------------------------------------------- ops batch B: indexing, search and sort, shape, sampling
+
+  /** The slices at positions `index` along `axis` (PyTorch's `index_select`). */
+  indexSelect(axis: number, index: TensorLike): Tensor { return ops.indexSelect(this, axis, index); }
+  /** `value` where `mask` is non-zero, this tensor elsewhere, broadcasting (PyTorch's `masked_fill`, out of place). */
+  maskedFill(mask: TensorLike, value: number): Tensor { return ops.maskedFill(this, mask, value); }
+  /** Basic indexing over several axes: `x.index([null, [1, -1], 0])` is PyTorch's `x[None, 1:-1, 0]` (the language: ops/basic-index.ts). */
+  index(items: readonly ops.IndexItem[]): Tensor { return ops.index(this, items); }
+  /** The position of the largest element along `axis`, or in the flattened tensor when no axis is given (not differentiable). */
+  argmax(axis?: number, options: { keepdims?: boolean } = {}): Tensor { return ops.argmax(this, { axis, keepdims: options.keepdims }); }
+  /** The position of the smallest element along `axis`, or in the flattened tensor when no axis is given (not differentiable). */
+  argmin(axis?: number, options: { keepdims?: boolean } = {}): Tensor { return ops.argmin(this, { axis, keepdims: options.keepdims }); }
+  /** The largest element along `axis` and its position (PyTorch's `max(dim)`); the gradient goes to that position only. */
+  maxWithIndices(axis: number, options: { keepdims?: boolean } = {}): ops.ValuesAndIndices { return ops.maxWithIndices(this, { axis, keepdims: options.keepdims }); }
+  /** The smallest element along `axis` and its position (PyTorch's `min(dim)`); the gradient goes to that position only. */
+  minWithIndices(axis: number, options: { keepdims?: boolean } = {}): ops.ValuesAndIndices { return ops.minWithIndices(this, { axis, keepdims: options.keepdims }); }
+  /** Sorted along `axis` (default the last), with the positions the values came from; NaN sorts last, ties keep their order. */
+  sort(options?: ops.SortOptions): ops.ValuesAndIndices { return ops.sort(this, options); }
+  /** The positions that sort this tensor along `axis` (default the last); not differentiable. */
+  argsort(options?: ops.SortOptions): Tensor { return ops.argsort(this, options); }
+  /** The `k` largest (or smallest) elements along `axis` (default the last) and their positions. */
+  topk(k: number, options?: ops.TopkOptions): ops.ValuesAndIndices { return ops.topk(this, k, options); }
+  /** Pieces along `axis` (default 0): of one size (the last may be smaller) or of the listed sizes. */
+  split(sizeOrSections: number | readonly number[], axis = 0): Tensor[] { return ops.split(this, sizeOrSections, axis); }
+  /** At most `chunks` pieces along `axis` (default 0), each ⌈size / chunks⌉ long but the last. */
+  chunk(chunks: number, axis = 0): Tensor[] { return ops.chunk(this, chunks, axis); }
+  /** Reversed along the given axes: `x.flip(0)`, `x.flip(0, 1)` or `x.flip([0, 1])`. */
+  flip(...axes: number[] | [readonly number[]]): Tensor { return ops.flip(this, axes.flat()); }
+  /** Repeated along each axis (PyTorch's `Tensor.repeat`): `x.repeat(2, 3)` or `x.repeat([2, 3])`; at least one count per axis. */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return ops.repeat(this, sizes.flat()); }
+  /** Repeated along each axis (PyTorch's `tile`); fewer counts than axes apply to the last axes. */
+  tile(...dims: number[] | [readonly number[]]): Tensor { return ops.tile(this, dims.flat()); }
+  /** The lower triangle of the last two axes: elements with column - row ≤ k kept, the rest 0. */
+  tril(k = 0): Tensor { return ops.tril(this, k); }
+  /** The upper triangle of the last two axes: elements with column - row ≥ k kept, the rest 0. */
+  triu(k = 0): Tensor { return ops.triu(this, k); }
+  /** Splits axis `axis` into axes of `sizes` (one may be -1). */
+  unflatten(axis: number, sizes: readonly number[]): Tensor { return ops.unflatten(this, axis, sizes); }
+  /** `numSamples` category positions drawn from these weights (PyTorch's `multinomial`); seeded. */
+  multinomial(numSamples: number, options?: ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, options); }
+  /** 1 with probability p for each element p, else 0 (PyTorch's `bernoulli`); seeded. */
+  bernoulli(options?: ops.SamplingOptions): Tensor { return ops.bernoulli(this, options); }
 }
 
 /**

@@ -8,7 +8,7 @@ import * as ops from './index.js';
 import type { Op } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { gradcheck, gradgradcheck } from '../autograd/gradcheck.js';
-import { GC, awayFromZero, t64, uniformValues } from '../test-utils/index.js';
+import { GC, awayFromZero, distinctValues, t64, uniformValues } from '../test-utils/index.js';
 
 /** A function of float64 inputs built around the op, and the inputs to check it at. */
 interface Case {
@@ -23,6 +23,8 @@ const u = (shape: number[], seed: number, lo = -1, hi = 1) => t64(uniformValues(
 const positive = (shape: number[], seed: number) => u(shape, seed, 0.5, 2);
 /** Away from the kinks at 0 of abs, relu and friends (finite differences across a kink are wrong). */
 const offKink = (shape: number[], seed: number) => t64(awayFromZero(count(shape), seed), shape);
+/** No ties, for ops that select by order (sort, topk, max with indices): finite differences across a tie are wrong. */
+const distinct = (shape: number[], seed: number) => t64(distinctValues(count(shape), seed), shape);
 
 /** One entry per differentiable op, keyed by its name. */
 const CASES: Record<string, Case> = {
@@ -57,6 +59,25 @@ const CASES: Record<string, Case> = {
   clone: { f: (x) => ops.clone(x).square(), inputs: () => [u([2, 3], 1)] },
   gather: { f: (x) => ops.gather(x, [[2, 0], [1, 1]], { axis: 1 }).square(), inputs: () => [u([2, 3], 1)] },
   scatterAdd: { f: (x, s) => ops.scatterAdd(x, [[2, 0], [2, 2]], s, { axis: 1 }).square(), inputs: () => [u([2, 3], 1), u([2, 2], 2)] },
+  // ops batch B: indexing, search and sort, shape (composites too: their gradients come from the ops they are built on)
+  index: { f: (x) => ops.index(x, [null, [1, -1], '...', 0]).square(), inputs: () => [u([4, 3, 2], 1)] },
+  indexSelect: { f: (x) => ops.indexSelect(x, 1, [2, 0, 2]).square(), inputs: () => [u([2, 3], 1)] },
+  maskedFill: { f: (x) => ops.maskedFill(x, [[1, 0, 0], [0, 0, 1]], 2).square(), inputs: () => [u([3], 1)] },
+  maxWithIndices: { f: (x) => ops.maxWithIndices(x, { axis: 1 }).values.square(), inputs: () => [distinct([3, 4], 1)] },
+  minWithIndices: { f: (x) => ops.minWithIndices(x, { axis: 0, keepdims: true }).values.square(), inputs: () => [distinct([3, 4], 1)] },
+  sort: { f: (x) => ops.sort(x, { descending: true }).values.square(), inputs: () => [distinct([2, 4], 1)] },
+  topk: { f: (x) => ops.topk(x, 2, { axis: 0 }).values.square(), inputs: () => [distinct([3, 2], 1)] },
+  split: { f: (x) => ops.concat(ops.split(x, [2, 1], 1).reverse(), { axis: 1 }).square(), inputs: () => [u([2, 3], 1)] },
+  chunk: { f: (x) => ops.chunk(x, 2, 0)[1].square(), inputs: () => [u([3, 2], 1)] },
+  pad: { f: (x) => ops.pad(x, [2, 1, 1, -1], { mode: 'reflect' }).square(), inputs: () => [u([3, 4], 1)] },
+  flip: { f: (x) => ops.flip(x, [0, -1]).square(), inputs: () => [u([2, 3], 1)] },
+  repeat: { f: (x) => ops.repeat(x, [2, 1, 2]).square(), inputs: () => [u([2, 3], 1)] },
+  tile: { f: (x) => ops.tile(x, [2]).square(), inputs: () => [u([2, 3], 1)] },
+  tril: { f: (x) => ops.tril(x, 1).square(), inputs: () => [u([3, 4], 1)] },
+  triu: { f: (x) => ops.triu(x, -1).square(), inputs: () => [u([2, 3, 3], 1)] },
+  flatten: { f: (x) => ops.flatten(x, 1).square(), inputs: () => [u([2, 3, 2], 1)] },
+  unflatten: { f: (x) => ops.unflatten(x, 1, [2, -1]).square(), inputs: () => [u([2, 6], 1)] },
+  einsum: { f: (a, b) => ops.einsum('bij,bjk->bik', a, b).square(), inputs: () => [u([2, 2, 3], 1), u([2, 3, 2], 2)] },
 };
 
 /** The differentiable ops exported by ops/index.ts: functions made by defineOp, with gradient rules. */

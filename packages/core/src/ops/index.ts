@@ -14,5 +14,24 @@ export { reshape, permute, transpose, expand, broadcastTo, slice, concat, stack,
 export { softmax, logSoftmax, logsumexp } from './softmax.js';
 export { gather, scatterAdd, type AxisOptions } from './indexing.js';
 
-/** The ops that are functions only, with no Tensor method: they take a list of tensors. */
-export type FreeFunctions = 'concat' | 'stack';
+/** The ops that are functions only, with no Tensor method: they take a list of tensors, or PyTorch has no method either. */
+export type FreeFunctions = 'concat' | 'stack' | FreeFunctionsB;
+
+// ops batch B: indexing, search and sort, shape, sampling and encoding
+export { indexSelect } from './index-select.js';
+export { maskedFill } from './masked-fill.js';
+export { index, type IndexItem, type IndexRange } from './basic-index.js';
+export { argmax, argmin, maxWithIndices, minWithIndices, type ArgOptions, type ValuesAndIndices } from './search.js';
+export { argsort, sort, topk, type SortOptions, type TopkOptions } from './sort.js';
+export { split, chunk } from './split.js';
+export { pad, type PadMode, type PadOptions } from './pad.js';
+export { flip } from './flip.js';
+export { repeat, tile } from './repeat.js';
+export { tril, triu } from './triangular.js';
+export { flatten, unflatten } from './flatten.js';
+export { einsum } from './einsum.js';
+export { oneHot } from './one-hot.js';
+export { randperm, multinomial, bernoulli, type SamplingOptions, type MultinomialOptions } from './sampling.js';
+/** Batch B's functions without a Tensor method: PyTorch has none for them either. */
+export type FreeFunctionsB = 'pad' | 'einsum' | 'oneHot' | 'randperm';
+
