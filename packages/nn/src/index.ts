@@ -44,3 +44,5 @@ export {
 export { Optimizer, type ParamsInput } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
+// Hand-off to PyTorch and ONNX Runtime: safetensors, ONNX export and import.
+export { toSafetensors, fromSafetensors, readSafetensorsMetadata, type SafetensorsMetadata } from './safetensors.js';
