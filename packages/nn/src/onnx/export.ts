@@ -101,7 +101,17 @@ export function exportOnnxModel(module: Module, exampleInputs: Tensor | readonly
   const params = new Map<Tensor, string>();
   for (const [name, p] of module.namedParameters()) params.set(p, name);
   const first = trace(module, inputs.map((x) => x.detach()));
-  const second = options.check === false ? null : trace(module, inputs.map((x) => changed(x, batchAxis)));
+  let second: Trace | null = null;
+  if (options.check !== false) {
+    try {
+      second = trace(module, inputs.map((x) => changed(x, batchAxis)));
+    } catch (err) {
+      throw new ChainruleError(
+        `exportOnnx: the check ran the forward again on changed inputs (reversed, scaled${batchAxis === undefined ? '' : ', one sample more along the batch axis'}) and it failed: ` +
+          `${(err as Error).message}. Pass { check: false } if the model only accepts the example's values or batch size`,
+      );
+    }
+  }
   const graph = new GraphWriter(first, second, params, inputNames, outputNames[0], dtype === 'float64' ? DataType.DOUBLE : DataType.FLOAT);
   graph.write();
   return {
