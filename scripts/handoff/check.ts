@@ -11,6 +11,8 @@
  *    trained in PyTorch, exported with torch.onnx.export and as a state dict, loads into chainrule
  *    with the same outputs, trains a few steps with Adam in both, and ends identical to 1e-12.
  *
+ * 4. The README's hand-off example runs: chainrule → PyTorch → chainrule, losses and outputs equal.
+ *
  * Prints the counts and the largest differences; exits 1 on any mismatch. Installs Debian's
  * python3-torch and python3-onnx first when /usr/bin/python3 cannot import them.
  */
@@ -23,6 +25,7 @@ import * as ort from 'onnxruntime-node';
 import { Tensor, noGrad, randn, tensor } from '@chainrule/core';
 import { Adam, Dense, EXPORT_RULES, Module, Sequential, Tanh, exportOnnx, fromSafetensors, importOnnx, mseLoss, readSafetensorsMetadata } from '@chainrule/nn';
 import { saveSafetensors } from '@chainrule/nn/node';
+import { handOff } from '../../packages/examples/src/hand-off.js';
 import { cube, ortCases, type OrtCase } from './cases.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -256,6 +259,15 @@ async function main(): Promise<void> {
     tally.expect('safetensors metadata reaches PyTorch', from.metadata.format === 'pt' && from.metadata['chainrule.model'] === String(mine.net), JSON.stringify(from.metadata));
     tally.expect('chainrule reads its own metadata back', readSafetensorsMetadata(fs.readFileSync(path.join(dir, 'chainrule-trained.safetensors'))).description?.startsWith('a 3-8-2') === true, 'description missing');
     await fromTorch(dir, reply.toChainrule);
+    // the README's example (packages/examples/src/hand-off.ts): chainrule → PyTorch → chainrule
+    const example = handOff(dir, { chainruleSteps: 100, torchSteps: 100 });
+    if (example === null) tally.expect('hand-off example', false, 'PyTorch is missing');
+    else {
+      tally.compare('hand-off example', 'example: the loss PyTorch measures on receiving the weights', [example.receivedLoss], [example.chainruleLoss], 1e-12);
+      tally.compare('hand-off example', "example: chainrule's loss on PyTorch's weights brought back", [example.backLoss], [example.torchLoss], 1e-12);
+      tally.expect('example: outputs brought back equal PyTorch\'s to 1e-12', example.maxRelativeDifference <= 1e-12, `${example.maxRelativeDifference}`);
+      tally.expect('example: PyTorch trained on (its loss fell)', example.torchLoss < example.chainruleLoss, `${example.torchLoss} vs ${example.chainruleLoss}`);
+    }
     const torchTime = (performance.now() - torchStart) / 1000;
     const { checker } = reply;
     tally.checks += checker.checked + checker.failures.length;
