@@ -8,7 +8,7 @@
 import { ChainruleError } from '@chainrule/core';
 import { ProtoWriter, asBytes, asFloat, asInt, asString, readFields, repeatedDouble, repeatedFloat, repeatedInt, type ProtoField } from './protobuf.js';
 
-/** TensorProto.DataType values chainrule uses. */
+/** TensorProto.DataType values chainrule uses. @example `DataType.DOUBLE // 11` */
 export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 
 /** The name of a TensorProto.DataType, for messages. @example `dataTypeName(11) // 'DOUBLE'` */

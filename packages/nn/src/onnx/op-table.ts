@@ -29,7 +29,13 @@ import { DataType, type OnnxAttribute } from './onnx-proto.js';
 
 // ------------------------------------------------------------------ export
 
-/** One recorded chainrule node, as an export rule sees it. */
+/**
+ * One recorded chainrule node, as an export rule sees it.
+ * @example
+ * ```ts
+ * // for x.sum(1) on x of shape [2, 3]: { op: 'sum', params: { axes: 1, keepdims: false }, inputs: ['input'], shape: [2], ... }
+ * ```
+ */
 export interface ExportNode {
   /** The chainrule op's name (`'linear'`). */
   readonly op: string;
@@ -47,7 +53,13 @@ export interface ExportNode {
   readonly dynamic: readonly boolean[];
 }
 
-/** What an export rule writes with: ONNX nodes and constants. */
+/**
+ * What an export rule writes with: ONNX nodes and constants.
+ * @example
+ * ```ts
+ * const sum: ExportRule = (b, n) => b.node('ReduceSum', [n.inputs[0], b.int64s([1])], [{ name: 'keepdims', kind: 'int', value: 0 }]);
+ * ```
+ */
 export interface OnnxEmitter {
   /** Adds a node and returns the name of its (first) output. */
   node(opType: string, inputs: readonly string[], attributes?: readonly OnnxAttribute[]): string;
@@ -111,6 +123,10 @@ const INT64_MAX = 9223372036854775807;
  * chainrule op name → its ONNX form. One entry per op; the composites of core (mean, transpose,
  * softmax, logSoftmax, logsumexp, squeeze, unsqueeze, stack) are recorded as these primitives and
  * need no entry of their own.
+ * @example
+ * ```ts
+ * Object.keys(EXPORT_RULES).includes('linear'); // true: nn's fused linear exports as Gemm
+ * ```
  */
 export const EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
   add: binary('Add'),
@@ -193,7 +209,13 @@ export const EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
 
 // ------------------------------------------------------------------ import
 
-/** One ONNX node, as an import rule sees it: its inputs as chainrule tensors, and its attributes. */
+/**
+ * One ONNX node, as an import rule sees it: its inputs as chainrule tensors, and its attributes.
+ * @example
+ * ```ts
+ * const Softmax: ImportRule = (n) => n.x(0).softmax(n.int('axis', -1));
+ * ```
+ */
 export interface ImportNode {
   readonly opType: string;
   /** The node's name (or its first output's), for messages. */
@@ -304,6 +326,10 @@ function importConstant(n: ImportNode): Tensor {
  * ONNX op type → its computation with chainrule ops. Every rule builds on differentiable ops, so an
  * imported model trains. Values that are integers in ONNX (shapes, axes, indices) are carried as
  * float tensors, as chainrule's own indices are.
+ * @example
+ * ```ts
+ * Object.keys(IMPORT_RULES).includes('Gemm'); // true: as nn's linear when it is x Wᵀ + b
+ * ```
  */
 export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   Add: bin((a, b) => a.add(b)),
