@@ -308,9 +308,12 @@ class GraphWriter implements OnnxEmitter {
       this.names.set(x, name);
       this.inputInfos.push(this.valueInfo(name, x));
     });
+    const fused = this.findSoftmaxes();
     for (const t of first.order) {
-      if (t.gradFn === null) continue; // leaves are named when first used
-      this.names.set(t, this.writeNode(t));
+      if (t.gradFn === null || this.absorbed.has(t)) continue; // leaves are named when first used
+      const f = fused.get(t);
+      if (f !== undefined) this.names.set(t, this.node(f.opType, [this.nameOf(f.x, null, -1)], [attr.int('axis', f.axis)]));
+      else this.names.set(t, this.writeNode(t));
     }
     let out = this.nameOf(first.output, null, -1);
     // the output gets the name asked for: the node that made it is renamed, or an Identity added
@@ -325,6 +328,66 @@ class GraphWriter implements OnnxEmitter {
       out = renamed;
     }
     this.outputInfos.push(this.valueInfo(out, first.output));
+  }
+
+  /** Tensors inside a recognised softmax or logSoftmax: not written on their own. */
+  private readonly absorbed = new Set<Tensor>();
+
+  /**
+   * core's softmax and logSoftmax, recognised in the recorded graph so each becomes one ONNX node:
+   * softmax is div(e, sum(e, [a], keepdims)) with e = exp(sub(x, shift)), logSoftmax is
+   * sub(z, log(sum(exp(z), [a], keepdims))) with z = sub(x, shift), the shift being the detached
+   * maximum along a (in both traces), and nothing else using the intermediates.
+   */
+  private findSoftmaxes(): Map<Tensor, { opType: 'Softmax' | 'LogSoftmax'; x: Tensor; axis: number }> {
+    const uses = new Map<Tensor, number>([[this.first.output, 1]]);
+    for (const t of this.first.order) for (const x of t.gradFn?.inputs ?? []) uses.set(x, (uses.get(x) ?? 0) + 1);
+    const op = (t: Tensor | undefined, name: string): boolean => t !== undefined && t.gradFn !== null && t.gradFn.op.name === name;
+    const input = (t: Tensor, i: number): Tensor => t.gradFn!.inputs[i];
+    /** The axis of sum(e, [a], keepdims: true), or -1. */
+    const keptSumAxis = (t: Tensor): number => {
+      const p = t.gradFn!.params as { axes?: number | readonly number[]; keepdims?: boolean } | undefined;
+      const axes = p?.axes === undefined ? null : typeof p.axes === 'number' ? [p.axes] : p.axes;
+      if (p?.keepdims !== true || axes === null || axes.length !== 1) return -1;
+      return axes[0] < 0 ? axes[0] + t.ndim : axes[0];
+    };
+    /** x if z = sub(x, shift of x along exactly [axis]) in both traces, else null. */
+    const shifted = (z: Tensor, axis: number): Tensor | null => {
+      if (!op(z, 'sub')) return null;
+      const [x, c] = [input(z, 0), input(z, 1)];
+      if (c.gradFn !== null || this.params.has(c) || this.first.inputs.includes(c)) return null;
+      const axes = shiftAxes(x, c);
+      if (axes === null || axes.length !== 1 || axes[0] !== axis) return null;
+      const [x2, c2] = [this.counterpart(x), this.counterpart(c)];
+      if (x2 !== null && (c2 === null || JSON.stringify(shiftAxes(x2, c2)) !== JSON.stringify(axes))) return null;
+      return x;
+    };
+    const found = new Map<Tensor, { opType: 'Softmax' | 'LogSoftmax'; x: Tensor; axis: number }>();
+    for (const out of this.first.order) {
+      if (op(out, 'div')) {
+        const [e, s] = [input(out, 0), input(out, 1)];
+        if (!op(e, 'exp') || !op(s, 'sum') || input(s, 0) !== e) continue;
+        const axis = keptSumAxis(s);
+        const z = input(e, 0);
+        const x = axis < 0 ? null : shifted(z, axis);
+        if (x === null || uses.get(e) !== 2 || uses.get(s) !== 1 || uses.get(z) !== 1) continue;
+        found.set(out, { opType: 'Softmax', x, axis });
+        for (const t of [e, s, z]) this.absorbed.add(t);
+      } else if (op(out, 'sub')) {
+        const [z, l] = [input(out, 0), input(out, 1)];
+        if (!op(l, 'log')) continue;
+        const s = input(l, 0);
+        if (!op(s, 'sum')) continue;
+        const e = input(s, 0);
+        if (!op(e, 'exp') || input(e, 0) !== z) continue;
+        const axis = keptSumAxis(s);
+        const x = axis < 0 ? null : shifted(z, axis);
+        if (x === null || uses.get(z) !== 2 || uses.get(e) !== 1 || uses.get(s) !== 1 || uses.get(l) !== 1) continue;
+        found.set(out, { opType: 'LogSoftmax', x, axis });
+        for (const t of [z, e, s, l]) this.absorbed.add(t);
+      }
+    }
+    return found;
   }
 
   /** The ONNX name of `t`, used as input `index` of `user` (naming parameters and constants on first use). */

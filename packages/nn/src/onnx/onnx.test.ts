@@ -63,6 +63,16 @@ describe('exportOnnx', () => {
     expect(m.docString).toBe(String(mlp()));
   });
 
+  it("writes core's softmax and logSoftmax as one node each, and logsumexp through its stable shift", () => {
+    class Heads extends Module {
+      forward(x: Tensor): Tensor {
+        return x.softmax(0).add(x.logSoftmax(-1)).add(x.logsumexp(1, true));
+      }
+    }
+    const ops = exportOnnxModel(new Heads(), [tensor([[1, 2, 3], [4, 5, 7]])]).graph.nodes.map((n) => n.opType).filter((t) => t !== 'Constant');
+    expect(ops).toEqual(['Softmax', 'LogSoftmax', 'Add', 'ReduceMax', 'IsInf', 'Where', 'Sub', 'Exp', 'ReduceSum', 'Log', 'Add', 'Add']);
+  });
+
   it('restores training mode and frozen parameters after tracing', () => {
     const net = mlp();
     (net.layers[0] as Dense).bias!.requiresGrad = false;
