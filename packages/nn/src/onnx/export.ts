@@ -13,8 +13,10 @@
  * traces a second time on changed inputs (reversed in order, scaled when not integers; with a
  * batch axis, one sample more) and requires the same ops with the same parameters and the same
  * constants. The one input-dependent constant it understands is the stabilising shift of softmax,
- * logSoftmax and logsumexp (the detached maximum along the reduced axes, 0 where infinite), which it
- * writes as ReduceMax, IsInf and Where. Anything else is refused, naming the op that used it.
+ * logSoftmax and logsumexp (the detached maximum along the reduced axes, 0 where infinite): core's
+ * softmax and logSoftmax are recognised whole and written as one Softmax / LogSoftmax node, and any
+ * other use of the shift (logsumexp) as ReduceMax, IsInf and Where. Anything else is refused, naming
+ * the op that used it.
  * @module
  */
 import { ChainruleError, Tensor, enableGrad, fmtShape, noGrad, type DType } from '@chainrule/core';
