@@ -97,6 +97,14 @@ export function ortCases(): OrtCase[] {
       rtol: f64,
     },
     {
+      name: 'mean over the batch axis, dynamic batch (ReduceMean)',
+      module: new Fn(([x]) => x.tanh().mean(0).add(x.mean([0, 1], true).sum())),
+      inputs: [r([4, 3], 32)],
+      runInputs: [r([7, 3], 33)],
+      batchAxis: 0,
+      rtol: f64,
+    },
+    {
       name: 'Dense on [batch, time, features] (reshapes follow the batch)',
       module: new Sequential(new Dense(4, 3, { seed: 4 }), new Sigmoid()),
       inputs: [r([2, 5, 4], 28)],

@@ -229,6 +229,15 @@ function shiftAxes(x: Tensor, c: Tensor): number[] | null {
   return axes;
 }
 
+/** A few ops of core recognised whole in the recorded graph and written as one ONNX node each. */
+type Composite = { opType: 'Softmax' | 'LogSoftmax'; x: Tensor; axis: number } | { opType: 'ReduceMean'; x: Tensor; axes: number[]; keepdims: boolean };
+
+/** Reduction axes as sorted non-negative numbers (all when left out). */
+function reduceAxesOf(axes: number | readonly number[] | undefined, ndim: number): number[] {
+  if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  return [...new Set((typeof axes === 'number' ? [axes] : axes).map((a) => (a < 0 ? a + ndim : a)))].sort((a, b) => a - b);
+}
+
 const attr = {
   int: (name: string, value: number): OnnxAttribute => ({ name, kind: 'int', value }),
   ints: (name: string, value: number[]): OnnxAttribute => ({ name, kind: 'ints', value }),
@@ -310,11 +319,12 @@ class GraphWriter implements OnnxEmitter {
       this.names.set(x, name);
       this.inputInfos.push(this.valueInfo(name, x));
     });
-    const fused = this.findSoftmaxes();
+    const fused = this.findComposites();
     for (const t of first.order) {
       if (t.gradFn === null || this.absorbed.has(t)) continue; // leaves are named when first used
       const f = fused.get(t);
-      if (f !== undefined) this.names.set(t, this.node(f.opType, [this.nameOf(f.x, null, -1)], [attr.int('axis', f.axis)]));
+      if (f?.opType === 'ReduceMean') this.names.set(t, this.node('ReduceMean', [this.nameOf(f.x, null, -1)], [attr.ints('axes', f.axes), attr.int('keepdims', f.keepdims ? 1 : 0)]));
+      else if (f !== undefined) this.names.set(t, this.node(f.opType, [this.nameOf(f.x, null, -1)], [attr.int('axis', f.axis)]));
       else this.names.set(t, this.writeNode(t));
     }
     let out = this.nameOf(first.output, null, -1);
@@ -336,12 +346,13 @@ class GraphWriter implements OnnxEmitter {
   private readonly absorbed = new Set<Tensor>();
 
   /**
-   * core's softmax and logSoftmax, recognised in the recorded graph so each becomes one ONNX node:
+   * core's mean ({@link GraphWriter.meanOf}), softmax and logSoftmax, recognised in the recorded
+   * graph so each becomes one ONNX node:
    * softmax is div(e, sum(e, [a], keepdims)) with e = exp(sub(x, shift)), logSoftmax is
    * sub(z, log(sum(exp(z), [a], keepdims))) with z = sub(x, shift), the shift being the detached
    * maximum along a (in both traces), and nothing else using the intermediates.
    */
-  private findSoftmaxes(): Map<Tensor, { opType: 'Softmax' | 'LogSoftmax'; x: Tensor; axis: number }> {
+  private findComposites(): Map<Tensor, Composite> {
     const uses = new Map<Tensor, number>([[this.first.output, 1]]);
     for (const t of this.first.order) for (const x of t.gradFn?.inputs ?? []) uses.set(x, (uses.get(x) ?? 0) + 1);
     const op = (t: Tensor | undefined, name: string): boolean => t !== undefined && t.gradFn !== null && t.gradFn.op.name === name;
@@ -364,9 +375,13 @@ class GraphWriter implements OnnxEmitter {
       if (x2 !== null && (c2 === null || JSON.stringify(shiftAxes(x2, c2)) !== JSON.stringify(axes))) return null;
       return x;
     };
-    const found = new Map<Tensor, { opType: 'Softmax' | 'LogSoftmax'; x: Tensor; axis: number }>();
+    const found = new Map<Tensor, Composite>();
     for (const out of this.first.order) {
-      if (op(out, 'div')) {
+      const mean = op(out, 'div') ? this.meanOf(out, uses) : null;
+      if (mean !== null) {
+        found.set(out, mean);
+        this.absorbed.add(input(out, 0));
+      } else if (op(out, 'div')) {
         const [e, s] = [input(out, 0), input(out, 1)];
         if (!op(e, 'exp') || !op(s, 'sum') || input(s, 0) !== e) continue;
         const axis = keptSumAxis(s);
@@ -390,6 +405,23 @@ class GraphWriter implements OnnxEmitter {
       }
     }
     return found;
+  }
+
+  /**
+   * core's mean, div(sum(x, axes), n) with n the number of elements summed (in both traces, so a
+   * mean over the batch axis follows the batch size), as one ReduceMean; null if `out` is not one.
+   */
+  private meanOf(out: Tensor, uses: Map<Tensor, number>): Composite | null {
+    const [s, n] = out.gradFn!.inputs;
+    if (s.gradFn === null || s.gradFn.op.name !== 'sum' || uses.get(s) !== 1 || n.gradFn !== null || n.size !== 1 || this.params.has(n)) return null;
+    const x = s.gradFn.inputs[0];
+    const p = s.gradFn.params as { axes?: number | readonly number[]; keepdims?: boolean } | undefined;
+    const axes = reduceAxesOf(p?.axes, x.ndim);
+    const count = (t: Tensor) => axes.reduce((c, a) => c * t.shape[a], 1);
+    if (axes.length === 0 || n.buffer[0] !== count(x)) return null;
+    const [x2, n2] = [this.counterpart(x), this.counterpart(n)];
+    if (x2 !== null && (n2 === null || n2.buffer[0] !== count(x2))) return null;
+    return { opType: 'ReduceMean', x, axes, keepdims: p?.keepdims === true };
   }
 
   /** The ONNX name of `t`, used as input `index` of `user` (naming parameters and constants on first use). */

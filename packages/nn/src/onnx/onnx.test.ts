@@ -73,6 +73,16 @@ describe('exportOnnx', () => {
     expect(ops).toEqual(['Softmax', 'LogSoftmax', 'Add', 'ReduceMax', 'IsInf', 'Where', 'Sub', 'Exp', 'ReduceSum', 'Log', 'Add', 'Add']);
   });
 
+  it("writes core's mean as ReduceMean, which follows a dynamic batch, and a sum divided by a constant as such", () => {
+    class Means extends Module {
+      forward(x: Tensor): Tensor {
+        return x.mean(0).add(x.sum(0).div(2));
+      }
+    }
+    const m = exportOnnxModel(new Means(), [tensor([[1, 2], [3, 5]])], { batchAxis: 0 });
+    expect(m.graph.nodes.map((n) => n.opType).filter((t) => t !== 'Constant')).toEqual(['ReduceMean', 'ReduceSum', 'Div', 'Add']);
+  });
+
   it('restores training mode and frozen parameters after tracing', () => {
     const net = mlp();
     (net.layers[0] as Dense).bias!.requiresGrad = false;
