@@ -4,7 +4,7 @@
  * expected values come from ONNX Runtime, never from chainrule.
  */
 import { Tensor, concat, defineOp, rand, randn, stack, tensor, where, type DType } from '@chainrule/core';
-import { Dense, Module, Parameter, ReLU, Sequential, Sigmoid, Softmax, Tanh, mseLoss } from '@chainrule/nn';
+import { BCELoss, CrossEntropyLoss, Dense, Module, Parameter, ReLU, Sequential, Sigmoid, Softmax, Tanh, mseLoss } from '@chainrule/nn';
 
 /** A module computing `f` with the given parameters (fields `p0`, `p1`, ...). */
 class Fn extends Module {
@@ -87,6 +87,9 @@ export function ortCases(): OrtCase[] {
     c('softmax, logSoftmax', ([x]) => x.softmax(0).add(x.logSoftmax()), [r([3, 4], 22).mul(5)]),
     c('logsumexp', ([x]) => x.logsumexp(1).add(x.logsumexp()), [r([3, 4], 23)]),
     c('mseLoss', ([x, y]) => mseLoss(x, y).add(mseLoss(x, y, 'halfSum')), [x23, y23]),
+    { name: 'CrossEntropyLoss, class indices as an input', module: new CrossEntropyLoss(), inputs: [r([4, 3], 34), tensor([0, 2, 1, 2])], rtol: f64 },
+    { name: 'CrossEntropyLoss, probabilities, sum', module: new CrossEntropyLoss({ reduction: 'sum' }), inputs: [r([4, 3], 35), rand([4, 3], { seed: 36 }).softmax()], rtol: f64 },
+    c('BCELoss (nn binaryCrossEntropy op)', ([z, y]) => new BCELoss().forward(z.sigmoid(), y), [r([5, 2], 37), rand([5, 2], { seed: 38 })]),
     { name: 'nn linear: 1-D input, shared bias, no bias', module: new TwoDense(), inputs: [r([3], 24)], rtol: f64 },
     {
       name: 'MLP with softmax, dynamic batch (export on 2 samples, run on 5)',

@@ -57,7 +57,7 @@ const IR_VERSION = 8; // the IR version of opset 17 (ONNX 1.12)
  *
  * Every op in the op table exports (see `onnx/op-table.ts`: arithmetic, exp/log/sqrt/abs,
  * activations, reductions, matmul and nn's fused `linear` as Gemm, layout ops, where, maximum,
- * minimum, clamp, gather, scatterAdd, cast, nn's `mseLoss`; softmax, logSoftmax, mean, transpose and
+ * minimum, clamp, gather, scatterAdd, cast, nn's `mseLoss` and `binaryCrossEntropy`; softmax, logSoftmax, mean, transpose and
  * the other composites through the primitives they are made of). An op without an ONNX form is
  * refused with its name.
  * @example

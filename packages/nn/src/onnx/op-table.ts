@@ -200,6 +200,15 @@ export const EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
     return b.node('ScatterElements', [n.inputs[0], index, n.inputs[2]], [int('axis', axis < 0 ? axis + n.shape.length : axis), str('reduction', 'add')]);
   },
   cast: (b, n) => b.node('Cast', [n.inputs[0]], [int('to', n.params === 'float32' ? DataType.FLOAT : DataType.DOUBLE)]),
+  // nn's fused BCE: −(y · max(log p, −100) + (1 − y) · max(log(1 − p), −100)), PyTorch's clamped logs
+  binaryCrossEntropy: (b, n) => {
+    const [p, y] = n.inputs;
+    const one = b.scalar(1);
+    const floor = b.scalar(-100);
+    const logP = b.node('Max', [b.node('Log', [p]), floor]);
+    const log1mP = b.node('Max', [b.node('Log', [b.node('Sub', [one, p])]), floor]);
+    return b.node('Neg', [b.node('Add', [b.node('Mul', [y, logP]), b.node('Mul', [b.node('Sub', [one, y]), log1mP])])]);
+  },
   // nn's fused MSE: Σ (pred − target)² / divisor
   mseLoss: (b, n) => {
     const d = b.node('Sub', [n.inputs[0], n.inputs[1]]);
