@@ -166,9 +166,18 @@ function refusals(): void {
 
 // ------------------------------------------------------------------ 3. PyTorch
 
+interface TorchModel {
+  X: number[];
+  Y: number[];
+  xTest: number[];
+  yBefore: number[];
+  yAfter: number[];
+  final: Record<string, number[]>;
+}
+
 interface TorchReply {
   fromChainrule: { reader: string; metadata: Record<string, string>; y: number[]; keys: string[] };
-  toChainrule: { X: number[]; Y: number[]; xTest: number[]; yBefore: number[]; yAfter: number[]; final: Record<string, number[]>; torch: string };
+  toChainrule: { models: Record<string, TorchModel>; torch: string };
   checker: { checked: number; failures: string[]; onnx: string };
 }
 
@@ -190,15 +199,17 @@ function trainInChainrule(dir: string): { x: Tensor; y: Tensor; net: Module } {
   return { x, y: noGrad(() => net.forward(x)), net };
 }
 
-async function fromTorch(dir: string, reply: TorchReply['toChainrule']): Promise<void> {
-  const net = importOnnx(fs.readFileSync(path.join(dir, 'torch-model.onnx')));
+async function fromTorch(dir: string, name: string, reply: TorchModel): Promise<void> {
+  const net = importOnnx(fs.readFileSync(path.join(dir, `torch-${name}.onnx`)));
+  const at = `torch ${name}`;
+  console.log(`${at}: torch.onnx.export wrote ${net.opTypes.filter((t) => t !== 'Constant').join(', ')}; parameters ${net.namedParameters().map(([n]) => n).join(', ')}`);
   const xTest = tensor(Float64Array.from(reply.xTest), { shape: [7, 4] });
-  tally.compare('PyTorch → chainrule', 'torch.onnx.export → importOnnx: outputs', noGrad(() => net.forward(xTest)).buffer, reply.yBefore, 1e-12);
+  tally.compare('PyTorch → chainrule', `${at}: torch.onnx.export → importOnnx: outputs (${net.opTypes.filter((t) => t !== 'Constant').join(' ')})`, noGrad(() => net.forward(xTest)).buffer, reply.yBefore, 1e-12);
   // the state dict PyTorch wrote as safetensors names the same parameters with the same values
-  const state = fromSafetensors(fs.readFileSync(path.join(dir, 'torch-state.safetensors')));
+  const state = fromSafetensors(fs.readFileSync(path.join(dir, `torch-${name}.safetensors`)));
   const ours = net.stateDict();
-  tally.expect('torch state dict names = imported parameter names', JSON.stringify(Object.keys(state).sort()) === JSON.stringify(Object.keys(ours).sort()), `${Object.keys(state)} vs ${Object.keys(ours)}`);
-  for (const k of Object.keys(state)) tally.compare('PyTorch → chainrule', `torch state dict '${k}' = ONNX initializer`, ours[k]?.data ?? [], state[k].data, 0);
+  tally.expect(`${at}: state dict names = imported parameter names`, JSON.stringify(Object.keys(state).sort()) === JSON.stringify(Object.keys(ours).sort()), `${Object.keys(state)} vs ${Object.keys(ours)}`);
+  for (const k of Object.keys(state)) tally.compare('PyTorch → chainrule', `${at}: state dict '${k}' = ONNX initializer`, ours[k]?.data ?? [], state[k].data, 0);
   net.loadStateDict(state);
   // fine-tune as PyTorch did: a fresh Adam, MSE on the same data
   const X = tensor(Float64Array.from(reply.X), { shape: [32, 4] });
@@ -210,12 +221,12 @@ async function fromTorch(dir: string, reply: TorchReply['toChainrule']): Promise
     opt.step();
   }
   const after = net.stateDict();
-  for (const [k, v] of Object.entries(reply.final)) tally.compare('PyTorch → chainrule', `after ${TORCH.steps} Adam steps in both: '${k}'`, after[k]?.data ?? [], v, 1e-12);
-  tally.compare('PyTorch → chainrule', `after ${TORCH.steps} Adam steps in both: outputs`, noGrad(() => net.forward(xTest)).buffer, reply.yAfter, 1e-12);
+  for (const [k, v] of Object.entries(reply.final)) tally.compare('PyTorch → chainrule', `${at}: after ${TORCH.steps} Adam steps in both: '${k}'`, after[k]?.data ?? [], v, 1e-12);
+  tally.compare('PyTorch → chainrule', `${at}: after ${TORCH.steps} Adam steps in both: outputs`, noGrad(() => net.forward(xTest)).buffer, reply.yAfter, 1e-12);
   // and the fine-tuned model goes on to ONNX Runtime
   const session = await ort.InferenceSession.create(exportOnnx(net, [xTest], { inputNames: ['x'], batchAxis: 0 }));
   const r = await session.run({ x: ortTensor(xTest, 'float64') });
-  tally.compare('PyTorch → chainrule', 'fine-tuned import, exported again, run by ONNX Runtime', Array.from(r[session.outputNames[0]].data as Float64Array), reply.yAfter, 1e-12);
+  tally.compare('PyTorch → chainrule', `${at}: fine-tuned import, exported again, run by ONNX Runtime`, Array.from(r[session.outputNames[0]].data as Float64Array), reply.yAfter, 1e-12);
 }
 
 // ------------------------------------------------------------------ main
@@ -258,7 +269,7 @@ async function main(): Promise<void> {
     tally.compare('chainrule → PyTorch', `safetensors (read with ${from.reader}) → torch.nn.Sequential.load_state_dict: outputs`, from.y, mine.y.buffer, 1e-12);
     tally.expect('safetensors metadata reaches PyTorch', from.metadata.format === 'pt' && from.metadata['chainrule.model'] === String(mine.net), JSON.stringify(from.metadata));
     tally.expect('chainrule reads its own metadata back', readSafetensorsMetadata(fs.readFileSync(path.join(dir, 'chainrule-trained.safetensors'))).description?.startsWith('a 3-8-2') === true, 'description missing');
-    await fromTorch(dir, reply.toChainrule);
+    for (const [name, model] of Object.entries(reply.toChainrule.models)) await fromTorch(dir, name, model);
     // the README's example (packages/examples/src/hand-off.ts): chainrule → PyTorch → chainrule
     const example = handOff(dir, { chainruleSteps: 100, torchSteps: 100 });
     if (example === null) tally.expect('hand-off example', false, 'PyTorch is missing');

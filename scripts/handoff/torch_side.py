@@ -6,7 +6,8 @@ Reads one JSON request on stdin with the working directory, and writes one JSON 
 1. chainrule -> PyTorch: reads the safetensors file chainrule wrote (by hand: an 8-byte little-endian
    length, JSON, raw bytes; the `safetensors` package is used instead when it is installed), loads it
    into the equivalent torch.nn model with load_state_dict(strict=True), and returns its outputs.
-2. PyTorch -> chainrule: builds and trains a torch.nn model, writes it with torch.onnx.export
+2. PyTorch -> chainrule: builds and trains two torch.nn models (an MLP, and a module of assorted
+   ops), writes each with torch.onnx.export
    (opset 17, dynamic batch) and its state dict as safetensors, returns its outputs on test inputs,
    then trains it further with Adam and returns the final parameters and outputs, for chainrule to
    reproduce from the exported files.
@@ -89,44 +90,66 @@ def from_chainrule(req):
     return {"reader": reader, "metadata": meta, "y": flat(y), "keys": sorted(state.keys())}
 
 
+class Mixed(nn.Module):
+    """A model of assorted ops, to see how torch.onnx.export writes them (Constant inputs, Clip, Pow, ReduceMean, MatMul)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+        self.scale = nn.Parameter(torch.randn(6))
+        self.proj = nn.Parameter(torch.randn(6, 3) * 0.5)
+
+    def forward(self, x):
+        h = torch.sigmoid(self.fc(x)) * self.scale
+        h = torch.clamp(h, -0.5, 0.5) + torch.exp(-h.abs()) / (1.0 + h * h)
+        h = h - h.mean(dim=1, keepdim=True)
+        y = h @ self.proj
+        return torch.softmax(y, dim=1) + torch.relu(y).pow(2) - torch.sqrt(y * y + 1.0)
+
+
+MODELS = {
+    "mlp": lambda: nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 3), nn.LogSoftmax(dim=1)),
+    "mixed": Mixed,
+}
+
+
 def to_chainrule(req):
     d = req["dir"]
     spec = req["torch"]
-    torch.manual_seed(spec["seed"])
-    model = nn.Sequential(
-        nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 3), nn.LogSoftmax(dim=1)
-    ).double()
-    X = torch.randn(32, 4)
-    Y = torch.randn(32, 3)
-    opt = torch.optim.Adam(model.parameters(), lr=spec["lr"])
-    for _ in range(spec["pretrainSteps"]):
-        opt.zero_grad()
-        F.mse_loss(model(X), Y).backward()
-        opt.step()
-    model.eval()
-    onnx_path = os.path.join(d, "torch-model.onnx")
-    torch.onnx.export(
-        model, X[:2], onnx_path, opset_version=17, input_names=["x"], output_names=["y"],
-        dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
-    )
-    write_safetensors(os.path.join(d, "torch-state.safetensors"), model.state_dict(), {"format": "pt"})
-    x_test = torch.randn(7, 4)
-    with torch.no_grad():
-        y_before = model(x_test)
-    # fine-tune a few steps with a fresh Adam, as chainrule will from the exported files
-    opt = torch.optim.Adam(model.parameters(), lr=spec["lr"])
-    for _ in range(spec["steps"]):
-        opt.zero_grad()
-        F.mse_loss(model(X), Y).backward()
-        opt.step()
-    with torch.no_grad():
-        y_after = model(x_test)
-    return {
-        "X": flat(X), "Y": flat(Y), "xTest": flat(x_test),
-        "yBefore": flat(y_before), "yAfter": flat(y_after),
-        "final": {k: flat(v) for k, v in model.state_dict().items()},
-        "torch": torch.__version__,
-    }
+    out = {}
+    for name, make in MODELS.items():
+        torch.manual_seed(spec["seed"])
+        model = make().double()
+        X = torch.randn(32, 4)
+        Y = torch.randn(32, 3)
+        opt = torch.optim.Adam(model.parameters(), lr=spec["lr"])
+        for _ in range(spec["pretrainSteps"]):
+            opt.zero_grad()
+            F.mse_loss(model(X), Y).backward()
+            opt.step()
+        model.eval()
+        torch.onnx.export(
+            model, X[:2], os.path.join(d, f"torch-{name}.onnx"), opset_version=17, input_names=["x"], output_names=["y"],
+            dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+        )
+        write_safetensors(os.path.join(d, f"torch-{name}.safetensors"), model.state_dict(), {"format": "pt"})
+        x_test = torch.randn(7, 4)
+        with torch.no_grad():
+            y_before = model(x_test)
+        # fine-tune a few steps with a fresh Adam, as chainrule will from the exported files
+        opt = torch.optim.Adam(model.parameters(), lr=spec["lr"])
+        for _ in range(spec["steps"]):
+            opt.zero_grad()
+            F.mse_loss(model(X), Y).backward()
+            opt.step()
+        with torch.no_grad():
+            y_after = model(x_test)
+        out[name] = {
+            "X": flat(X), "Y": flat(Y), "xTest": flat(x_test),
+            "yBefore": flat(y_before), "yAfter": flat(y_after),
+            "final": {k: flat(v) for k, v in model.state_dict().items()},
+        }
+    return {"models": out, "torch": torch.__version__}
 
 
 def check_onnx(req):
