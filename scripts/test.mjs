@@ -79,6 +79,10 @@ if (built) {
 // so it does not need the build; it installs Debian's python3-torch when missing.
 counted('differential test against PyTorch', 'pnpm', ['run', 'test:torch']);
 
+// 5b. The hand-off (scripts/handoff/): ONNX files run by ONNX Runtime and checked by onnx.checker,
+// safetensors and ONNX both ways with PyTorch. One check; it runs the sources, so it does not need the build.
+counted('hand-off against ONNX Runtime and PyTorch', 'pnpm', ['run', 'test:handoff']);
+
 // 5. The built core in headless Chromium under a strict Content-Security-Policy. CI (.ci/run) installs
 // Chromium and sets CHAINRULE_REQUIRE_BROWSER=1, so there a missing browser fails; on a machine without
 // Chromium the step is skipped, loudly.

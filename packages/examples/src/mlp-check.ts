@@ -10,7 +10,7 @@ import { Dense, MSELoss, Sequential, Sigmoid, type Module } from '@chainrule/nn'
 
 /** One parameter's comparison. */
 export interface ParamReport {
-  /** e.g. `'layers.0.weight'`. */
+  /** e.g. `'0.weight'`. */
   readonly name: string;
   readonly size: number;
   readonly vsManual: { maxAbs: number; maxRel: number; grade: Grade };

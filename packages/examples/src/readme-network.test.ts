@@ -5,7 +5,7 @@ import { trainArticleNetwork } from './readme-network.js';
 describe("the README's network example", () => {
   it("gives the article's figures and the float64 answer after 10,000 steps", () => {
     expect(trainArticleNetwork(0).loss.toFixed(9)).toBe('0.298371109');
-    const [, , w5] = trainArticleNetwork(1).net.parameters(); // layers.2.weight, w5 first
+    const [, , w5] = trainArticleNetwork(1).net.parameters(); // 2.weight, w5 first
     expect(w5.buffer[0].toFixed(8)).toBe('0.35891648');
     // correct gradient descent with frozen biases (the demo explains the article's 0.000035085)
     expect(trainArticleNetwork(10_000).loss).toBeAllClose(3.510187782978859e-5, { rtol: 1e-13, atol: 0 });

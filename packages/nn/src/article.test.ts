@@ -58,10 +58,10 @@ describe("the article's network with @chainrule/nn", () => {
   it('trains only the eight weights: the shared biases are frozen', () => {
     const { net } = articleNet();
     expect(net.namedParameters().map(([n, p]) => [n, p.shape, p.requiresGrad])).toEqual([
-      ['layers.0.weight', [2, 2], true],
-      ['layers.0.bias', [], false],
-      ['layers.2.weight', [2, 2], true],
-      ['layers.2.bias', [], false],
+      ['0.weight', [2, 2], true],
+      ['0.bias', [], false],
+      ['2.weight', [2, 2], true],
+      ['2.bias', [], false],
     ]);
   });
 

@@ -10,9 +10,12 @@ describe('@chainrule/nn entry points', () => {
         'Adam', 'BCELoss', 'CrossEntropyLoss', 'Dense', 'Linear', 'MSELoss', 'Module', 'Optimizer', 'Parameter', 'ReLU', 'SGD',
         'Sequential', 'Sigmoid', 'Softmax', 'Tanh', 'binaryCrossEntropy', 'crossEntropy', 'initBound', 'isParameter', 'linear',
         'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
+        // the hand-off: safetensors and ONNX
+        'toSafetensors', 'fromSafetensors', 'readSafetensorsMetadata', 'exportOnnx', 'exportOnnxModel', 'importOnnx', 'OnnxModule',
+        'EXPORT_RULES', 'IMPORT_RULES', 'encodeModel', 'decodeModel', 'DataType',
       ].sort(),
     );
-    expect(Object.keys(nnNode).sort()).toEqual(['load', 'save']);
+    expect(Object.keys(nnNode).sort()).toEqual(['load', 'loadSafetensors', 'save', 'saveSafetensors']);
     expect(nn.Linear).toBe(nn.Dense);
   });
 

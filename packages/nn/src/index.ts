@@ -44,3 +44,9 @@ export {
 export { Optimizer, type ParamsInput } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
+// Hand-off to PyTorch and ONNX Runtime: safetensors, ONNX export and import.
+export { toSafetensors, fromSafetensors, readSafetensorsMetadata, type SafetensorsMetadata } from './safetensors.js';
+export { exportOnnx, exportOnnxModel, type ExportOnnxOptions } from './onnx/export.js';
+export { importOnnx, OnnxModule, type ImportOnnxOptions } from './onnx/import.js';
+export { EXPORT_RULES, IMPORT_RULES, type ExportRule, type ExportNode, type OnnxEmitter, type ImportRule, type ImportNode } from './onnx/op-table.js';
+export { encodeModel, decodeModel, DataType, type OnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxAttribute, type OnnxValueInfo } from './onnx/onnx-proto.js';

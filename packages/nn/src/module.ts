@@ -14,7 +14,7 @@ import { loadStateDict, stateDict, type LoadStateDictOptions, type LoadStateDict
  *
  * Discovery rule: the module's own enumerable fields are visited in the order they were defined
  * (`Object.keys`); a field holding a Parameter is a parameter, a field holding a Module is a child,
- * and a field holding an array is searched element by element (names get the index: `layers.0`).
+ * and a field holding an array is searched element by element (names get the index: `blocks.0`).
  * Everything else (numbers, options, plain tensors) is ignored. A parameter or module reachable by
  * two paths is reported once, under the first name found, so shared weights are updated once.
  *
@@ -40,10 +40,12 @@ export abstract class Module {
   abstract forward(...inputs: Tensor[]): Tensor;
 
   /**
-   * The direct submodules with their field names, in field order (`['layers.0', m]` for arrays).
+   * The direct submodules with their field names, in field order (`['blocks.0', m]` for an array
+   * field `blocks`). Subclasses may name their children otherwise: {@link Sequential} uses the index
+   * alone, as PyTorch does.
    * @example
    * ```ts
-   * new Sequential(new Dense(2, 2), new Sigmoid()).namedChildren().map(([n]) => n); // ['layers.0', 'layers.1']
+   * new Sequential(new Dense(2, 2), new Sigmoid()).namedChildren().map(([n]) => n); // ['0', '1']
    * ```
    */
   namedChildren(): [string, Module][] {
@@ -68,7 +70,7 @@ export abstract class Module {
    * names (`''` for this module).
    * @example
    * ```ts
-   * new Sequential(new Dense(2, 2)).namedModules().map(([n]) => n); // ['', 'layers.0']
+   * new Sequential(new Dense(2, 2)).namedModules().map(([n]) => n); // ['', '0']
    * ```
    */
   namedModules(): [string, Module][] {
@@ -91,7 +93,7 @@ export abstract class Module {
 
   /**
    * Every parameter of this module and its submodules with its dotted path (`hidden.weight`,
-   * `layers.0.bias`), each parameter once even when shared. Order (as PyTorch's): this module's own
+   * `0.bias`), each parameter once even when shared. Order (as PyTorch's): this module's own
    * parameters in field order, then each submodule's, depth first in the order of {@link Module.namedModules}.
    * @example
    * ```ts
@@ -190,8 +192,8 @@ export abstract class Module {
    * ```ts
    * String(new Sequential(new Dense(2, 2), new Sigmoid()));
    * // Sequential(
-   * //   (layers.0): Dense(in=2, out=2, bias=[2])
-   * //   (layers.1): Sigmoid()
+   * //   (0): Dense(in=2, out=2, bias=[2])
+   * //   (1): Sigmoid()
    * // )
    * ```
    */
@@ -227,4 +229,32 @@ function visitFields(m: Module, visit: (name: string, value: Parameter | Module)
     else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) walk(`${name}.${i}`, value[i]);
   };
   for (const key of Object.keys(m)) walk(key, (m as unknown as Record<string, unknown>)[key]);
+}
+
+/**
+ * Old name → current name of every parameter whose dotted path by field names (`layers.0.weight`,
+ * the names chainrule used before Sequential took PyTorch's) differs from its name in
+ * {@link Module.namedParameters} (`0.weight`). `loadStateDict` uses it so that state dicts and files
+ * saved with the old names still load. Not exported from the package.
+ * @example
+ * ```ts
+ * fieldPathAliases(new Sequential(new Dense(1, 1))); // Map { 'layers.0.weight' => '0.weight', 'layers.0.bias' => '0.bias' }
+ * ```
+ */
+export function fieldPathAliases(root: Module): Map<string, string> {
+  const current = new Map<Parameter, string>();
+  for (const [name, p] of root.namedParameters()) current.set(p, name);
+  const aliases = new Map<string, string>();
+  const seen = new Set<Module>();
+  const walk = (m: Module, prefix: string): void => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    visitFields(m, (name, value) => {
+      const full = prefix === '' ? name : `${prefix}.${name}`;
+      if (value instanceof Module) walk(value, full);
+      else if (current.get(value) !== full && current.has(value) && !aliases.has(full)) aliases.set(full, current.get(value)!);
+    });
+  };
+  walk(root, '');
+  return aliases;
 }

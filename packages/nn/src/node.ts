@@ -10,8 +10,10 @@ import { ChainruleError } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
 import type { Module } from './module.js';
 import { readStateFile, writeStateFile } from './node/state-file.js';
-import { removeStaleTemps, tempName } from './node/temp-files.js';
-import { loadState, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
+import { checkPath, writeAtomically } from './node/atomic-write.js';
+import { removeStaleTemps } from './node/temp-files.js';
+import { loadState, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './state-dict.js';
+import { fromSafetensors, toSafetensors, type SafetensorsMetadata } from './safetensors.js';
 
 /**
  * Writes the parameters of `module` to `file`, atomically and durably, in chainrule's state file
@@ -38,38 +40,8 @@ import { loadState, type LoadStateDictOptions, type LoadStateDictResult } from '
  */
 export function save(module: Module, file: string): void {
   checkModule(module, 'save');
-  const target = checkPath(file, 'save');
-  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new ChainruleError(`save: ${target} is a directory; give the path of a file to write, e.g. ${path.join(target, 'net.ckpt')}`);
-  }
-  const dir = path.dirname(path.resolve(target));
-  const dirStat = fs.statSync(dir, { throwIfNoEntry: false });
-  if (dirStat === undefined) throw new ChainruleError(`save: the directory ${dir} does not exist (saving ${target}); create it first`);
-  if (!dirStat.isDirectory()) throw new ChainruleError(`save: ${dir} is not a directory (saving ${target})`);
-  const base = path.basename(target);
-  removeStaleTemps(dir, base);
   const tensors = module.namedParameters().map(([name, p]) => ({ name, dtype: p.dtype, shape: p.shape, data: p.buffer }));
-  const tmp = path.join(dir, tempName(base));
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(tmp, 'wx');
-    writeStateFile(fd, tensors);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(tmp, target);
-  } catch (err) {
-    if (fd !== null) {
-      try { fs.closeSync(fd); } catch { /* already failing: report the first error */ }
-    }
-    try { fs.rmSync(tmp, { force: true }); } catch { /* nothing more to clean */ }
-    throw err;
-  }
-  // Make the rename itself durable; not possible on every platform (e.g. Windows), hence best effort.
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
-  } catch { /* the file is complete either way */ }
+  writeAtomically(file, 'save', (fd) => writeStateFile(fd, tensors));
 }
 
 /**
@@ -105,12 +77,42 @@ function checkModule(module: Module, where: string): void {
   }
 }
 
-/** `file` if it is a usable file path; refuses before any file is touched. */
-function checkPath(file: string, where: 'save' | 'load'): string {
-  if (typeof file !== 'string') throw new ChainruleError(`${where}: the path must be a string, got ${describeValue(file)}`);
-  if (file === '') throw new ChainruleError(`${where}: the path is empty; give the file to ${where === 'save' ? 'write' : 'read'}, e.g. ${where}(net, 'net.ckpt')`);
-  if (file.endsWith('/') || file.endsWith(path.sep)) {
-    throw new ChainruleError(`${where}: ${file} ends with a path separator, so it names a directory; give a file such as ${path.join(file, 'net.ckpt')}`);
-  }
-  return file;
+// ------------------------------------------------------------------ safetensors files
+
+/**
+ * Writes `source` (a module's parameters under PyTorch's names, or a state dict) to `file` in the
+ * safetensors format ({@link toSafetensors}), atomically and durably as {@link save} writes: a
+ * temporary file beside it, flushed, then renamed over it.
+ * @example
+ * ```ts
+ * import { saveSafetensors } from '@chainrule/nn/node';
+ * saveSafetensors(net, 'net.safetensors', { description: 'trained in chainrule' });
+ * // Python: model.load_state_dict(safetensors.torch.load_file('net.safetensors'))
+ * ```
+ */
+export function saveSafetensors(source: Module | StateDict, file: string, metadata: SafetensorsMetadata = {}): void {
+  const bytes = toSafetensors(source, metadata);
+  writeAtomically(file, 'saveSafetensors', (fd) => {
+    let at = 0;
+    while (at < bytes.length) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+  });
+}
+
+/**
+ * Reads a safetensors file (written here or by PyTorch's `safetensors.torch.save_file`) and loads
+ * it into `module` with the checks of `loadStateDict`: with `strict` (the default) a missing or
+ * unexpected name, and always a wrong shape or dtype, throw naming the tensor, and nothing changes.
+ * @example
+ * ```ts
+ * import { loadSafetensors } from '@chainrule/nn/node';
+ * loadSafetensors(net, 'finetuned.safetensors');
+ * ```
+ */
+export function loadSafetensors(module: Module, file: string, options: LoadStateDictOptions = {}): LoadStateDictResult {
+  checkModule(module, 'loadSafetensors');
+  const target = checkPath(file, 'loadSafetensors');
+  const stat = fs.statSync(target, { throwIfNoEntry: false });
+  if (stat === undefined) throw new ChainruleError(`loadSafetensors: ${target} does not exist`);
+  if (stat.isDirectory()) throw new ChainruleError(`loadSafetensors: ${target} is a directory, not a safetensors file`);
+  return loadState(module, fromSafetensors(fs.readFileSync(target)), options, `loadSafetensors: ${target}`);
 }

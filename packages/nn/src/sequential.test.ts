@@ -6,11 +6,11 @@ import { Module } from './module.js';
 import { Sequential } from './sequential.js';
 
 describe('Sequential', () => {
-  it('names its modules layers.i and applies them in order', () => {
+  it('names its modules by index, as PyTorch does, and applies them in order', () => {
     const a = new Dense(2, 3, { seed: 1 }), b = new Dense(3, 1, { seed: 2 });
     const net = new Sequential(a, new Sigmoid(), b);
-    expect(net.namedParameters().map(([n]) => n)).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']);
-    expect(net.namedChildren().map(([n]) => n)).toEqual(['layers.0', 'layers.1', 'layers.2']);
+    expect(net.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    expect(net.namedChildren().map(([n]) => n)).toEqual(['0', '1', '2']);
     const x = tensor([[0.3, -0.2], [1, 2]]);
     expect(net.forward(x).toArray()).toEqual(b.forward(a.forward(x).sigmoid()).toArray());
   });
@@ -36,11 +36,11 @@ describe('Sequential', () => {
     expect(String(net)).toBe(
       [
         'Sequential(',
-        '  (layers.0): Dense(in=2, out=2, bias=shared (frozen))',
-        '  (layers.1): Sigmoid()',
-        '  (layers.2): Sequential(',
-        '    (layers.0): Dense(in=2, out=3, bias=none)',
-        '    (layers.1): Softmax(axis=-1)',
+        '  (0): Dense(in=2, out=2, bias=shared (frozen))',
+        '  (1): Sigmoid()',
+        '  (2): Sequential(',
+        '    (0): Dense(in=2, out=3, bias=none)',
+        '    (1): Softmax(axis=-1)',
         '  )',
         ')',
       ].join('\n'),

@@ -19,12 +19,12 @@ describe('stateDict', () => {
   it('maps dotted names to { shape, dtype, data } in parameter order, as a copy', () => {
     const net = makeNet(1);
     const state = net.stateDict();
-    expect(Object.keys(state)).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']);
-    expect(state['layers.2.bias']).toEqual({ shape: [], dtype: 'float64', data: [0.6] });
-    expect(state['layers.0.weight'].shape).toEqual([3, 2]);
-    expect(state['layers.0.weight'].data).toEqual(Array.from((net.layers[0] as Dense).weight.buffer));
+    expect(Object.keys(state)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    expect(state['2.bias']).toEqual({ shape: [], dtype: 'float64', data: [0.6] });
+    expect(state['0.weight'].shape).toEqual([3, 2]);
+    expect(state['0.weight'].data).toEqual(Array.from((net.layers[0] as Dense).weight.buffer));
     expect(stateDict(net)).toEqual(state);
-    state['layers.2.bias'].data[0] = 7;
+    state['2.bias'].data[0] = 7;
     expect((net.layers[2] as Dense).bias!.item()).toBe(0.6);
   });
 
@@ -60,20 +60,20 @@ describe('stateDict', () => {
     expect(w.buffer).toBe(buffer);
     expect(w.version).toBe(version + 1);
     expect(w.grad).toBe(grad);
-    state['layers.0.weight'].data[0] = 123; // the module does not keep the state's arrays
+    state['0.weight'].data[0] = 123; // the module does not keep the state's arrays
     expect(w.buffer[0]).not.toBe(123);
   });
 });
 
 describe('loadStateDict refusals change nothing', () => {
   const cases: [string, (s: StateDict) => void, RegExp | string][] = [
-    ['a missing key', (s) => delete s['layers.2.bias'], "loadStateDict: missing key(s) 'layers.2.bias'; nothing was loaded"],
-    ['an unexpected key', (s) => (s['layers.9.weight'] = { shape: [1], dtype: 'float64', data: [1] }), "unexpected key(s) 'layers.9.weight'"],
-    ['a wrong shape', (s) => (s['layers.2.weight'] = { shape: [3, 1], dtype: 'float64', data: [1, 2, 3] }), "'layers.2.weight': shape [3,1] in the state does not match the parameter's shape [1,3]"],
-    ['a wrong dtype', (s) => (s['layers.2.bias'].dtype = 'float32'), `'layers.2.bias': dtype "float32" in the state does not match the parameter's dtype 'float64' (shape [])`],
-    ['data of the wrong length', (s) => s['layers.0.bias'].data.push(1), "'layers.0.bias': data has 4 numbers but shape [3] holds 3"],
-    ['a null from JSON (NaN)', (s) => ((s['layers.0.weight'].data as unknown[])[2] = null), "'layers.0.weight': data[2] is null, not a number"],
-    ['an entry that is not an object', (s) => ((s as Record<string, unknown>)['layers.0.bias'] = 5), "'layers.0.bias': expected { shape, dtype, data }, got number"],
+    ['a missing key', (s) => delete s['2.bias'], "loadStateDict: missing key(s) '2.bias'; nothing was loaded"],
+    ['an unexpected key', (s) => (s['9.weight'] = { shape: [1], dtype: 'float64', data: [1] }), "unexpected key(s) '9.weight'"],
+    ['a wrong shape', (s) => (s['2.weight'] = { shape: [3, 1], dtype: 'float64', data: [1, 2, 3] }), "'2.weight': shape [3,1] in the state does not match the parameter's shape [1,3]"],
+    ['a wrong dtype', (s) => (s['2.bias'].dtype = 'float32'), `'2.bias': dtype "float32" in the state does not match the parameter's dtype 'float64' (shape [])`],
+    ['data of the wrong length', (s) => s['0.bias'].data.push(1), "'0.bias': data has 4 numbers but shape [3] holds 3"],
+    ['a null from JSON (NaN)', (s) => ((s['0.weight'].data as unknown[])[2] = null), "'0.weight': data[2] is null, not a number"],
+    ['an entry that is not an object', (s) => ((s as Record<string, unknown>)['0.bias'] = 5), "'0.bias': expected { shape, dtype, data }, got number"],
   ];
   for (const [what, spoil, message] of cases) {
     it(what, () => {
@@ -90,13 +90,13 @@ describe('loadStateDict refusals change nothing', () => {
     const net = makeNet(1);
     const source = makeNet(2);
     const state = source.stateDict();
-    delete state['layers.0.bias'];
+    delete state['0.bias'];
     state.extra = { shape: [], dtype: 'float64', data: [1] };
     const before = snapshot(net);
-    expect(loadStateDict(net, state, { strict: false })).toEqual({ missingKeys: ['layers.0.bias'], unexpectedKeys: ['extra'] });
+    expect(loadStateDict(net, state, { strict: false })).toEqual({ missingKeys: ['0.bias'], unexpectedKeys: ['extra'] });
     expect(snapshot(net)[1]).toEqual(before[1]); // the missing key's parameter is untouched
     expect(snapshot(net)[0][1]).toEqual(snapshot(source)[0][1]);
-    state['layers.2.weight'].shape = [1, 1];
+    state['2.weight'].shape = [1, 1];
     const loaded = snapshot(net);
     expect(() => loadStateDict(net, state, { strict: false })).toThrow(/shape \[1,1\] in the state does not match the parameter's shape \[1,3\]/);
     expect(snapshot(net)).toEqual(loaded);
@@ -120,5 +120,22 @@ describe('loadStateDict refusals change nothing', () => {
 
   it('refuses something that is not a state dict', () => {
     expect(() => makeNet(1).loadStateDict(null as unknown as StateDict)).toThrow(/expected an object of \{ shape, dtype, data \} entries, got null/);
+  });
+});
+
+describe('old Sequential names', () => {
+  it("loads a state saved as layers.0.weight (before Sequential took PyTorch's names) into 0.weight", () => {
+    const net = new Sequential(new Dense(2, 1, { seed: 3 }), new Sigmoid());
+    const old = Object.fromEntries(Object.entries(stateDict(net)).map(([k, v]) => [`layers.${k}`, { ...v, data: v.data.map((x) => x + 1) }]));
+    expect(Object.keys(old)).toEqual(['layers.0.weight', 'layers.0.bias']);
+    const before = Array.from(net.parameters()[0].buffer);
+    expect(loadStateDict(net, old)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(Array.from(net.parameters()[0].buffer)).toEqual(before.map((x) => x + 1));
+    // a nested Sequential: layers.1.layers.0.weight is 1.0.weight
+    const nested = new Sequential(new Sigmoid(), new Sequential(new Dense(1, 1)));
+    expect(nested.namedParameters().map(([n]) => n)).toEqual(['1.0.weight', '1.0.bias']);
+    const state = { 'layers.1.layers.0.weight': { shape: [1, 1], dtype: 'float64' as const, data: [5] }, '1.0.bias': { shape: [1], dtype: 'float64' as const, data: [6] } };
+    loadStateDict(nested, state);
+    expect(nested.parameters().map((p) => p.item())).toEqual([5, 6]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { shapesEqual, fmtShape, ChainruleError, noGrad, type DType } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
-import type { Module } from './module.js';
+import { fieldPathAliases, type Module } from './module.js';
 import type { Parameter } from './parameter.js';
 
 /** One parameter's saved value: its shape, dtype and elements in row-major order. @example `{ shape: [2, 2], dtype: 'float64', data: [0.15, 0.2, 0.25, 0.3] }` */
@@ -15,7 +15,7 @@ export interface TensorState {
   data: number[];
 }
 
-/** A module's parameters by dotted name (`hidden.weight`), as returned by {@link Module.stateDict}. @example `{ 'layers.0.bias': { shape: [], dtype: 'float64', data: [0.35] } }` */
+/** A module's parameters by dotted name (`hidden.weight`), as returned by {@link Module.stateDict}. @example `{ '0.bias': { shape: [], dtype: 'float64', data: [0.35] } }` */
 export type StateDict = Record<string, TensorState>;
 
 /** Options of {@link loadStateDict}. @example `net.loadStateDict(state, { strict: false })` */
@@ -24,7 +24,7 @@ export interface LoadStateDictOptions {
   strict?: boolean;
 }
 
-/** What {@link loadStateDict} did not match (only non-empty when `strict` is false). @example `{ missingKeys: ['layers.0.bias'], unexpectedKeys: [] }` */
+/** What {@link loadStateDict} did not match (only non-empty when `strict` is false). @example `{ missingKeys: ['0.bias'], unexpectedKeys: [] }` */
 export interface LoadStateDictResult {
   /** Parameters of the module that the state did not have (left unchanged). */
   missingKeys: string[];
@@ -65,7 +65,7 @@ export function stateDict(module: Module): StateDict {
  *
  * @example
  * ```ts
- * loadStateDict(net, { 'layers.0.weight': { shape: [2, 2], dtype: 'float64', data: [0.15, 0.2, 0.25, 0.3] }, ... });
+ * loadStateDict(net, { '0.weight': { shape: [2, 2], dtype: 'float64', data: [0.15, 0.2, 0.25, 0.3] }, ... });
  * loadStateDict(net, partial, { strict: false }); // { missingKeys: [...], unexpectedKeys: [...] }
  * ```
  */
@@ -86,6 +86,10 @@ export interface LoadableTensorState {
 /**
  * {@link loadStateDict}'s checks and copy, for plain-array data (JSON) and typed-array data (the
  * binary file format of `@chainrule/nn/node`); `where` starts every message. Not exported from the package.
+ *
+ * Old names: a key that names no parameter but is a parameter's old field path (`layers.0.weight`
+ * from before Sequential took PyTorch's names, now `0.weight`) is read as that parameter's key,
+ * unless the state has the new key too.
  * @example
  * ```ts
  * loadState(net, { weight: { shape: [2, 2], dtype: 'float64', data: new Float64Array(4) } }, {}, 'load: net.ckpt');
@@ -102,6 +106,7 @@ export function loadState(module: Module, state: Readonly<Record<string, Loadabl
   if (typeof strict !== 'boolean') throw new ChainruleError(`${where}: strict must be true or false, got ${describeValue(strict)}`);
   const params = module.namedParameters();
   const known = new Set(params.map(([n]) => n));
+  state = withCurrentNames(module, state, known);
   const missingKeys = params.map(([n]) => n).filter((n) => !Object.prototype.hasOwnProperty.call(state, n));
   const unexpectedKeys = Object.keys(state).filter((k) => !known.has(k));
   if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
@@ -142,4 +147,17 @@ export function loadState(module: Module, state: Readonly<Record<string, Loadabl
     }
   });
   return { missingKeys: strict ? [] : missingKeys, unexpectedKeys: strict ? [] : unexpectedKeys };
+}
+
+/** `state` with old field-path keys (`layers.0.weight`) renamed to the module's current names (`0.weight`). */
+function withCurrentNames<T>(module: Module, state: Readonly<Record<string, T>>, known: ReadonlySet<string>): Readonly<Record<string, T>> {
+  const keys = Object.keys(state);
+  if (keys.every((k) => known.has(k))) return state;
+  const aliases = fieldPathAliases(module);
+  const renamed: Record<string, T> = {};
+  for (const k of keys) {
+    const now = aliases.get(k);
+    renamed[now !== undefined && !known.has(k) && !Object.prototype.hasOwnProperty.call(state, now) ? now : k] = state[k];
+  }
+  return renamed;
 }

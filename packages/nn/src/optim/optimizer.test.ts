@@ -62,7 +62,7 @@ describe.each(makers)('%s validates everything before changing anything', (name,
     const net = new Sequential(new Dense(2, 2, { seed: 1 }), new Dense(2, 1, { seed: 2 }));
     const opt = make(net.namedParameters());
     net.parameters()[2].grad = tensor([[1, 1]], { dtype: 'float32' });
-    expect(() => opt.step()).toThrow(`${name}: params[2] 'layers.1.weight': .grad has shape [1,2] and dtype float32`);
+    expect(() => opt.step()).toThrow(`${name}: params[2] '1.weight': .grad has shape [1,2] and dtype float32`);
     const w = new Parameter([1], { name: 'w' });
     const opt2 = make([w]);
     w.grad = tensor(1);

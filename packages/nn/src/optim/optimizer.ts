@@ -119,7 +119,7 @@ export abstract class Optimizer {
     zeroGrads(this.params, options, this.#zeroGradWhere, this.#label);
   }
 
-  /** `params[1] 'layers.0.weight'` (or `params[1]` when the parameter has no name), for messages. */
+  /** `params[1] '0.weight'` (or `params[1]` when the parameter has no name), for messages. */
   protected label(index: number): string {
     const name = this.#names[index];
     return name === undefined ? `params[${index}]` : `params[${index}] '${name}'`;

@@ -1,0 +1,448 @@
+/**
+ * The op tables of the ONNX hand-off: how each chainrule op is written as ONNX nodes
+ * ({@link EXPORT_RULES}, keyed by the op's name as its graph node records it), and how each ONNX
+ * node type is computed with chainrule ops ({@link IMPORT_RULES}, keyed by ONNX op type), so an
+ * imported model is differentiable and trainable.
+ *
+ * Adding an op is one entry in each table: `gelu: unary('Gelu')` here, `Gelu: (n) => gelu(n.x(0))`
+ * there. An op missing from EXPORT_RULES is refused by `exportOnnx` with its name, an ONNX op type
+ * missing from IMPORT_RULES by `importOnnx`.
+ *
+ * The rules target ONNX opset 17 (`ReduceSum` takes its axes as an input since opset 13, the other
+ * reductions as an attribute until opset 18).
+ * @module
+ */
+import {
+  ChainruleError,
+  Tensor,
+  broadcastShapes,
+  clamp,
+  concat,
+  slice,
+  tensor,
+  where,
+  type DType,
+  type Shape,
+} from '@chainrule/core';
+import { linear } from '../linear.js';
+import { DataType, type OnnxAttribute } from './onnx-proto.js';
+
+// ------------------------------------------------------------------ export
+
+/**
+ * One recorded chainrule node, as an export rule sees it.
+ * @example
+ * ```ts
+ * // for x.sum(1) on x of shape [2, 3]: { op: 'sum', params: { axes: 1, keepdims: false }, inputs: ['input'], shape: [2], ... }
+ * ```
+ */
+export interface ExportNode {
+  /** The chainrule op's name (`'linear'`). */
+  readonly op: string;
+  /** The op's params as recorded (axes, shapes, options). */
+  readonly params: any;
+  /** The ONNX value names of the inputs. */
+  readonly inputs: readonly string[];
+  /** The inputs' shapes in the traced run. */
+  readonly inputShapes: readonly Shape[];
+  /** Per input, which dimensions vary with the batch (the dynamic axis). */
+  readonly inputDynamic: readonly (readonly boolean[])[];
+  /** The output's shape in the traced run. */
+  readonly shape: Shape;
+  /** Which dimensions of the output vary with the batch. */
+  readonly dynamic: readonly boolean[];
+}
+
+/**
+ * What an export rule writes with: ONNX nodes and constants.
+ * @example
+ * ```ts
+ * const sum: ExportRule = (b, n) => b.node('ReduceSum', [n.inputs[0], b.int64s([1])], [{ name: 'keepdims', kind: 'int', value: 0 }]);
+ * ```
+ */
+export interface OnnxEmitter {
+  /** Adds a node and returns the name of its (first) output. */
+  node(opType: string, inputs: readonly string[], attributes?: readonly OnnxAttribute[]): string;
+  /** A constant 1-D INT64 tensor (shapes, axes, bounds). */
+  int64s(values: readonly number[]): string;
+  /** A constant scalar of the model's float type. */
+  scalar(value: number): string;
+  /** The model's ONNX float type (DataType.DOUBLE or DataType.FLOAT). */
+  readonly floatType: number;
+}
+
+/**
+ * Writes one chainrule node as ONNX nodes and returns the ONNX name of its result.
+ * @example
+ * ```ts
+ * const relu: ExportRule = (b, n) => b.node('Relu', [n.inputs[0]]);
+ * ```
+ */
+export type ExportRule = (b: OnnxEmitter, n: ExportNode) => string;
+
+const int = (name: string, value: number): OnnxAttribute => ({ name, kind: 'int', value });
+const ints = (name: string, value: number[]): OnnxAttribute => ({ name, kind: 'ints', value });
+const str = (name: string, value: string): OnnxAttribute => ({ name, kind: 'string', value });
+
+const unary = (opType: string): ExportRule => (b, n) => b.node(opType, [n.inputs[0]]);
+const binary = (opType: string): ExportRule => (b, n) => b.node(opType, [n.inputs[0], n.inputs[1]]);
+
+/** chainrule's reduction axes (all when left out; negative from the end), sorted. */
+function reduceAxes(params: any, ndim: number): number[] {
+  const given: number | readonly number[] | undefined = params?.axes;
+  if (given === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof given === 'number' ? [given] : given;
+  return [...new Set(list.map((a) => (a < 0 ? a + ndim : a)))].sort((a, b) => a - b);
+}
+
+const reduce = (opType: 'ReduceSum' | 'ReduceMax' | 'ReduceMin'): ExportRule => (b, n) => {
+  const axes = reduceAxes(n.params, n.inputShapes[0].length);
+  const keepdims = int('keepdims', n.params?.keepdims ? 1 : 0);
+  if (axes.length === 0) return b.node('Identity', [n.inputs[0]]);
+  // opset 13+: ReduceSum's axes are an input; ReduceMax/ReduceMin keep the attribute until opset 18
+  return opType === 'ReduceSum' ? b.node(opType, [n.inputs[0], b.int64s(axes)], [keepdims]) : b.node(opType, [n.inputs[0]], [ints('axes', axes), keepdims]);
+};
+
+/** A Transpose swapping the last two axes of a value of rank `rank`. */
+function swapLast(b: OnnxEmitter, x: string, rank: number): string {
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+  return b.node('Transpose', [x], [ints('perm', perm)]);
+}
+
+/** A shape for Reshape/Expand with the batch-dependent dimension written as `dynamicAs`, refusing two. */
+function targetShape(n: ExportNode, dynamicAs: (i: number) => number): number[] {
+  const dyn = n.dynamic.map((d, i) => (d ? i : -1)).filter((i) => i >= 0);
+  if (dyn.length > 1) throw new ChainruleError(`exportOnnx: ${n.op} to shape [${n.shape.join(', ')}] has ${dyn.length} dimensions that vary with the batch; only one can be exported`);
+  return n.shape.map((d, i) => (n.dynamic[i] ? dynamicAs(i) : d));
+}
+
+const INT64_MAX = 9223372036854775807;
+
+/**
+ * chainrule op name → its ONNX form. One entry per op; the composites of core (mean, transpose,
+ * softmax, logSoftmax, logsumexp, squeeze, unsqueeze, stack) are recorded as these primitives and
+ * need no entry of their own.
+ * @example
+ * ```ts
+ * Object.keys(EXPORT_RULES).includes('linear'); // true: nn's fused linear exports as Gemm
+ * ```
+ */
+export const EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
+  add: binary('Add'),
+  sub: binary('Sub'),
+  mul: binary('Mul'),
+  div: binary('Div'),
+  pow: binary('Pow'),
+  maximum: binary('Max'),
+  minimum: binary('Min'),
+  neg: unary('Neg'),
+  exp: unary('Exp'),
+  log: unary('Log'),
+  sqrt: unary('Sqrt'),
+  abs: unary('Abs'),
+  sigmoid: unary('Sigmoid'),
+  tanh: unary('Tanh'),
+  relu: unary('Relu'),
+  clone: unary('Identity'),
+  square: (b, n) => b.node('Mul', [n.inputs[0], n.inputs[0]]),
+  sum: reduce('ReduceSum'),
+  max: reduce('ReduceMax'),
+  min: reduce('ReduceMin'),
+  // matmul's transposed reads become explicit Transposes of the last two axes
+  matmul: (b, n) => {
+    const [ra, rb] = [n.inputShapes[0].length, n.inputShapes[1].length];
+    const a = ra > 1 && n.params?.transposeA === true ? swapLast(b, n.inputs[0], ra) : n.inputs[0];
+    const c = rb > 1 && n.params?.transposeB === true ? swapLast(b, n.inputs[1], rb) : n.inputs[1];
+    return b.node('MatMul', [a, c]);
+  },
+  // nn's fused linear, x Wᵀ + b: Gemm with transB; a single sample [in] is made a row and back
+  linear: (b, n) => {
+    if (n.inputShapes[0].length === 2) return b.node('Gemm', [n.inputs[0], n.inputs[1], n.inputs[2]], [int('transB', 1)]);
+    const row = b.node('Unsqueeze', [n.inputs[0], b.int64s([0])]);
+    return b.node('Squeeze', [b.node('Gemm', [row, n.inputs[1], n.inputs[2]], [int('transB', 1)]), b.int64s([0])]);
+  },
+  reshape: (b, n) => b.node('Reshape', [n.inputs[0], b.int64s(targetShape(n, () => -1))]),
+  permute: (b, n) => b.node('Transpose', [n.inputs[0]], [ints('perm', (n.params as number[]).map((a) => (a < 0 ? a + n.shape.length : a)))]),
+  expand: (b, n) => {
+    const lead = n.shape.length - n.inputShapes[0].length;
+    const shape = targetShape(n, (i) => {
+      if (i < lead || !n.inputDynamic[0][i - lead]) throw new ChainruleError('exportOnnx: expand to the batch size along an axis the input does not carry cannot be exported with a dynamic batch');
+      return 1; // Expand broadcasts both ways: 1 keeps the input's (dynamic) size
+    });
+    return b.node('Expand', [n.inputs[0], b.int64s(shape)]);
+  },
+  // ONNX's Slice clamps and counts negative bounds from the end exactly as Python (and chainrule) do
+  slice: (b, n) => {
+    const { axis, start, end, step } = n.params as { axis: number; start?: number; end?: number; step?: number };
+    const a = axis < 0 ? axis + n.inputShapes[0].length : axis;
+    return b.node('Slice', [n.inputs[0], b.int64s([start ?? 0]), b.int64s([end ?? INT64_MAX]), b.int64s([a]), b.int64s([step ?? 1])]);
+  },
+  concat: (b, n) => {
+    const axis = (n.params as { axis?: number } | undefined)?.axis ?? 0;
+    return b.node('Concat', n.inputs, [int('axis', axis < 0 ? axis + n.shape.length : axis)]);
+  },
+  where: (b, n) => b.node('Where', [b.node('Cast', [n.inputs[0]], [int('to', DataType.BOOL)]), n.inputs[1], n.inputs[2]]),
+  clamp: (b, n) => {
+    const { min, max } = (n.params ?? {}) as { min?: number; max?: number };
+    const bound = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : b.scalar(v));
+    return b.node('Clip', [n.inputs[0], bound(min), bound(max)]);
+  },
+  // chainrule's gather is torch.gather: ONNX's GatherElements, with the index as INT64
+  gather: (b, n) => {
+    const axis = (n.params as { axis: number }).axis;
+    const index = b.node('Cast', [n.inputs[1]], [int('to', DataType.INT64)]);
+    return b.node('GatherElements', [n.inputs[0], index], [int('axis', axis < 0 ? axis + n.shape.length : axis)]);
+  },
+  scatterAdd: (b, n) => {
+    const axis = (n.params as { axis: number }).axis;
+    const index = b.node('Cast', [n.inputs[1]], [int('to', DataType.INT64)]);
+    return b.node('ScatterElements', [n.inputs[0], index, n.inputs[2]], [int('axis', axis < 0 ? axis + n.shape.length : axis), str('reduction', 'add')]);
+  },
+  cast: (b, n) => b.node('Cast', [n.inputs[0]], [int('to', n.params === 'float32' ? DataType.FLOAT : DataType.DOUBLE)]),
+  // nn's fused BCE: −(y · max(log p, −100) + (1 − y) · max(log(1 − p), −100)), PyTorch's clamped logs
+  binaryCrossEntropy: (b, n) => {
+    const [p, y] = n.inputs;
+    const one = b.scalar(1);
+    const floor = b.scalar(-100);
+    const logP = b.node('Max', [b.node('Log', [p]), floor]);
+    const log1mP = b.node('Max', [b.node('Log', [b.node('Sub', [one, p])]), floor]);
+    return b.node('Neg', [b.node('Add', [b.node('Mul', [y, logP]), b.node('Mul', [b.node('Sub', [one, y]), log1mP])])]);
+  },
+  // nn's fused MSE: Σ (pred − target)² / divisor
+  mseLoss: (b, n) => {
+    const d = b.node('Sub', [n.inputs[0], n.inputs[1]]);
+    return b.node('Div', [b.node('ReduceSum', [b.node('Mul', [d, d])], [int('keepdims', 0)]), b.scalar(n.params as number)]);
+  },
+};
+
+// ------------------------------------------------------------------ import
+
+/**
+ * One ONNX node, as an import rule sees it: its inputs as chainrule tensors, and its attributes.
+ * @example
+ * ```ts
+ * const Softmax: ImportRule = (n) => n.x(0).softmax(n.int('axis', -1));
+ * ```
+ */
+export interface ImportNode {
+  readonly opType: string;
+  /** The node's name (or its first output's), for messages. */
+  readonly label: string;
+  /** Input `i` as a tensor (throws naming the node if it is absent). */
+  x(i: number): Tensor;
+  /** Input `i`, or undefined when it is left out (an empty name) or absent. */
+  optional(i: number): Tensor | undefined;
+  /** Input `i` as a list of integers (a shape, axes, bounds), read from a constant. */
+  ints(i: number): number[];
+  /** Whether the node has attribute `name`. */
+  has(name: string): boolean;
+  /** Attribute values with defaults. */
+  int(name: string, fallback: number): number;
+  intsAttr(name: string): number[] | undefined;
+  float(name: string, fallback: number): number;
+  string(name: string, fallback: string): string;
+  /** A tensor attribute as a tensor (FLOAT/DOUBLE keep their dtype, integers become float64). */
+  tensorAttr(name: string): Tensor | undefined;
+  /** The model's float dtype. */
+  readonly dtype: DType;
+  /** The model's opset version. */
+  readonly opset: number;
+}
+
+/**
+ * Computes one ONNX node with chainrule ops.
+ * @example
+ * ```ts
+ * const Relu: ImportRule = (n) => n.x(0).relu();
+ * ```
+ */
+export type ImportRule = (n: ImportNode) => Tensor;
+
+/** Axes as non-negative numbers for a tensor of rank `ndim`. */
+const positive = (axes: readonly number[], ndim: number): number[] => axes.map((a) => (a < 0 ? a + ndim : a));
+
+/** A binary op on two tensors of one dtype (a constant of another dtype, e.g. an INT64 shape, is cast). */
+const bin = (f: (a: Tensor, b: Tensor) => Tensor): ImportRule => (n) => {
+  const a = n.x(0);
+  const c = n.x(1);
+  return f(a, c.dtype === a.dtype ? c : c.cast(a.dtype));
+};
+
+/** The reduction axes of ReduceSum (an input since opset 13) or the other reductions (an attribute until 18). */
+function importAxes(n: ImportNode, ndim: number, axesInput: boolean): number[] | undefined {
+  const axes = axesInput ? (n.optional(1) === undefined ? undefined : n.ints(1)) : n.intsAttr('axes');
+  if (axes === undefined || axes.length === 0) return n.int('noop_with_empty_axes', 0) === 1 ? [] : undefined;
+  return positive(axes, ndim);
+}
+
+const reduceImport = (kind: 'sum' | 'mean' | 'max' | 'min', axesInput: boolean): ImportRule => (n) => {
+  const x = n.x(0);
+  const axes = importAxes(n, x.ndim, axesInput);
+  if (axes !== undefined && axes.length === 0) return x;
+  const keepdims = n.int('keepdims', 1) === 1;
+  return kind === 'sum' ? x.sum(axes, keepdims) : kind === 'mean' ? x.mean(axes, keepdims) : kind === 'max' ? x.max(axes, keepdims) : x.min(axes, keepdims);
+};
+
+/** ONNX Slice bounds (INT64 extremes mean "to the end"), applied one axis at a time with chainrule's slice. */
+function importSlice(n: ImportNode): Tensor {
+  let x = n.x(0);
+  const starts = n.ints(1);
+  const ends = n.ints(2);
+  const axes = n.optional(3) === undefined ? starts.map((_, i) => i) : positive(n.ints(3), x.ndim);
+  const steps = n.optional(4) === undefined ? starts.map(() => 1) : n.ints(4);
+  const big = (v: number) => Math.max(Math.min(v, 2 ** 53), -(2 ** 53));
+  axes.forEach((axis, i) => {
+    if (steps[i] <= 0) throw new ChainruleError(`importOnnx: Slice '${n.label}' has step ${steps[i]}; chainrule slices with positive steps only`);
+    x = slice(x, { axis, start: big(starts[i]), end: big(ends[i]), step: steps[i] });
+  });
+  return x;
+}
+
+/** ONNX Reshape's target: 0 copies the input's dimension (unless allowzero), -1 is inferred. */
+function importReshape(n: ImportNode): Tensor {
+  const x = n.x(0);
+  const allowZero = n.int('allowzero', 0) === 1;
+  return x.reshape(n.ints(1).map((d, i) => (d === 0 && !allowZero ? x.shape[i] : d)));
+}
+
+/** ONNX Gemm: alpha·A'·B' + beta·C; nn's fused linear when it is exactly x Wᵀ + b. */
+function importGemm(n: ImportNode): Tensor {
+  const a = n.x(0);
+  const w = n.x(1);
+  const c = n.optional(2);
+  const [alpha, beta, transA, transB] = [n.float('alpha', 1), n.float('beta', 1), n.int('transA', 0), n.int('transB', 0)];
+  if (alpha === 1 && beta === 1 && transA === 0 && transB === 1 && (c === undefined || c.ndim === 0 || (c.ndim === 1 && (c.shape[0] === w.shape[0] || c.shape[0] === 1)))) {
+    return linear(a, w, c ?? null);
+  }
+  let out = a.matmul(w, { transposeA: transA === 1, transposeB: transB === 1 });
+  if (alpha !== 1) out = out.mul(alpha);
+  if (c !== undefined) out = out.add(beta === 1 ? c : c.mul(beta));
+  return out;
+}
+
+/** Constant's value, from whichever attribute holds it. */
+function importConstant(n: ImportNode): Tensor {
+  const t = n.tensorAttr('value');
+  if (t !== undefined) return t;
+  if (n.has('value_ints')) return tensor(n.intsAttr('value_ints')!);
+  if (n.has('value_int')) return tensor(n.int('value_int', 0));
+  if (n.has('value_float')) return tensor(n.float('value_float', 0), { dtype: n.dtype });
+  throw new ChainruleError(`importOnnx: Constant '${n.label}' has no value chainrule reads (value, value_float or value_ints)`);
+}
+
+/**
+ * ONNX op type → its computation with chainrule ops. Every rule builds on differentiable ops, so an
+ * imported model trains. Values that are integers in ONNX (shapes, axes, indices) are carried as
+ * float tensors, as chainrule's own indices are.
+ * @example
+ * ```ts
+ * Object.keys(IMPORT_RULES).includes('Gemm'); // true: as nn's linear when it is x Wᵀ + b
+ * ```
+ */
+export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
+  Add: bin((a, b) => a.add(b)),
+  Sub: bin((a, b) => a.sub(b)),
+  Mul: bin((a, b) => a.mul(b)),
+  Div: bin((a, b) => a.div(b)),
+  Pow: bin((a, b) => a.pow(b)),
+  Max: (n) => reduceVariadic(n, (a, b) => a.maximum(b)),
+  Min: (n) => reduceVariadic(n, (a, b) => a.minimum(b)),
+  Neg: (n) => n.x(0).neg(),
+  Exp: (n) => n.x(0).exp(),
+  Log: (n) => n.x(0).log(),
+  Sqrt: (n) => n.x(0).sqrt(),
+  Abs: (n) => n.x(0).abs(),
+  Sigmoid: (n) => n.x(0).sigmoid(),
+  Tanh: (n) => n.x(0).tanh(),
+  Relu: (n) => n.x(0).relu(),
+  Identity: (n) => n.x(0),
+  ReduceSum: (n) => reduceImport('sum', n.opset >= 13)(n),
+  ReduceMean: reduceImport('mean', false),
+  ReduceMax: reduceImport('max', false),
+  ReduceMin: reduceImport('min', false),
+  MatMul: (n) => n.x(0).matmul(n.x(1)),
+  Gemm: importGemm,
+  Reshape: importReshape,
+  Flatten: (n) => {
+    const x = n.x(0);
+    const axis = positive([n.int('axis', 1)], x.ndim)[0];
+    const lead = x.shape.slice(0, axis).reduce((p, d) => p * d, 1);
+    return x.reshape([lead, -1]);
+  },
+  Squeeze: (n) => {
+    const x = n.x(0);
+    const axes = n.optional(1) === undefined ? (n.intsAttr('axes') ?? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))) : positive(n.ints(1), x.ndim);
+    return x.reshape(x.shape.filter((_, i) => !positive(axes, x.ndim).includes(i)));
+  },
+  Unsqueeze: (n) => {
+    const x = n.x(0);
+    const raw = n.optional(1) === undefined ? (n.intsAttr('axes') ?? []) : n.ints(1);
+    const rank = x.ndim + raw.length;
+    const axes = positive(raw, rank);
+    const shape: number[] = [];
+    let k = 0;
+    for (let i = 0; i < rank; i++) shape.push(axes.includes(i) ? 1 : x.shape[k++]);
+    return x.reshape(shape);
+  },
+  Transpose: (n) => {
+    const x = n.x(0);
+    return x.permute(n.intsAttr('perm') ?? x.shape.map((_, i) => x.ndim - 1 - i));
+  },
+  Expand: (n) => {
+    const x = n.x(0);
+    return x.expand(broadcastShapes(x.shape, n.ints(1), 'Expand'));
+  },
+  Slice: importSlice,
+  Concat: (n) => {
+    const parts: Tensor[] = [];
+    for (let i = 0; n.optional(i) !== undefined; i++) parts.push(n.x(i));
+    return concat(parts, { axis: positive([n.int('axis', 0)], parts[0].ndim)[0] });
+  },
+  Softmax: (n) => n.x(0).softmax(n.int('axis', -1)),
+  LogSoftmax: (n) => n.x(0).logSoftmax(n.int('axis', -1)),
+  Clip: (n) => {
+    const bound = (i: number) => {
+      const t = n.optional(i);
+      return t === undefined ? undefined : t.item();
+    };
+    return clamp(n.x(0), { min: bound(1), max: bound(2) });
+  },
+  Where: (n) => {
+    const a = n.x(1);
+    const c = n.x(2);
+    return where(n.x(0).cast(a.dtype), a, c.dtype === a.dtype ? c : c.cast(a.dtype));
+  },
+  IsInf: (n) => n.x(0).abs().eq(Infinity),
+  GatherElements: (n) => {
+    const x = n.x(0);
+    const axis = positive([n.int('axis', 0)], x.ndim)[0];
+    const index = n.x(1).cast(x.dtype);
+    // ONNX allows negative indices (from the end); chainrule's gather does not
+    return x.gather(axis, index.add(index.lt(0).mul(x.shape[axis])));
+  },
+  ScatterElements: (n) => {
+    if (n.string('reduction', 'none') !== 'add') throw new ChainruleError(`importOnnx: ScatterElements '${n.label}' with reduction '${n.string('reduction', 'none')}'; chainrule has scatterAdd (reduction 'add') only`);
+    const x = n.x(0);
+    return x.scatterAdd(positive([n.int('axis', 0)], x.ndim)[0], n.x(1).cast(x.dtype), n.x(2));
+  },
+  Cast: (n) => {
+    const to = n.int('to', 0);
+    const x = n.x(0);
+    if (to === DataType.DOUBLE) return x.cast('float64');
+    if (to === DataType.FLOAT) return x.cast('float32');
+    if (to === DataType.BOOL) return x.ne(0);
+    if (to === DataType.INT64 || to === DataType.INT32) return x.cast('float64'); // integers travel as floats
+    throw new ChainruleError(`importOnnx: Cast '${n.label}' to data type ${to}; chainrule casts to DOUBLE, FLOAT, INT64, INT32 and BOOL`);
+  },
+  Constant: importConstant,
+};
+
+function reduceVariadic(n: ImportNode, f: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  let out = n.x(0);
+  for (let i = 1; n.optional(i) !== undefined; i++) {
+    const next = n.x(i);
+    out = f(out, next.dtype === out.dtype ? next : next.cast(out.dtype));
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+/**
+ * The models the hand-off check exports to ONNX Runtime: one or more per op of the export table,
+ * plus whole networks, a dynamic batch and float32. Each case is a module and example inputs; the
+ * expected values come from ONNX Runtime, never from chainrule.
+ */
+import { Tensor, concat, defineOp, rand, randn, stack, tensor, where, type DType } from '@chainrule/core';
+import { BCELoss, CrossEntropyLoss, Dense, Module, Parameter, ReLU, Sequential, Sigmoid, Softmax, Tanh, mseLoss } from '@chainrule/nn';
+
+/** A module computing `f` with the given parameters (fields `p0`, `p1`, ...). */
+class Fn extends Module {
+  [key: string]: unknown;
+  constructor(
+    private readonly f: (inputs: Tensor[], params: Parameter[]) => Tensor,
+    params: Tensor[] = [],
+  ) {
+    super();
+    params.forEach((p, i) => (this[`p${i}`] = new Parameter(p)));
+  }
+  forward(...inputs: Tensor[]): Tensor {
+    const params = Object.keys(this).filter((k) => /^p\d+$/.test(k)).map((k) => this[k] as Parameter);
+    return this.f(inputs, params);
+  }
+}
+
+/** nn's fused linear on one sample, with a shared scalar bias and without a bias. */
+class TwoDense extends Module {
+  shared = new Dense(3, 2, { seed: 1, bias: 'shared', biasValue: 0.2 });
+  plain = new Dense(3, 2, { bias: false, seed: 2 });
+  forward(v: Tensor): Tensor {
+    return this.shared.forward(v).add(this.plain.forward(v));
+  }
+}
+
+export interface OrtCase {
+  name: string;
+  module: Module;
+  inputs: Tensor[];
+  /** Inputs for ONNX Runtime when they differ from the example (a dynamic batch). */
+  runInputs?: Tensor[];
+  batchAxis?: number;
+  /** The file's dtype when it differs from the model's. */
+  dtype?: DType;
+  /** Relative tolerance: 1e-12 in float64, 1e-6 when ONNX Runtime computes in float32. */
+  rtol: number;
+}
+
+const r = (shape: number[], seed: number) => randn(shape, { seed });
+const pos = (shape: number[], seed: number) => rand(shape, { seed }).add(0.5);
+const f64 = 1e-12;
+const cube = defineOp({ name: 'cube', inputs: ['x'], forward: (_ctx, x) => x.mul(x).mul(x), backward: { x: (ctx, grad) => grad.mul(ctx.inputs[0].square().mul(3)) } });
+export { cube };
+
+export function ortCases(): OrtCase[] {
+  const c = (name: string, f: (xs: Tensor[], ps: Parameter[]) => Tensor, inputs: Tensor[], params: Tensor[] = []): OrtCase => ({ name, module: new Fn(f, params), inputs, rtol: f64 });
+  const x23 = r([2, 3], 1);
+  const y23 = r([2, 3], 2);
+  return [
+    c('add (broadcast)', ([x], [b]) => x.add(b), [x23], [r([3], 3)]),
+    c('sub', ([x, y]) => x.sub(y), [x23, y23]),
+    c('mul (scalar constant)', ([x]) => x.mul(0.37), [x23]),
+    c('div', ([x, y]) => x.div(y), [x23, pos([2, 3], 4)]),
+    c('pow', ([x, y]) => x.pow(y), [pos([2, 3], 5), r([2, 3], 6)]),
+    c('maximum, minimum', ([x, y]) => x.maximum(y).add(x.minimum(y).mul(2)), [x23, y23]),
+    c('neg, exp', ([x]) => x.neg().exp(), [x23]),
+    c('log, sqrt', ([x]) => x.log().add(x.sqrt()), [pos([2, 3], 7)]),
+    c('abs, square', ([x]) => x.abs().add(x.square()), [x23]),
+    c('sigmoid, tanh, relu', ([x]) => x.sigmoid().add(x.tanh()).add(x.relu()), [r([4, 5], 8).mul(3)]),
+    c('clone', ([x]) => x.clone().mul(2), [x23]),
+    c('sum over axes, keepdims', ([x]) => x.sum([0, 2], true).add(x.sum(1).sum()), [r([2, 3, 4], 9)]),
+    c('sum of everything', ([x]) => x.sum(), [x23]),
+    c('mean (sum and div)', ([x]) => x.mean(1).add(x.mean()), [r([3, 4], 10)]),
+    c('max, min reductions', ([x]) => x.max(1).add(x.min(0, true).sum()), [r([3, 4], 11)]),
+    c('matmul 2-D', ([x], [w]) => x.matmul(w), [r([3, 4], 12)], [r([4, 2], 13)]),
+    c('matmul transposed operands', ([x, y]) => x.matmul(y, { transposeA: true, transposeB: true }), [r([4, 3], 14), r([2, 4], 15)]),
+    c('matmul batched and 1-D', ([x, v]) => x.matmul(r([4, 2], 16)).sum(2).add(x.matmul(v).sum(0)), [r([2, 3, 4], 17), r([4], 18)]),
+    c('reshape, permute, transpose', ([x]) => x.reshape([4, 6]).transpose().permute([1, 0]).reshape([2, -1]), [r([2, 3, 4], 19)]),
+    c('squeeze, unsqueeze, flatten', ([x]) => x.unsqueeze(0).squeeze(0).unsqueeze(2).flatten(), [x23]),
+    c('expand', ([x]) => x.reshape([2, 1, 3]).expand([2, 4, 3]).sum(1), [x23]),
+    c('slice (negative, steps)', ([x]) => x.slice(1, 1, -1).add(x.slice(1, 0, undefined, 2).sum(1, true)).slice(0, -1), [r([3, 5], 20)]),
+    c('concat, stack', ([x, y]) => concat([x, y, x], { axis: 1 }).sum(1).add(stack([x, y], { axis: 0 }).sum([0, 2])), [x23, y23]),
+    c('where (constant mask)', ([x, y]) => where(tensor([[1, 0, 1], [0, 0, 1]]), x, y), [x23, y23]),
+    c('where (mask computed by recorded ops)', ([x, y]) => where(x.sigmoid().sub(0.5), x, y), [x23, y23]),
+    c('clamp (both, one bound)', ([x]) => x.clamp(-0.5, 0.5).add(x.clamp(0.1)).add(x.clamp(undefined, 0)), [r([3, 4], 21)]),
+    c('gather', ([x]) => x.gather(1, tensor([[2, 0], [1, 1]])), [x23]),
+    c('scatterAdd', ([x, s]) => x.scatterAdd(0, tensor([[1, 0, 1], [1, 1, 0]]), s), [x23, y23]),
+    c('cast float32 and back', ([x]) => x.cast('float32').cast('float64').mul(x), [x23]),
+    c('softmax, logSoftmax', ([x]) => x.softmax(0).add(x.logSoftmax()), [r([3, 4], 22).mul(5)]),
+    c('logsumexp', ([x]) => x.logsumexp(1).add(x.logsumexp()), [r([3, 4], 23)]),
+    c('mseLoss', ([x, y]) => mseLoss(x, y).add(mseLoss(x, y, 'halfSum')), [x23, y23]),
+    { name: 'CrossEntropyLoss, class indices as an input', module: new CrossEntropyLoss(), inputs: [r([4, 3], 34), tensor([0, 2, 1, 2])], rtol: f64 },
+    { name: 'CrossEntropyLoss, probabilities, sum', module: new CrossEntropyLoss({ reduction: 'sum' }), inputs: [r([4, 3], 35), rand([4, 3], { seed: 36 }).softmax()], rtol: f64 },
+    c('BCELoss (nn binaryCrossEntropy op)', ([z, y]) => new BCELoss().forward(z.sigmoid(), y), [r([5, 2], 37), rand([5, 2], { seed: 38 })]),
+    { name: 'nn linear: 1-D input, shared bias, no bias', module: new TwoDense(), inputs: [r([3], 24)], rtol: f64 },
+    {
+      name: 'MLP with softmax, dynamic batch (export on 2 samples, run on 5)',
+      module: new Sequential(new Dense(3, 16, { seed: 1, init: 'uniform' }), new Tanh(), new Dense(16, 8, { seed: 2 }), new ReLU(), new Dense(8, 4, { seed: 3 }), new Softmax()),
+      inputs: [r([2, 3], 26)],
+      runInputs: [r([5, 3], 27)],
+      batchAxis: 0,
+      rtol: f64,
+    },
+    {
+      name: 'mean over the batch axis, dynamic batch (ReduceMean)',
+      module: new Fn(([x]) => x.tanh().mean(0).add(x.mean([0, 1], true).sum())),
+      inputs: [r([4, 3], 32)],
+      runInputs: [r([7, 3], 33)],
+      batchAxis: 0,
+      rtol: f64,
+    },
+    {
+      name: 'Dense on [batch, time, features] (reshapes follow the batch)',
+      module: new Sequential(new Dense(4, 3, { seed: 4 }), new Sigmoid()),
+      inputs: [r([2, 5, 4], 28)],
+      runInputs: [r([3, 5, 4], 29)],
+      batchAxis: 0,
+      rtol: f64,
+    },
+    {
+      name: 'float32 model (ONNX Runtime in float32)',
+      module: new Sequential(new Dense(3, 8, { seed: 5, dtype: 'float32' }), new Tanh(), new Dense(8, 2, { seed: 6, dtype: 'float32' })),
+      inputs: [randn([4, 3], { seed: 30, dtype: 'float32' })],
+      rtol: 1e-6,
+    },
+    {
+      name: 'float64 model written as float32 (dtype option)',
+      module: new Sequential(new Dense(3, 8, { seed: 7 }), new Sigmoid(), new Dense(8, 2, { seed: 8 })),
+      inputs: [r([4, 3], 31)],
+      dtype: 'float32',
+      rtol: 1e-6,
+    },
+  ];
+}

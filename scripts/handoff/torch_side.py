@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""PyTorch's half of the hand-off check (scripts/handoff/check.ts). float64 throughout.
+
+Reads one JSON request on stdin with the working directory, and writes one JSON reply on stdout:
+
+1. chainrule -> PyTorch: reads the safetensors file chainrule wrote (by hand: an 8-byte little-endian
+   length, JSON, raw bytes; the `safetensors` package is used instead when it is installed), loads it
+   into the equivalent torch.nn model with load_state_dict(strict=True), and returns its outputs.
+2. PyTorch -> chainrule: builds and trains two torch.nn models (an MLP, and a module of assorted
+   ops), writes each with torch.onnx.export
+   (opset 17, dynamic batch) and its state dict as safetensors, returns its outputs on test inputs,
+   then trains it further with Adam and returns the final parameters and outputs, for chainrule to
+   reproduce from the exported files.
+3. Runs onnx.checker (full check, with shape inference) on every .onnx file chainrule wrote.
+Nothing here touches the network.
+"""
+import glob
+import json
+import os
+import struct
+import sys
+import warnings
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+warnings.filterwarnings("ignore")
+torch.set_default_dtype(torch.float64)
+
+DTYPES = {"F64": torch.float64, "F32": torch.float32}
+
+
+def read_safetensors(path):
+    """(state dict, metadata) of a safetensors file, read with struct and json."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n].decode("utf-8"))
+    meta = header.pop("__metadata__", {})
+    data = raw[8 + n:]
+    state = {}
+    for name, info in header.items():
+        begin, end = info["data_offsets"]
+        dtype = DTYPES[info["dtype"]]
+        chunk = bytearray(data[begin:end])
+        t = torch.frombuffer(chunk, dtype=dtype) if len(chunk) > 0 else torch.empty(0, dtype=dtype)
+        state[name] = t.reshape(info["shape"]).clone()
+    return state, meta
+
+
+def write_safetensors(path, state, meta):
+    """Writes a state dict as the reference library does: F64 before F32, then by name; header padded to 8."""
+    names = {torch.float64: "F64", torch.float32: "F32"}
+    items = sorted(state.items(), key=lambda kv: (-kv[1].element_size(), kv[0].encode("utf-8")))
+    header = {"__metadata__": meta} if meta else {}
+    blobs, offset = [], 0
+    for name, t in items:
+        b = t.detach().contiguous().cpu().numpy().astype("<f8" if t.dtype == torch.float64 else "<f4").tobytes()
+        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        offset += len(b)
+        blobs.append(b)
+    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def load_state(path):
+    try:
+        from safetensors.torch import load_file  # the real library, where installed
+        return load_file(path), "safetensors"
+    except ImportError:
+        state, _ = read_safetensors(path)
+        return state, "struct+json"
+
+
+def flat(t):
+    return t.detach().reshape(-1).tolist()
+
+
+def from_chainrule(req):
+    state, reader = load_state(os.path.join(req["dir"], req["chainrule"]["file"]))
+    _, meta = read_safetensors(os.path.join(req["dir"], req["chainrule"]["file"]))
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2)).double()
+    model.load_state_dict(state, strict=True)
+    x = torch.tensor(req["chainrule"]["x"]).reshape(req["chainrule"]["xShape"])
+    with torch.no_grad():
+        y = model(x)
+    return {"reader": reader, "metadata": meta, "y": flat(y), "keys": sorted(state.keys())}
+
+
+class Mixed(nn.Module):
+    """A model of assorted ops, to see how torch.onnx.export writes them (Constant inputs, Clip, Pow, ReduceMean, MatMul)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+        self.scale = nn.Parameter(torch.randn(6))
+        self.proj = nn.Parameter(torch.randn(6, 3) * 0.5)
+
+    def forward(self, x):
+        h = torch.sigmoid(self.fc(x)) * self.scale
+        h = torch.clamp(h, -0.5, 0.5) + torch.exp(-h.abs()) / (1.0 + h * h)
+        h = h - h.mean(dim=1, keepdim=True)
+        y = h @ self.proj
+        return torch.softmax(y, dim=1) + torch.relu(y).pow(2) - torch.sqrt(y * y + 1.0)
+
+
+MODELS = {
+    "mlp": lambda: nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 3), nn.LogSoftmax(dim=1)),
+    "mixed": Mixed,
+}
+
+
+def to_chainrule(req):
+    d = req["dir"]
+    spec = req["torch"]
+    out = {}
+    for name, make in MODELS.items():
+        torch.manual_seed(spec["seed"])
+        model = make().double()
+        X = torch.randn(32, 4)
+        Y = torch.randn(32, 3)
+        opt = torch.optim.Adam(model.parameters(), lr=spec["lr"])
+        for _ in range(spec["pretrainSteps"]):
+            opt.zero_grad()
+            F.mse_loss(model(X), Y).backward()
+            opt.step()
+        model.eval()
+        torch.onnx.export(
+            model, X[:2], os.path.join(d, f"torch-{name}.onnx"), opset_version=17, input_names=["x"], output_names=["y"],
+            dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+        )
+        write_safetensors(os.path.join(d, f"torch-{name}.safetensors"), model.state_dict(), {"format": "pt"})
+        x_test = torch.randn(7, 4)
+        with torch.no_grad():
+            y_before = model(x_test)
+        # fine-tune a few steps with a fresh Adam, as chainrule will from the exported files
+        opt = torch.optim.Adam(model.parameters(), lr=spec["lr"])
+        for _ in range(spec["steps"]):
+            opt.zero_grad()
+            F.mse_loss(model(X), Y).backward()
+            opt.step()
+        with torch.no_grad():
+            y_after = model(x_test)
+        out[name] = {
+            "X": flat(X), "Y": flat(Y), "xTest": flat(x_test),
+            "yBefore": flat(y_before), "yAfter": flat(y_after),
+            "final": {k: flat(v) for k, v in model.state_dict().items()},
+        }
+    return {"models": out, "torch": torch.__version__}
+
+
+def check_onnx(req):
+    import onnx
+    checked, failures = 0, []
+    for path in sorted(glob.glob(os.path.join(req["dir"], "chainrule-*.onnx"))):
+        try:
+            onnx.checker.check_model(onnx.load(path), full_check=True)
+            checked += 1
+        except Exception as e:  # report every failure, not only the first
+            failures.append(f"{os.path.basename(path)}: {e}")
+    return {"checked": checked, "failures": failures, "onnx": onnx.__version__}
+
+
+def main():
+    req = json.loads(sys.stdin.read())
+    reply = {"fromChainrule": from_chainrule(req), "toChainrule": to_chainrule(req), "checker": check_onnx(req)}
+    sys.stdout.write(json.dumps(reply))
+
+
+if __name__ == "__main__":
+    main()
