@@ -46,7 +46,7 @@ describe('uniform_, normal_, constant_, zeros_, ones_', () => {
   it('normal_ writes mean + std·z', () => {
     const t = normal_(zeros([5]), 1.5, 0.25, { generator: new RandomGenerator(9) });
     expect(Array.from(t.buffer)).toEqual(normals(5, 9).map((z) => 1.5 + 0.25 * z));
-    const big = normal_(zeros([20000]), 3, 2, { generator: new RandomGenerator(1) }).buffer;
+    const big = Array.from(normal_(zeros([20000]), 3, 2, { generator: new RandomGenerator(1) }).buffer);
     const mean = big.reduce((s, v) => s + v, 0) / big.length;
     const std = Math.sqrt(big.reduce((s, v) => s + (v - mean) ** 2, 0) / big.length);
     expect(Math.abs(mean - 3)).toBeLessThan(0.05); // 2/√20000 ≈ 0.014 is one standard error
@@ -110,7 +110,7 @@ describe('xavier and kaiming', () => {
     const bound = Math.sqrt(3) * (Math.SQRT2 / Math.sqrt(5));
     expect(Array.from(kaimingUniform_(zeros([3, 5]), { generator: new RandomGenerator(4) }).buffer)).toEqual(uniforms(15, 4).map((u) => -bound + 2 * bound * u));
     // nn.Linear's own init: a = √5 gives bound 1/√fanIn
-    const linear = kaimingUniform_(zeros([200, 50]), { a: Math.sqrt(5), generator: new RandomGenerator(5) }).buffer;
+    const linear = Array.from(kaimingUniform_(zeros([200, 50]), { a: Math.sqrt(5), generator: new RandomGenerator(5) }).buffer);
     expect(Math.max(...linear.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(50));
     expect(Math.max(...linear.map(Math.abs))).toBeGreaterThan(0.99 / Math.sqrt(50));
     const tanhOut = Math.sqrt(3) * ((5 / 3) / Math.sqrt(3 * 4));
