@@ -10,6 +10,10 @@ describe('@chainrule/nn entry points', () => {
         'Adam', 'BCELoss', 'CrossEntropyLoss', 'Dense', 'Linear', 'MSELoss', 'Module', 'Optimizer', 'Parameter', 'ReLU', 'SGD',
         'Sequential', 'Sigmoid', 'Softmax', 'Tanh', 'binaryCrossEntropy', 'crossEntropy', 'initBound', 'isParameter', 'linear',
         'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
+        // issue 9 (init, layers, containers, losses)
+        'BatchNorm1d', 'BatchNorm2d', 'BatchNormBase', 'Dropout', 'Embedding', 'Flatten', 'Identity', 'LayerNorm', 'ModuleDict', 'ModuleList',
+        'batchNorm', 'calculateGain', 'constant_', 'dropout', 'embedding', 'kaimingNormal_', 'kaimingUniform_', 'layerNorm', 'normal_', 'ones_',
+        'uniform_', 'xavierNormal_', 'xavierUniform_', 'zeros_',
       ].sort(),
     );
     expect(Object.keys(nnNode).sort()).toEqual(['load', 'save']);

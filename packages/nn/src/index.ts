@@ -31,6 +31,31 @@ export { initBound, uniformTensor, type InitScheme } from './init.js';
 export { linear, Dense, Linear, type DenseOptions } from './linear.js';
 export { Sigmoid, Tanh, ReLU, Softmax } from './activations.js';
 export { Sequential } from './sequential.js';
+// issue 9: init, buffers' layers, containers and the losses beyond the article
+export {
+  calculateGain,
+  uniform_,
+  normal_,
+  constant_,
+  zeros_,
+  ones_,
+  xavierUniform_,
+  xavierNormal_,
+  kaimingUniform_,
+  kaimingNormal_,
+  type InitOptions,
+  type XavierOptions,
+  type KaimingOptions,
+  type Nonlinearity,
+} from './init.js';
+export { Identity } from './identity.js';
+export { Flatten } from './flatten.js';
+export { ModuleList } from './module-list.js';
+export { ModuleDict } from './module-dict.js';
+export { dropout, Dropout, type DropoutOptions } from './dropout.js';
+export { layerNorm, LayerNorm, type LayerNormOptions } from './layer-norm.js';
+export { batchNorm, BatchNorm1d, BatchNorm2d, BatchNormBase, type BatchNormOptions, type BatchNormLayerOptions } from './batch-norm.js';
+export { embedding, Embedding, type EmbeddingOptions } from './embedding.js';
 export {
   mseLoss,
   MSELoss,
