@@ -31,7 +31,7 @@ export { initBound, uniformTensor, type InitScheme } from './init.js';
 export { linear, Dense, Linear, type DenseOptions } from './linear.js';
 export { Sigmoid, Tanh, ReLU, Softmax } from './activations.js';
 export { Sequential } from './sequential.js';
-// issue 9: init, buffers' layers, containers and the losses beyond the article
+// init, layers, containers and losses (issue 9)
 export {
   calculateGain,
   uniform_,
@@ -59,13 +59,26 @@ export { embedding, Embedding, type EmbeddingOptions } from './embedding.js';
 export {
   mseLoss,
   MSELoss,
-  crossEntropy,
-  CrossEntropyLoss,
-  binaryCrossEntropy,
-  BCELoss,
+  l1Loss,
+  L1Loss,
+  smoothL1Loss,
+  SmoothL1Loss,
+  huberLoss,
+  HuberLoss,
   type Reduction,
   type MSEReduction,
+  type LossOptions,
 } from './losses.js';
+export { crossEntropy, CrossEntropyLoss, nllLoss, NLLLoss, type CrossEntropyOptions, type NLLLossOptions } from './cross-entropy.js';
+export {
+  binaryCrossEntropy,
+  BCELoss,
+  binaryCrossEntropyWithLogits,
+  BCEWithLogitsLoss,
+  type BCEOptions,
+  type BCEWithLogitsOptions,
+} from './binary-cross-entropy.js';
+export { klDiv, KLDivLoss, type KLDivOptions, type KLDivReduction } from './kl-div.js';
 export { Optimizer, type ParamsInput } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
