@@ -67,7 +67,7 @@ function checkSmoothing(v: unknown, where: string): number {
  * targets that are not ignored (the denominator of the weighted mean). The picked log-probability
  * is taken with gather, so a −∞ in another class of the row never meets a 0.
  */
-function pickedNll(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, sampleShape: number[], where: string): { perSample: Tensor; keep: Tensor; totalWeight: number } {
+function pickedNll(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, sampleShape: number[], where: string): { perSample: Tensor; keep: Tensor; totalWeight: number; kept: number } {
   const [M, C] = logp.shape;
   if (!shapesEqual(target.shape, sampleShape)) {
     throw new ShapeError(`${where}: target of shape ${fmtShape(target.shape)} does not fit: expected class indices of shape ${fmtShape(sampleShape)}`);
@@ -77,6 +77,7 @@ function pickedNll(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIn
   const keep = new Array<number>(M);
   const w = new Array<number>(M);
   let totalWeight = 0;
+  let kept = 0;
   for (let n = 0; n < M; n++) {
     const y = ys[n];
     if (y === ignoreIndex) {
@@ -90,18 +91,23 @@ function pickedNll(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIn
     keep[n] = 1;
     w[n] = weight === null ? 1 : weight.buffer[y];
     totalWeight += w[n];
+    kept++;
   }
   const dtype = logp.dtype;
   const picked = logp.gather(1, tensor(index, { dtype }).reshape([M, 1])).reshape([M]);
   const keepMask = tensor(keep, { dtype });
   // where(): an ignored row's loss is 0 even if its picked value is ±∞
   const perSample = picked.neg().mul(tensor(w, { dtype })).where(keepMask, 0);
-  return { perSample, keep: keepMask, totalWeight };
+  return { perSample, keep: keepMask, totalWeight, kept };
 }
 
-/** Σ/(summed weights) for 'mean' (PyTorch's weighted mean; 0/0 = NaN when every target is ignored), else {@link reduce}. */
-function reduceWeighted(perSample: Tensor, reduction: Reduction, totalWeight: number, sampleShape: number[]): Tensor {
-  if (reduction === 'mean') return perSample.sum().div(totalWeight);
+/**
+ * Σ/(summed weights) for 'mean' (PyTorch's weighted mean), else {@link reduce}. NOTE: with every
+ * target ignored the mean is 0/0 = NaN, and its gradient is 0, as in PyTorch (whose backward only
+ * visits the targets kept), not the ∞·0 = NaN of differentiating the division.
+ */
+function reduceWeighted(perSample: Tensor, reduction: Reduction, totalWeight: number, kept: number, sampleShape: number[]): Tensor {
+  if (reduction === 'mean') return kept === 0 ? perSample.sum().mul(0).add(NaN) : perSample.sum().div(totalWeight);
   return reduction === 'sum' ? perSample.sum() : perSample.reshape(sampleShape);
 }
 
@@ -125,8 +131,8 @@ export function nllLoss(logProbs: Tensor, target: TensorLike, options: NLLLossOp
   const { rows, sampleShape, C } = toRows(logProbs, 'log-probabilities', 'nllLoss');
   const weight = checkWeight(options.weight, C, logProbs.dtype, 'nllLoss');
   const t = asTensor(target, { dtype: logProbs.dtype });
-  const { perSample, totalWeight } = pickedNll(rows, t, weight, ignoreIndex, sampleShape, 'nllLoss');
-  return reduceWeighted(perSample, reduction, totalWeight, sampleShape);
+  const { perSample, totalWeight, kept } = pickedNll(rows, t, weight, ignoreIndex, sampleShape, 'nllLoss');
+  return reduceWeighted(perSample, reduction, totalWeight, kept, sampleShape);
 }
 
 /**
@@ -182,12 +188,12 @@ export function crossEntropy(logits: Tensor, target: TensorLike, options: CrossE
         `expected class indices of shape ${fmtShape(sampleShape)} or probabilities of shape ${fmtShape(logits.shape)}`,
     );
   }
-  const { perSample, keep, totalWeight } = pickedNll(logp, t, weight, ignoreIndex, sampleShape, 'crossEntropy');
-  const nll = reduceWeighted(perSample, reduction, totalWeight, sampleShape);
+  const { perSample, keep, totalWeight, kept } = pickedNll(logp, t, weight, ignoreIndex, sampleShape, 'crossEntropy');
+  const nll = reduceWeighted(perSample, reduction, totalWeight, kept, sampleShape);
   if (eps === 0) return nll;
   // the smoothing term: −Σ_c w_c·logp[n, c] per sample, 0 where ignored, reduced as nll (PyTorch's rule)
   const smooth = (weight === null ? logp : logp.mul(weight)).sum(1).neg().where(keep, 0);
-  return nll.mul(1 - eps).add(reduceWeighted(smooth, reduction, totalWeight, sampleShape).mul(eps / C));
+  return nll.mul(1 - eps).add(reduceWeighted(smooth, reduction, totalWeight, kept, sampleShape).mul(eps / C));
 }
 
 /**
