@@ -24,7 +24,7 @@ describe('calculateGain', () => {
     expect(calculateGain('tanh')).toBe(5 / 3);
     expect(calculateGain('relu')).toBe(Math.SQRT2);
     expect(calculateGain('selu')).toBe(0.75);
-    expect(calculateGain('leakyRelu')).toBe(Math.sqrt(2 / (1 + 0.01 ** 2))); // 1.4141428569978354 in PyTorch
+    expect(calculateGain('leakyRelu')).toBe(1.4141428569978354); // torch.nn.init.calculate_gain('leaky_relu') in PyTorch 1.13
     expect(calculateGain('leakyRelu', 0)).toBe(Math.SQRT2);
     expect(calculateGain('leakyRelu', 1)).toBe(1);
     expect(() => calculateGain('leaky_relu' as 'relu')).toThrow(/calculateGain: unknown nonlinearity "leaky_relu" \(a string\); expected one of linear/);
