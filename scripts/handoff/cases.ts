@@ -86,7 +86,7 @@ export function ortCases(): OrtCase[] {
     c('cast float32 and back', ([x]) => x.cast('float32').cast('float64').mul(x), [x23]),
     c('softmax, logSoftmax', ([x]) => x.softmax(0).add(x.logSoftmax()), [r([3, 4], 22).mul(5)]),
     c('logsumexp', ([x]) => x.logsumexp(1).add(x.logsumexp()), [r([3, 4], 23)]),
-    c('mseLoss', ([x, y]) => mseLoss(x, y).add(mseLoss(x, y, 'halfSum')), [x23, y23]),
+    c('mseLoss', ([x, y]) => mseLoss(x, y).add(mseLoss(x, y, { reduction: 'halfSum' })), [x23, y23]),
     { name: 'CrossEntropyLoss, class indices as an input', module: new CrossEntropyLoss(), inputs: [r([4, 3], 34), tensor([0, 2, 1, 2])], rtol: f64 },
     { name: 'CrossEntropyLoss, probabilities, sum', module: new CrossEntropyLoss({ reduction: 'sum' }), inputs: [r([4, 3], 35), rand([4, 3], { seed: 36 }).softmax()], rtol: f64 },
     c('BCELoss (nn binaryCrossEntropy op)', ([z, y]) => new BCELoss().forward(z.sigmoid(), y), [r([5, 2], 37), rand([5, 2], { seed: 38 })]),

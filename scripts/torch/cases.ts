@@ -10,10 +10,12 @@
  * - autograd: accumulation over several backward calls, createGraph, hooks, retainGrad, third order;
  * - hand-listed semantics: ties, kinks, batched matmul with broadcast batch dimensions;
  * - nn: every loss with every reduction at ordinary and extreme inputs; training runs with SGD
- *   (momentum, dampening, Nesterov, weight decay) and Adam;
+ *   (momentum, dampening, Nesterov, weight decay) and Adam; the layers and losses of layers.ts
+ *   (per-row cases, edge cases, and module programs: each layer as a module in training and evaluation);
  * - known disagreements with PyTorch, tagged with the issue item that will fix them.
  */
 import { GraphBuilder, sizeOf, type Node } from './graph.js';
+import { layerCases } from './layers.js';
 import { OP_BY_NAME, OPS } from './ops.js';
 import { Rng } from './prng.js';
 import { encode, type Case, type Encoded, type Json, type LayerSpec, type LossSpec, type OptimizerSpec } from './program.js';
@@ -508,7 +510,7 @@ function trainingCases(): Case[] {
 
 /** Every case, in a fixed order; names are unique. */
 export function buildCases(): Case[] {
-  const cases = [...perOpCases(), ...specialValueCases(), ...randomGraphCases(), ...autogradCases(), ...semanticsCases(), ...lossCases(), ...knownCases(), ...trainingCases()];
+  const cases = [...perOpCases(), ...specialValueCases(), ...randomGraphCases(), ...autogradCases(), ...semanticsCases(), ...lossCases(), ...knownCases(), ...trainingCases(), ...layerCases()];
   const names = new Set(cases.map((c) => c.name));
   if (names.size !== cases.length) throw new Error('cases: two cases share a name');
   return cases;

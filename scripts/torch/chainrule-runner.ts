@@ -2,10 +2,11 @@
  * Runs a case program with chainrule, through its public API only (tensor, Tensor methods,
  * gradients, the nn modules and optimizers). reference.py is the same interpreter over PyTorch.
  */
-import { Tensor, gradients, tensor, zerosLike, type TensorLike } from '@chainrule/core';
+import { RandomGenerator, Tensor, gradients, noGrad, rand, tensor, zerosLike, type TensorLike } from '@chainrule/core';
 import { Adam, BCELoss, CrossEntropyLoss, Dense, MSELoss, ReLU, SGD, Sequential, Sigmoid, Tanh, type Module, type Optimizer } from '@chainrule/nn';
+import { BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten, Identity, LayerNorm, ModuleDict, ModuleList } from '@chainrule/nn';
 import { OP_BY_NAME, type Args } from './ops.js';
-import { decode, decodeNum, encode, type Encoded, type GraphProgram, type Outcome, type Program, type Step, type TrainProgram } from './program.js';
+import { decode, decodeNum, encode, type Encoded, type GraphProgram, type ModuleProgram, type ModuleSpec, type Outcome, type Program, type Step, type TrainProgram } from './program.js';
 
 const leafOf = (e: Encoded, requiresGrad: boolean): Tensor => tensor(decode(e), { shape: e.shape, requiresGrad });
 const snapshot = (t: Tensor | null): Encoded | null => (t === null ? null : encode(t.shape, t.buffer));
@@ -15,6 +16,7 @@ export function runChainrule(program: Program): Outcome {
   const results: Record<string, Encoded | null> = {};
   try {
     if (program.type === 'graph') runGraph(program, results);
+    else if (program.type === 'module') runModule(program, results);
     else runTraining(program, results);
     return { results };
   } catch (e) {
@@ -182,4 +184,97 @@ function lossFunction(program: TrainProgram, target: TensorLike): (out: Tensor) 
 
 function isEncoded(t: Encoded | readonly number[]): t is Encoded {
   return !Array.isArray(t);
+}
+
+// ------------------------------------------------------------------ module programs
+
+/** A module of the program's tree and how to call it: built from its spec, applied in order. */
+interface Built {
+  readonly module: Module;
+  /** Applies the module (a container applies its items in order); a Dropout first records the mask it is about to draw. */
+  readonly apply: (x: Tensor) => Tensor;
+}
+
+/** The layers whose initial state is not random (reported as `value:init:<key>` before PyTorch loads chainrule's). */
+const DETERMINISTIC_INIT = new Set(['batchNorm1d', 'batchNorm2d', 'layerNorm']);
+
+/** Builds `spec`; `masks` receives each Dropout mask as chainrule's rule draws it; `fixedPrefixes` the names of deterministic layers. */
+function build(spec: ModuleSpec, masks: Encoded[], fixedPrefixes: string[], prefix: string): Built {
+  const leaf = (module: Module): Built => {
+    if (DETERMINISTIC_INIT.has(spec.kind)) fixedPrefixes.push(prefix);
+    return { module, apply: (x) => module.forward(x) };
+  };
+  switch (spec.kind) {
+    case 'linear':
+      return leaf(new Dense(spec.inFeatures, spec.outFeatures, { bias: spec.bias, seed: spec.seed }));
+    case 'batchNorm1d':
+    case 'batchNorm2d': {
+      const options = { eps: spec.eps, momentum: spec.momentum, affine: spec.affine, trackRunningStats: spec.trackRunningStats };
+      return leaf(spec.kind === 'batchNorm1d' ? new BatchNorm1d(spec.numFeatures, options) : new BatchNorm2d(spec.numFeatures, options));
+    }
+    case 'layerNorm':
+      return leaf(new LayerNorm(spec.normalizedShape, { eps: spec.eps, elementwiseAffine: spec.elementwiseAffine }));
+    case 'embedding':
+      return leaf(new Embedding(spec.numEmbeddings, spec.embeddingDim, { paddingIdx: spec.paddingIdx, seed: spec.seed }));
+    case 'dropout': {
+      const module = new Dropout(spec.p, { seed: spec.seed });
+      // the documented mask rule, replayed on a generator of the same seed: kept where u < 1 − p
+      const replica = new RandomGenerator(spec.seed);
+      return {
+        module,
+        apply: (x) => {
+          if (module.training && spec.p > 0 && spec.p < 1) masks.push(snapshot(rand(x.shape, { generator: replica }).lt(1 - spec.p))!);
+          return module.forward(x);
+        },
+      };
+    }
+    case 'flatten':
+      return leaf(new Flatten(spec.startDim, spec.endDim));
+    case 'identity':
+      return leaf(new Identity());
+    case 'relu':
+      return leaf(new ReLU());
+    case 'tanh':
+      return leaf(new Tanh());
+    case 'moduleList': {
+      const items = spec.items.map((item, i) => build(item, masks, fixedPrefixes, join(prefix, String(i))));
+      return { module: new ModuleList(items.map((b) => b.module)), apply: (x) => items.reduce((h, b) => b.apply(h), x) };
+    }
+    case 'moduleDict': {
+      const items = spec.entries.map(([key, item]) => [key, build(item, masks, fixedPrefixes, join(prefix, key))] as const);
+      return { module: new ModuleDict(items.map(([key, b]) => [key, b.module] as const)), apply: (x) => items.reduce((h, [, b]) => b.apply(h), x) };
+    }
+  }
+}
+
+const join = (prefix: string, name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
+
+/** The module program: chainrule's initial state and masks go into the program for PyTorch. */
+function runModule(program: ModuleProgram, results: Record<string, Encoded | null>): void {
+  const masks: Encoded[] = [];
+  const fixed: string[] = [];
+  const { module, apply } = build(program.spec, masks, fixed, '');
+  const stateOf = () => Object.entries(module.stateDict()).map(([key, s]) => ({ key, value: encode(s.shape, s.data) }));
+  program.initial = stateOf();
+  for (const { key, value } of program.initial) {
+    if (fixed.some((p) => p === '' || key.startsWith(`${p}.`))) results[`value:init:${key}`] = value;
+  }
+  program.calls.forEach((call, k) => {
+    module.train(call.train);
+    module.zeroGrad();
+    const x = leafOf(call.input, !call.indices);
+    const out = apply(x);
+    results[`value:out#${k}`] = snapshot(out);
+    out.backward(leafOf(call.seed, false));
+    if (!call.indices) results[`grad:input#${k}`] = snapshot(x.grad);
+    for (const [name, p] of module.namedParameters()) results[`grad:${name}#${k}`] = snapshot(p.grad);
+    if (program.lr !== undefined) {
+      const lr = program.lr;
+      noGrad(() => {
+        for (const p of module.parameters()) if (p.grad !== null) p.sub_(p.grad.mul(lr));
+      });
+    }
+    for (const { key, value } of stateOf()) results[`value:state:${key}#${k}`] = value;
+  });
+  program.masks = masks;
 }

@@ -24,6 +24,7 @@ export interface Mismatch {
 export class Tally {
   graphs = 0;
   trainingRuns = 0;
+  modulePrograms = 0;
   values = 0;
   gradients = 0;
   /** The largest |chainrule − torch| / max(|torch|, ATOL/RTOL) over finite pairs: the relative difference, with the floor. */
@@ -69,6 +70,7 @@ function toleranceFor(c: Case, key: string, ops: Set<string>): { rtol: number; a
 /** Compares one case's outcomes, adding to `tally`. */
 export function compareCase(c: Case, ours: Outcome, ref: Outcome, tally: Tally): void {
   if (c.program.type === 'graph') tally.graphs++;
+  else if (c.program.type === 'module') tally.modulePrograms++;
   else tally.trainingRuns++;
   const fail = (key: string, detail: string) => tally.mismatches.push({ caseName: c.name, known: c.known, key, detail });
   if (ours.error !== undefined || ref.error !== undefined) {

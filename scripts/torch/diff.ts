@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { buildCases } from './cases.js';
 import { runChainrule } from './chainrule-runner.js';
 import { ATOL, RTOL, Tally, compareCase } from './compare.js';
-import { OPS } from './ops.js';
+import { ALL_ROWS } from './ops.js';
 import type { Outcome } from './program.js';
 
 // Debian's interpreter, which has python3-torch; the `python3` first on PATH may be another one.
@@ -58,7 +58,7 @@ function main(): void {
   const ourTime = seconds(ourStart);
 
   const refStart = performance.now();
-  const request = JSON.stringify({ ops: Object.fromEntries(OPS.map((r) => [r.name, r.torch])), cases });
+  const request = JSON.stringify({ ops: Object.fromEntries(ALL_ROWS.map((r) => [r.name, r.torch])), cases });
   const py = spawnSync(PYTHON, [REFERENCE], { input: request, maxBuffer: 1 << 30, encoding: 'utf8' });
   if (py.status !== 0) {
     console.error(`test:torch: reference.py failed (exit status ${py.status}):\n${py.stderr}`);
@@ -84,7 +84,7 @@ function main(): void {
     }
   }
   console.log(
-    `\ntest:torch: ${tally.graphs} graphs and ${tally.trainingRuns} training runs compared against PyTorch ${reply.torch} (float64): ` +
+    `\ntest:torch: ${tally.graphs} graphs, ${tally.trainingRuns} training runs and ${tally.modulePrograms} module programs compared against PyTorch ${reply.torch} (float64): ` +
       `${tally.values} values and ${tally.gradients} gradients, tolerance ${RTOL} relative + ${ATOL} absolute`,
   );
   console.log(`largest relative difference: ${tally.maxRelative.toExponential(2)} (${tally.maxRelativeWhere || 'none'})`);

@@ -10,6 +10,7 @@
  */
 import { concat, einsum, matmul as matmulFn, oneHot, pad as padFn, randperm, sign, stack, where as whereFn, type IndexItem, type PadMode, type Tensor, type TensorLike } from '@chainrule/core';
 import { BCELoss, CrossEntropyLoss, MSELoss, linear as linearFn, type MSEReduction, type Reduction } from '@chainrule/nn';
+import { LAYER_ROWS } from './layers.js';
 import type { Json, Tolerance } from './program.js';
 import * as pick from './graph.js';
 import * as pickB from './pickers-index-sort-shape.js';
@@ -244,5 +245,8 @@ export const OPS: readonly OpRow<Json>[] = [
   ...OPS_B,
 ];
 
-export const OP_BY_NAME: ReadonlyMap<string, OpRow<Json>> = new Map(OPS.map((r) => [r.name, r]));
-if (OP_BY_NAME.size !== OPS.length) throw new Error('ops.ts: two rows share a name');
+/** Every row PyTorch evaluates: the op table and the nn layer and loss rows of layers.ts (which stay out of the random graphs). */
+export const ALL_ROWS: readonly OpRow<Json>[] = [...OPS, ...LAYER_ROWS];
+
+export const OP_BY_NAME: ReadonlyMap<string, OpRow<Json>> = new Map(ALL_ROWS.map((r) => [r.name, r]));
+if (OP_BY_NAME.size !== ALL_ROWS.length) throw new Error('ops.ts: two rows share a name');

@@ -118,7 +118,60 @@ export interface TrainProgram {
   initial?: readonly { readonly layer: number; readonly field: 'weight' | 'bias'; readonly value: Encoded; readonly requiresGrad: boolean }[];
 }
 
-export type Program = GraphProgram | TrainProgram;
+/**
+ * A layer of a module program (scripts/torch/layers.ts): chainrule's nn module and PyTorch's
+ * torch.nn module of the same name and options. Containers hold further specs; dict keys are
+ * lower-case words (both engines name the state by them).
+ */
+export type ModuleSpec =
+  | { readonly kind: 'linear'; readonly inFeatures: number; readonly outFeatures: number; readonly bias: boolean; readonly seed: number }
+  | {
+      readonly kind: 'batchNorm1d' | 'batchNorm2d';
+      readonly numFeatures: number;
+      readonly eps?: number;
+      readonly momentum?: number | null;
+      readonly affine?: boolean;
+      readonly trackRunningStats?: boolean;
+    }
+  | { readonly kind: 'layerNorm'; readonly normalizedShape: readonly number[]; readonly eps?: number; readonly elementwiseAffine?: boolean }
+  | { readonly kind: 'embedding'; readonly numEmbeddings: number; readonly embeddingDim: number; readonly paddingIdx?: number | null; readonly seed: number }
+  | { readonly kind: 'dropout'; readonly p: number; readonly seed: number }
+  | { readonly kind: 'flatten'; readonly startDim?: number; readonly endDim?: number }
+  | { readonly kind: 'identity' | 'relu' | 'tanh' }
+  | { readonly kind: 'moduleList'; readonly items: readonly ModuleSpec[] }
+  | { readonly kind: 'moduleDict'; readonly entries: readonly (readonly [string, ModuleSpec])[] };
+
+/** One forward and backward of a module program: the mode, the input (class indices when `indices`) and the seed of the backward. */
+export interface ModuleCall {
+  readonly train: boolean;
+  readonly input: Encoded;
+  /** The input is class indices (an Embedding first): no gradient for it. */
+  readonly indices?: boolean;
+  readonly seed: Encoded;
+}
+
+/**
+ * A module (a tree of layers, applied in order) called several times in training or evaluation
+ * mode, each call's output backpropagated with its seed, and the parameters then moved by plain
+ * gradient descent with `lr` (when given), so that later calls see earlier updates.
+ * chainrule builds the module with its own initialisation and sends its state dict as `initial`,
+ * which PyTorch loads with strict key checking (so the state dict names must be PyTorch's, in
+ * camelCase); a Dropout's masks are the ones chainrule's documented rule draws, sent as `masks`.
+ * Results: `value:init:<key>` (the fresh state of layers whose initialisation is not random: the
+ * norms), and per call k: `value:out#k`, `grad:input#k`, `grad:<param>#k` and `value:state:<key>#k`.
+ */
+export interface ModuleProgram {
+  readonly type: 'module';
+  readonly spec: ModuleSpec;
+  readonly calls: readonly ModuleCall[];
+  readonly lr?: number;
+  /** Filled in by the chainrule run: its state dict at the start. */
+  initial?: readonly { readonly key: string; readonly value: Encoded }[];
+  /** Filled in by the chainrule run: the mask of each Dropout draw, in the order drawn. */
+  masks?: readonly Encoded[];
+}
+
+export type Program = GraphProgram | TrainProgram | ModuleProgram;
 
 /** A tolerance looser than compare.ts's default, always with the reason it is needed. */
 export interface Tolerance {

@@ -9,6 +9,7 @@ One process serves the whole run, and nothing here touches the network.
 """
 import json
 import math
+import re
 import sys
 import warnings
 
@@ -241,6 +242,125 @@ def run_training(program, results):
         results[f"grad:param{i}"] = encode(p.grad)
 
 
+# ------------------------------------------------------------------ module programs
+
+def snake(key):
+    """chainrule's camelCase state names as PyTorch's: 'layers.0.runningMean' -> 'layers.0.running_mean'."""
+    return ".".join(re.sub(r"([A-Z])", r"_\1", part).lower() for part in key.split("."))
+
+
+def camel(key):
+    """PyTorch's state names in chainrule's camelCase: 'running_mean' -> 'runningMean'."""
+    return ".".join(re.sub(r"_([a-z])", lambda m: m.group(1).upper(), part) for part in key.split("."))
+
+
+class MaskedDropout(torch.nn.Module):
+    """torch.nn.Dropout with chainrule's masks (the program's, in the order drawn): x * (mask / (1 - p)),
+    which is PyTorch's own CPU dropout (bernoulli_(1 - p) noise divided by 1 - p) given that noise.
+    Where PyTorch draws nothing (evaluation, p = 0 or 1), it is F.dropout itself."""
+
+    def __init__(self, p, masks):
+        super().__init__()
+        self.p = p
+        self.masks = masks
+
+    def forward(self, x):
+        if not self.training or self.p == 0 or self.p == 1:
+            return F.dropout(x, self.p, self.training)
+        mask = decode(self.masks.pop(0))
+        return x * (mask / (1 - self.p))
+
+
+class ChainList(torch.nn.ModuleList):
+    """A torch.nn.ModuleList (its state names) that applies its modules in order, as the runner applies chainrule's."""
+
+    def forward(self, x):
+        for m in self:
+            x = m(x)
+        return x
+
+
+class ChainDict(torch.nn.ModuleDict):
+    """A torch.nn.ModuleDict (its state names) that applies its modules in insertion order."""
+
+    def forward(self, x):
+        for m in self.values():
+            x = m(x)
+        return x
+
+
+DETERMINISTIC_INIT = {"batchNorm1d", "batchNorm2d", "layerNorm"}
+
+
+def build(spec, masks, fixed, prefix):
+    """The torch.nn module of a chainrule ModuleSpec (program.ts); `fixed` collects the names of layers with a deterministic init."""
+    kind = spec["kind"]
+    if kind in DETERMINISTIC_INIT:
+        fixed.append(prefix)
+    if kind == "linear":
+        return torch.nn.Linear(spec["inFeatures"], spec["outFeatures"], bias=spec["bias"])
+    if kind in ("batchNorm1d", "batchNorm2d"):
+        cls = torch.nn.BatchNorm1d if kind == "batchNorm1d" else torch.nn.BatchNorm2d
+        return cls(spec["numFeatures"], eps=spec.get("eps", 1e-5), momentum=spec.get("momentum", 0.1),
+                   affine=spec.get("affine", True), track_running_stats=spec.get("trackRunningStats", True))
+    if kind == "layerNorm":
+        return torch.nn.LayerNorm(spec["normalizedShape"], eps=spec.get("eps", 1e-5), elementwise_affine=spec.get("elementwiseAffine", True))
+    if kind == "embedding":
+        return torch.nn.Embedding(spec["numEmbeddings"], spec["embeddingDim"], padding_idx=spec.get("paddingIdx"))
+    if kind == "dropout":
+        return MaskedDropout(spec["p"], masks)
+    if kind == "flatten":
+        return torch.nn.Flatten(spec.get("startDim", 1), spec.get("endDim", -1))
+    if kind == "identity":
+        return torch.nn.Identity()
+    if kind == "relu":
+        return torch.nn.ReLU()
+    if kind == "tanh":
+        return torch.nn.Tanh()
+    join = lambda name: name if prefix == "" else f"{prefix}.{name}"
+    if kind == "moduleList":
+        return ChainList([build(item, masks, fixed, join(str(i))) for i, item in enumerate(spec["items"])])
+    if kind == "moduleDict":
+        return ChainDict([(key, build(item, masks, fixed, join(key))) for key, item in spec["entries"]])
+    raise ValueError(f"unknown module kind {kind}")
+
+
+def run_module(program, results):
+    masks = list(program.get("masks", []))
+    fixed = []
+    module = build(program["spec"], masks, fixed, "")
+    state = lambda: {camel(k): v for k, v in module.state_dict().items()}
+    for key, value in state().items():
+        if any(p == "" or key.startswith(p + ".") for p in fixed):
+            results[f"value:init:{key}"] = encode(value)
+    # chainrule's initial state, strictly: every name must be PyTorch's
+    module.load_state_dict({snake(e["key"]): decode(e["value"]) for e in program["initial"]}, strict=True)
+    lr = program.get("lr")
+    for k, call in enumerate(program["calls"]):
+        module.train(call["train"])
+        module.zero_grad(set_to_none=True)
+        if call.get("indices"):
+            x = decode(call["input"]).long()
+        else:
+            x = decode(call["input"], True)
+        out = module(x)
+        results[f"value:out#{k}"] = encode(out)
+        out.backward(decode(call["seed"]))
+        if not call.get("indices"):
+            results[f"grad:input#{k}"] = encode(x.grad)
+        for name, p in module.named_parameters():
+            results[f"grad:{camel(name)}#{k}"] = encode(p.grad)
+        if lr is not None:
+            with torch.no_grad():
+                for p in module.parameters():
+                    if p.grad is not None:
+                        p -= lr * p.grad
+        for key, value in state().items():
+            results[f"value:state:{key}#{k}"] = encode(value)
+    if masks:
+        raise ValueError(f"{len(masks)} dropout masks left unused")
+
+
 def main():
     request = json.load(sys.stdin)
     ops = Ops(request["ops"])
@@ -252,6 +372,8 @@ def main():
             program = case["program"]
             if program["type"] == "graph":
                 run_graph(program, ops, results)
+            elif program["type"] == "module":
+                run_module(program, results)
             else:
                 run_training(program, results)
         except Exception as e:  # reported per case; the other cases still run

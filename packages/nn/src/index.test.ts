@@ -13,6 +13,12 @@ describe('@chainrule/nn entry points', () => {
         // the hand-off: safetensors and ONNX
         'toSafetensors', 'fromSafetensors', 'readSafetensorsMetadata', 'exportOnnx', 'exportOnnxModel', 'importOnnx', 'OnnxModule',
         'EXPORT_RULES', 'IMPORT_RULES', 'encodeModel', 'decodeModel', 'DataType',
+        // issue 9 (init, layers, containers, losses)
+        'BatchNorm1d', 'BatchNorm2d', 'BatchNormBase', 'Dropout', 'Embedding', 'Flatten', 'Identity', 'LayerNorm', 'ModuleDict', 'ModuleList',
+        'batchNorm', 'calculateGain', 'constant_', 'dropout', 'embedding', 'kaimingNormal_', 'kaimingUniform_', 'layerNorm', 'normal_', 'ones_',
+        'uniform_', 'xavierNormal_', 'xavierUniform_', 'zeros_',
+        'BCEWithLogitsLoss', 'HuberLoss', 'KLDivLoss', 'L1Loss', 'NLLLoss', 'SmoothL1Loss', 'binaryCrossEntropyWithLogits', 'huberLoss', 'klDiv',
+        'l1Loss', 'nllLoss', 'smoothL1Loss',
       ].sort(),
     );
     expect(Object.keys(nnNode).sort()).toEqual(['load', 'loadSafetensors', 'save', 'saveSafetensors']);

@@ -31,16 +31,54 @@ export { initBound, uniformTensor, type InitScheme } from './init.js';
 export { linear, Dense, Linear, type DenseOptions } from './linear.js';
 export { Sigmoid, Tanh, ReLU, Softmax } from './activations.js';
 export { Sequential } from './sequential.js';
+// init, layers, containers and losses (issue 9)
+export {
+  calculateGain,
+  uniform_,
+  normal_,
+  constant_,
+  zeros_,
+  ones_,
+  xavierUniform_,
+  xavierNormal_,
+  kaimingUniform_,
+  kaimingNormal_,
+  type InitOptions,
+  type XavierOptions,
+  type KaimingOptions,
+  type Nonlinearity,
+} from './init.js';
+export { Identity } from './identity.js';
+export { Flatten } from './flatten.js';
+export { ModuleList } from './module-list.js';
+export { ModuleDict } from './module-dict.js';
+export { dropout, Dropout, type DropoutOptions } from './dropout.js';
+export { layerNorm, LayerNorm, type LayerNormOptions } from './layer-norm.js';
+export { batchNorm, BatchNorm1d, BatchNorm2d, BatchNormBase, type BatchNormOptions, type BatchNormLayerOptions } from './batch-norm.js';
+export { embedding, Embedding, type EmbeddingOptions } from './embedding.js';
 export {
   mseLoss,
   MSELoss,
-  crossEntropy,
-  CrossEntropyLoss,
-  binaryCrossEntropy,
-  BCELoss,
+  l1Loss,
+  L1Loss,
+  smoothL1Loss,
+  SmoothL1Loss,
+  huberLoss,
+  HuberLoss,
   type Reduction,
   type MSEReduction,
+  type LossOptions,
 } from './losses.js';
+export { crossEntropy, CrossEntropyLoss, nllLoss, NLLLoss, type CrossEntropyOptions, type NLLLossOptions } from './cross-entropy.js';
+export {
+  binaryCrossEntropy,
+  BCELoss,
+  binaryCrossEntropyWithLogits,
+  BCEWithLogitsLoss,
+  type BCEOptions,
+  type BCEWithLogitsOptions,
+} from './binary-cross-entropy.js';
+export { klDiv, KLDivLoss, type KLDivOptions, type KLDivReduction } from './kl-div.js';
 export { Optimizer, type ParamsInput } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';

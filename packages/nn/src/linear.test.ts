@@ -179,7 +179,7 @@ describe("Dense with the article's weights and shared, frozen biases", () => {
     const hidden = articleHidden(), output = articleOutput();
     const outH = hidden.forward(tensor([0.05, 0.1])).sigmoid();
     const outO = output.forward(outH).sigmoid();
-    const E = mseLoss(outO, [0.01, 0.99], 'halfSum');
+    const E = mseLoss(outO, [0.01, 0.99], { reduction: 'halfSum' });
     const [o1, o2] = outO.toArray() as number[];
     expect(round((outH.toArray() as number[])[0], 9)).toBe(0.593269992);
     expect(round((outH.toArray() as number[])[1], 9)).toBe(0.596884378);
@@ -197,7 +197,7 @@ describe("Dense with the article's weights and shared, frozen biases", () => {
   it('backward: dE/dw5 and dE/dw1 as printed; the frozen biases get no gradient', () => {
     const hidden = articleHidden(), output = articleOutput();
     const out: Tensor = output.forward(hidden.forward(tensor([0.05, 0.1])).sigmoid()).sigmoid();
-    mseLoss(out, [0.01, 0.99], 'halfSum').backward();
+    mseLoss(out, [0.01, 0.99], { reduction: 'halfSum' }).backward();
     const gw = output.weight.grad!.toArray() as number[][];
     const gh = hidden.weight.grad!.toArray() as number[][];
     expect(round(gw[0][0], 9)).toBe(0.082167041); // dE/dw5

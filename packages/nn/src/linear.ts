@@ -93,9 +93,13 @@ export interface DenseOptions {
    * draws the bias from U(-1/√in, 1/√in); the other schemes start the bias at 0).
    */
   init?: InitScheme;
-  /** Seed of a fresh generator for the initialisation (default 0, so layers are reproducible). */
+  /**
+   * Seed of a fresh generator for the initialisation. Without `seed` or `generator` the layer draws
+   * from core's global generator, as PyTorch's layers do: two layers differ, and `manualSeed(s)`
+   * before building a network makes the whole network reproducible.
+   */
   seed?: number;
-  /** Generator to draw the initialisation from (advancing it), instead of `seed`. */
+  /** Generator to draw the initialisation from (advancing it), instead of `seed` or the global one. */
   generator?: RandomGenerator;
   /** Exact initial weight, shape [out, in] (row o holds the weights into unit o); no random draw. */
   weight?: TensorLike;
@@ -145,7 +149,7 @@ export class Dense extends Module {
     const init = options.init ?? 'xavier';
     const bound = initBound(init, inFeatures, outFeatures);
     const needsRandom = options.weight === undefined || (init === 'uniform' && options.bias !== false && options.biasValue === undefined);
-    const generator = needsRandom ? generatorFrom(options, 'Dense') : null;
+    const generator = needsRandom ? generatorFrom(options, 'Dense') : undefined;
 
     if (options.weight !== undefined) {
       const w = tensor(options.weight, { dtype });
@@ -154,7 +158,7 @@ export class Dense extends Module {
       }
       this.weight = new Parameter(w);
     } else {
-      this.weight = new Parameter(uniformTensor([outFeatures, inFeatures], bound, generator!, dtype));
+      this.weight = new Parameter(uniformTensor([outFeatures, inFeatures], bound, generator, dtype));
     }
 
     const biasKind = options.bias ?? true;
@@ -166,7 +170,7 @@ export class Dense extends Module {
       let b: Tensor;
       const v = options.biasValue;
       if (v === undefined) {
-        b = init === 'uniform' ? uniformTensor(shape, 1 / Math.sqrt(inFeatures), generator!, dtype) : tensor(biasKind === 'shared' ? 0 : new Array<number>(outFeatures).fill(0), { dtype });
+        b = init === 'uniform' ? uniformTensor(shape, 1 / Math.sqrt(inFeatures), generator, dtype) : tensor(biasKind === 'shared' ? 0 : new Array<number>(outFeatures).fill(0), { dtype });
       } else if (typeof v === 'number') {
         b = tensor(biasKind === 'shared' ? v : new Array<number>(outFeatures).fill(v), { dtype });
       } else {

@@ -1,26 +1,48 @@
 /**
- * Loss functions, each as a function and as a {@link Module}: mean squared error (with the
- * article's ½Σ form), cross-entropy from logits, and binary cross-entropy.
+ * What every loss shares (the reductions and their checks) and the regression losses: mean squared
+ * error (with the article's ½Σ form), L1, smooth L1 and Huber. Each loss is a function and a
+ * {@link Module}. The classification losses live in cross-entropy.ts, binary-cross-entropy.ts and kl-div.ts.
  * @module
  */
 import { shapesEqual, fmtShape, allocBuffer, asTensor, ChainruleError, defineOp, ShapeError, type Tensor, type OpContext, type TensorLike } from '@chainrule/core';
+import { describeValue } from './describe-value.js';
 import { Module } from './module.js';
+import { checkOptions } from './options.js';
 
-/** How a loss combines its per-element (or per-sample) terms: their mean or their sum. @example `new CrossEntropyLoss({ reduction: 'sum' })` */
-export type Reduction = 'mean' | 'sum';
+/**
+ * How a loss combines its per-element (or per-sample) terms: `'none'` returns them, `'mean'`
+ * averages them, `'sum'` adds them.
+ * @example `new CrossEntropyLoss({ reduction: 'sum' })`
+ */
+export type Reduction = 'none' | 'mean' | 'sum';
 /** {@link mseLoss}'s reductions: also `'halfSum'`, the article's E = Σ ½ (target − out)². @example `new MSELoss({ reduction: 'halfSum' })` */
 export type MSEReduction = Reduction | 'halfSum';
 
-function checkSameShape(loss: string, pred: Tensor, target: Tensor, what = 'prediction'): void {
+const REDUCTIONS: readonly Reduction[] = ['none', 'mean', 'sum'];
+
+/** The reduction named in `options` (default `'mean'`), checked against `allowed`; `where` starts the message. */
+export function reductionOf<R extends string>(options: { reduction?: R }, allowed: readonly R[], where: string): R {
+  const r = options.reduction ?? ('mean' as R);
+  if (!allowed.includes(r)) throw new ChainruleError(`${where}: unknown reduction ${describeValue(r)}; expected ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  return r;
+}
+
+/** `terms` reduced: returned as they are, averaged or summed. */
+export function reduce(terms: Tensor, reduction: Reduction): Tensor {
+  return reduction === 'none' ? terms : reduction === 'mean' ? terms.mean() : terms.sum();
+}
+
+/** Throws a ShapeError unless prediction and target have the same shape (no broadcasting: a [N] target for a [N, 1] output is a bug). */
+export function checkSameShape(loss: string, pred: Tensor, target: Tensor, what = 'prediction'): void {
   if (!shapesEqual(pred.shape, target.shape)) {
     throw new ShapeError(`${loss}: ${what} of shape ${fmtShape(pred.shape)} and target of shape ${fmtShape(target.shape)} differ; they must have the same shape`);
   }
 }
 
-function reduce(loss: string, terms: Tensor, reduction: string): Tensor {
-  if (reduction === 'mean') return terms.mean();
-  if (reduction === 'sum') return terms.sum();
-  throw new ChainruleError(`${loss}: unknown reduction ${JSON.stringify(reduction)}; expected 'mean' or 'sum'`);
+/** The options every loss takes. @example `{ reduction: 'none' }` */
+export interface LossOptions {
+  /** `'mean'` (default), `'sum'` or `'none'`. */
+  reduction?: Reduction;
 }
 
 // ------------------------------------------------------------------ MSE
@@ -54,8 +76,9 @@ const mseOp = defineOp({
  * - `'mean'` (default): (1/n) Σ (pred − target)²
  * - `'sum'`: Σ (pred − target)²
  * - `'halfSum'`: Σ ½ (target − pred)², the article's E_total, whose gradient is simply pred − target
+ * - `'none'`: the squares (pred − target)² themselves
  *
- * d/dpred = 2(pred − target)/n, 2(pred − target), or (pred − target) respectively.
+ * d/dpred = 2(pred − target)/n, 2(pred − target), (pred − target), or 2(pred − target) elementwise.
  *
  * NOTE: one fused op rather than sub, square, sum and mul: four graph nodes become one, and a
  * training step of the article's 2-2-2 net got about 30% faster (median 10.2 → 7.0 µs per step,
@@ -63,17 +86,16 @@ const mseOp = defineOp({
  *
  * @example
  * ```ts
- * mseLoss(tensor([0.75136507, 0.772928465]), [0.01, 0.99], 'halfSum').item(); // ≈ 0.298371109
+ * mseLoss(tensor([0.75136507, 0.772928465]), [0.01, 0.99], { reduction: 'halfSum' }).item(); // ≈ 0.298371109
  * ```
  */
-export function mseLoss(pred: Tensor, target: TensorLike, reduction: MSEReduction = 'mean'): Tensor {
+export function mseLoss(pred: Tensor, target: TensorLike, options: { reduction?: MSEReduction } = {}): Tensor {
+  checkOptions(options, ['reduction'], 'mseLoss');
+  const reduction = reductionOf(options, [...REDUCTIONS, 'halfSum'], 'mseLoss');
   const t = asTensor(target, { dtype: pred.dtype });
   checkSameShape('mseLoss', pred, t);
-  const divisor = reduction === 'halfSum' ? 2 : reduction === 'sum' ? 1 : reduction === 'mean' ? pred.size : NaN;
-  if (Number.isNaN(divisor)) {
-    throw new ChainruleError(`mseLoss: unknown reduction ${JSON.stringify(reduction)}; expected 'mean', 'sum' or 'halfSum'`);
-  }
-  return mseOp(pred, t, divisor);
+  if (reduction === 'none') return pred.sub(t).square();
+  return mseOp(pred, t, reduction === 'halfSum' ? 2 : reduction === 'sum' ? 1 : pred.size);
 }
 
 /**
@@ -88,160 +110,193 @@ export class MSELoss extends Module {
   readonly reduction: MSEReduction;
   constructor(options: { reduction?: MSEReduction } = {}) {
     super();
-    this.reduction = options.reduction ?? 'mean';
+    checkOptions(options, ['reduction'], 'MSELoss');
+    this.reduction = reductionOf(options, [...REDUCTIONS, 'halfSum'], 'MSELoss');
   }
   /** `reduction=halfSum`. */
   override extraRepr(): string {
     return `reduction=${this.reduction}`;
   }
   forward(pred: Tensor, target: TensorLike): Tensor {
-    return mseLoss(pred, target, this.reduction);
+    return mseLoss(pred, target, { reduction: this.reduction });
   }
 }
 
-// ------------------------------------------------------------------ cross-entropy
+// ------------------------------------------------------------------ L1
 
 /**
- * Cross-entropy of class scores `logits` against `target`, computed from logits in a stable form:
- *
- * - `logits` [N, C] (a batch) or [C] (one sample)
- * - `target` as class indices (number[] or a 1-D tensor of N integers; a number for one sample):
- *   ℓₙ = logsumexp(xₙ) − xₙ[yₙ], computed as log Σ e^(xₙ − c) − (xₙ[yₙ] − c) with c the row's
- *   maximum (both terms small, so no digits are lost to a large c), the picked logit taken with a
- *   real gather from logSoftmax
- * - or as probabilities of the logits' shape: ℓₙ = −Σ_c pₙc log softmax(xₙ)_c
- * - `reduction` `'mean'` (default) averages ℓₙ over the N samples, `'sum'` adds them.
- *
- * d/dlogits ℓₙ = softmax(xₙ) − pₙ (pₙ the one-hot of yₙ for indices).
- *
- * NOTE: with indices, no log-probability is ever multiplied by a 0 of a one-hot row, so a masked
- * logit of −Infinity, or logits of ±1e308, give PyTorch's finite loss ([[0, −Infinity, 1]] with
- * target 0: 1.3132616875182228; [[1e308, −1e308, 0]] with target 0: 0) instead of −Infinity · 0 = NaN.
- *
+ * Mean absolute error (PyTorch's `F.l1_loss`): ℓᵢ = |predᵢ − targetᵢ|, averaged (`'mean'`, default),
+ * summed or returned (`'none'`). d ℓᵢ/d predᵢ = sign(predᵢ − targetᵢ), 0 where they are equal.
  * @example
  * ```ts
- * crossEntropy(tensor([[0, 0]]), [1]).item(); // log 2 ≈ 0.6931
+ * l1Loss(tensor([1, 2, 3]), [1, 4, 2]).item(); // (0 + 2 + 1)/3 = 1
  * ```
  */
-export function crossEntropy(logits: Tensor, target: TensorLike, reduction: Reduction = 'mean'): Tensor {
-  if (logits.ndim !== 1 && logits.ndim !== 2) {
-    throw new ShapeError(`crossEntropy: logits must be [N, C] or [C], got shape ${fmtShape(logits.shape)}`);
-  }
-  const C = logits.shape[logits.ndim - 1];
-  const N = logits.ndim === 2 ? logits.shape[0] : 1;
-  const t = asTensor(target, { dtype: logits.dtype });
-  if (shapesEqual(t.shape, logits.shape)) {
-    return reduce('crossEntropy', logits.logSoftmax(-1).mul(t).sum(-1).neg(), reduction);
-  }
-  const wantShape = logits.ndim === 2 ? [N] : [];
-  if (!shapesEqual(t.shape, wantShape)) {
-    throw new ShapeError(
-      `crossEntropy: logits of shape ${fmtShape(logits.shape)} and target of shape ${fmtShape(t.shape)} do not fit: ` +
-        `expected class indices of shape ${fmtShape(wantShape)} or probabilities of shape ${fmtShape(logits.shape)}`,
-    );
-  }
-  for (let n = 0; n < N; n++) {
-    const y = t.buffer[n];
-    if (!Number.isInteger(y) || y < 0 || y >= C) {
-      throw new ChainruleError(`crossEntropy: target ${n} is ${y}, not a class index in 0..${C - 1}`);
-    }
-  }
-  const rows = logits.ndim === 2 ? logits : logits.reshape([1, C]);
-  const picked = rows.logSoftmax(1).gather(1, t.reshape([N, 1]));
-  const perSample = picked.reshape(logits.ndim === 2 ? [N] : []).neg();
-  return reduce('crossEntropy', perSample, reduction);
+export function l1Loss(pred: Tensor, target: TensorLike, options: LossOptions = {}): Tensor {
+  checkOptions(options, ['reduction'], 'l1Loss');
+  const reduction = reductionOf(options, REDUCTIONS, 'l1Loss');
+  const t = asTensor(target, { dtype: pred.dtype });
+  checkSameShape('l1Loss', pred, t);
+  return reduce(pred.sub(t).abs(), reduction);
 }
 
 /**
- * {@link crossEntropy} as a module.
+ * {@link l1Loss} as a module.
  * @example
  * ```ts
- * new CrossEntropyLoss().forward(tensor([[2, 0, -1]]), [0]);
+ * new L1Loss({ reduction: 'sum' }).forward(pred, target);
  * ```
  */
-export class CrossEntropyLoss extends Module {
+export class L1Loss extends Module {
   readonly reduction: Reduction;
-  constructor(options: { reduction?: Reduction } = {}) {
+  constructor(options: LossOptions = {}) {
     super();
-    this.reduction = options.reduction ?? 'mean';
+    checkOptions(options, ['reduction'], 'L1Loss');
+    this.reduction = reductionOf(options, REDUCTIONS, 'L1Loss');
   }
-  forward(logits: Tensor, target: TensorLike): Tensor {
-    return crossEntropy(logits, target, this.reduction);
+  /** `reduction=mean`. */
+  override extraRepr(): string {
+    return `reduction=${this.reduction}`;
+  }
+  forward(pred: Tensor, target: TensorLike): Tensor {
+    return l1Loss(pred, target, { reduction: this.reduction });
   }
 }
 
-// ------------------------------------------------------------------ binary cross-entropy
+// ------------------------------------------------------------------ smooth L1 and Huber
 
-const LOG_FLOOR = -100;
-const clampedLog = (v: number): number => Math.max(Math.log(v), LOG_FLOOR);
+/** Which of the two piecewise losses {@link piecewiseOp} computes, and its threshold (δ or β). */
+interface PiecewiseParams {
+  kind: 'huber' | 'smoothL1';
+  threshold: number;
+}
 
 /**
- * Elementwise ℓ = −(y log p + (1 − y) log(1 − p)) with each log clamped at −100 (PyTorch's rule).
- * NOTE: fused rather than composed, for its backward: through clamp(log p) the gradient at p = 0 or 1
- * is 0 · ∞ = NaN, while PyTorch's dℓ/dp = (p − y) / max(p(1 − p), 1e-12) stays finite there.
+ * The elementwise Huber or smooth L1 term of z = |pred − target| with threshold t:
+ * Huber ½z² (z < t) or t(z − ½t); smooth L1 ½z²/t (z < t) or z − ½t (PyTorch's formulas).
+ * NOTE: fused for its backward, clamp(d, −t, t) or clamp(d/t, −1, 1) with d = pred − target:
+ * PyTorch's rule, which stays finite for infinite inputs, where a where() of the two branches
+ * would multiply ∞ by 0.
  */
-const bceOp = defineOp({
-  name: 'binaryCrossEntropy',
-  inputs: ['prob', 'target'],
-  forward(ctx, p, y) {
-    ctx.save(p, y);
-    const ps = p.buffer, ys = y.buffer;
+const piecewiseOp = defineOp({
+  name: 'piecewiseLoss',
+  inputs: ['pred', 'target'],
+  forward(ctx: OpContext<PiecewiseParams>, p, t) {
+    ctx.save(p, t);
+    const { kind, threshold: c } = ctx.params;
+    const ps = p.buffer, ts = t.buffer;
     const out = allocBuffer(p.dtype, ps.length);
-    for (let i = 0; i < ps.length; i++) out[i] = -(ys[i] * clampedLog(ps[i]) + (1 - ys[i]) * clampedLog(1 - ps[i]));
+    for (let i = 0; i < ps.length; i++) {
+      const z = Math.abs(ps[i] - ts[i]);
+      out[i] = kind === 'huber' ? (z < c ? 0.5 * z * z : c * (z - 0.5 * c)) : z < c ? (0.5 * z * z) / c : z - 0.5 * c;
+    }
     return { buffer: out, shape: p.shape };
   },
-  // dℓ/dp = (p − y) / max(p(1 − p), ε); dℓ/dy = log(1 − p) − log p
+  // dℓ/dpred = clamp(d, −δ, δ) (Huber) or clamp(d/β, −1, 1) (smooth L1), d = pred − target; dℓ/dtarget is its negative
   backward: {
-    prob: (ctx, grad) => {
-      const [p, y] = ctx.saved;
-      return grad.mul(p.sub(y)).div(p.mul(p.neg().add(1)).clamp(1e-12));
-    },
-    // NOTE: the target's gradient uses the unclamped logs, as PyTorch's does (±Infinity at p = 0 or
-    // 1), although the loss clamps them: the same numbers as PyTorch when a model moves between them.
-    target: (ctx, grad) => {
-      const p = ctx.saved[0];
-      return grad.mul(p.neg().add(1).log().sub(p.log()));
-    },
+    pred: (ctx, grad) => grad.mul(slope(ctx.saved[0], ctx.saved[1], ctx.params)),
+    target: (ctx, grad) => grad.mul(slope(ctx.saved[0], ctx.saved[1], ctx.params)).neg(),
   },
 });
 
-/**
- * Binary cross-entropy between probabilities `prob` (in [0, 1], e.g. a sigmoid output) and targets
- * `target` of the same shape: ℓᵢ = −(yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ)), each log clamped at −100 as
- * PyTorch does (so p = 0 or 1 gives a finite loss of at most 100), then averaged (`'mean'`, default) or summed.
- *
- * dℓ/dp = (p − y) / max(p(1 − p), 1e-12); dℓ/dy = log(1 − p) − log p (unclamped, as in PyTorch).
- *
- * @example
- * ```ts
- * binaryCrossEntropy(tensor([0.5]), [1]).item(); // log 2 ≈ 0.6931
- * ```
- */
-export function binaryCrossEntropy(prob: Tensor, target: TensorLike, reduction: Reduction = 'mean'): Tensor {
-  const t = asTensor(target, { dtype: prob.dtype });
-  checkSameShape('binaryCrossEntropy', prob, t, 'probabilities');
-  for (let i = 0; i < prob.size; i++) {
-    const v = prob.buffer[i];
-    if (!(v >= 0 && v <= 1)) throw new ChainruleError(`binaryCrossEntropy: probabilities must lie in [0, 1]; element ${i} is ${v}`);
-  }
-  return reduce('binaryCrossEntropy', bceOp(prob, t), reduction);
+function slope(p: Tensor, t: Tensor, { kind, threshold }: PiecewiseParams): Tensor {
+  return kind === 'huber' ? p.sub(t).clamp(-threshold, threshold) : p.sub(t).div(threshold).clamp(-1, 1);
 }
 
 /**
- * {@link binaryCrossEntropy} as a module.
+ * Smooth L1 loss (PyTorch's `F.smooth_l1_loss`), quadratic near 0 and linear beyond `beta`:
+ *
+ *   ℓᵢ = ½ dᵢ² / β if |dᵢ| < β, else |dᵢ| − ½β;  dᵢ = predᵢ − targetᵢ;  dℓᵢ/dpredᵢ = clamp(dᵢ/β, −1, 1)
+ *
+ * `beta` (default 1) must be ≥ 0; β = 0 is the L1 loss. Then `reduction` as {@link l1Loss}.
  * @example
  * ```ts
- * new BCELoss().forward(new Sigmoid().forward(logits), tensor([1, 0]));
+ * smoothL1Loss(tensor([0.5, 3]), [0, 0], { reduction: 'none' }).toArray(); // [0.125, 2.5]
  * ```
  */
-export class BCELoss extends Module {
+export function smoothL1Loss(pred: Tensor, target: TensorLike, options: LossOptions & { beta?: number } = {}): Tensor {
+  checkOptions(options, ['reduction', 'beta'], 'smoothL1Loss');
+  const reduction = reductionOf(options, REDUCTIONS, 'smoothL1Loss');
+  const beta = checkThreshold(options.beta ?? 1, 'beta', 'smoothL1Loss', true);
+  const t = asTensor(target, { dtype: pred.dtype });
+  checkSameShape('smoothL1Loss', pred, t);
+  if (beta === 0) return reduce(pred.sub(t).abs(), reduction);
+  return reduce(piecewiseOp(pred, t, { kind: 'smoothL1', threshold: beta }), reduction);
+}
+
+/**
+ * Huber loss (PyTorch's `F.huber_loss`), quadratic near 0 and linear beyond `delta`:
+ *
+ *   ℓᵢ = ½ dᵢ² if |dᵢ| < δ, else δ(|dᵢ| − ½δ);  dℓᵢ/dpredᵢ = clamp(dᵢ, −δ, δ)
+ *
+ * `delta` (default 1) must be > 0. Huber with δ is δ times smooth L1 with β = δ.
+ * @example
+ * ```ts
+ * huberLoss(tensor([0.5, 3]), [0, 0], { reduction: 'none', delta: 2 }).toArray(); // [0.125, 4]
+ * ```
+ */
+export function huberLoss(pred: Tensor, target: TensorLike, options: LossOptions & { delta?: number } = {}): Tensor {
+  checkOptions(options, ['reduction', 'delta'], 'huberLoss');
+  const reduction = reductionOf(options, REDUCTIONS, 'huberLoss');
+  const delta = checkThreshold(options.delta ?? 1, 'delta', 'huberLoss', false);
+  const t = asTensor(target, { dtype: pred.dtype });
+  checkSameShape('huberLoss', pred, t);
+  return reduce(piecewiseOp(pred, t, { kind: 'huber', threshold: delta }), reduction);
+}
+
+function checkThreshold(v: unknown, what: string, where: string, zeroAllowed: boolean): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (v === 0 && !zeroAllowed)) {
+    throw new ChainruleError(`${where}: ${what} must be a finite number ${zeroAllowed ? '≥' : '>'} 0, got ${describeValue(v)}`);
+  }
+  return v;
+}
+
+/**
+ * {@link smoothL1Loss} as a module: `new SmoothL1Loss({ beta: 0.5 })`.
+ * @example
+ * ```ts
+ * new SmoothL1Loss({ beta: 0.5, reduction: 'sum' }).forward(pred, target);
+ * ```
+ */
+export class SmoothL1Loss extends Module {
   readonly reduction: Reduction;
-  constructor(options: { reduction?: Reduction } = {}) {
+  readonly beta: number;
+  constructor(options: LossOptions & { beta?: number } = {}) {
     super();
-    this.reduction = options.reduction ?? 'mean';
+    checkOptions(options, ['reduction', 'beta'], 'SmoothL1Loss');
+    this.reduction = reductionOf(options, REDUCTIONS, 'SmoothL1Loss');
+    this.beta = checkThreshold(options.beta ?? 1, 'beta', 'SmoothL1Loss', true);
   }
-  forward(prob: Tensor, target: TensorLike): Tensor {
-    return binaryCrossEntropy(prob, target, this.reduction);
+  /** `reduction=mean, beta=1`. */
+  override extraRepr(): string {
+    return `reduction=${this.reduction}, beta=${this.beta}`;
+  }
+  forward(pred: Tensor, target: TensorLike): Tensor {
+    return smoothL1Loss(pred, target, { reduction: this.reduction, beta: this.beta });
   }
 }
 
+/**
+ * {@link huberLoss} as a module: `new HuberLoss({ delta: 2 })`.
+ * @example
+ * ```ts
+ * new HuberLoss({ delta: 2 }).forward(pred, target);
+ * ```
+ */
+export class HuberLoss extends Module {
+  readonly reduction: Reduction;
+  readonly delta: number;
+  constructor(options: LossOptions & { delta?: number } = {}) {
+    super();
+    checkOptions(options, ['reduction', 'delta'], 'HuberLoss');
+    this.reduction = reductionOf(options, REDUCTIONS, 'HuberLoss');
+    this.delta = checkThreshold(options.delta ?? 1, 'delta', 'HuberLoss', false);
+  }
+  /** `reduction=mean, delta=1`. */
+  override extraRepr(): string {
+    return `reduction=${this.reduction}, delta=${this.delta}`;
+  }
+  forward(pred: Tensor, target: TensorLike): Tensor {
+    return huberLoss(pred, target, { reduction: this.reduction, delta: this.delta });
+  }
+}

@@ -3,7 +3,8 @@
  * by walking the instance's own fields, so a subclass only assigns them (no registration calls).
  * @module
  */
-import type { Tensor } from '@chainrule/core';
+import { ChainruleError, isTensor, type Tensor } from '@chainrule/core';
+import { describeValue } from './describe-value.js';
 import { Parameter } from './parameter.js';
 import { NO_OPTIONS, zeroGrads } from './zero-grad.js';
 import { loadStateDict, stateDict, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './state-dict.js';
@@ -17,6 +18,10 @@ import { loadStateDict, stateDict, type LoadStateDictOptions, type LoadStateDict
  * and a field holding an array is searched element by element (names get the index: `blocks.0`).
  * Everything else (numbers, options, plain tensors) is ignored. A parameter or module reachable by
  * two paths is reported once, under the first name found, so shared weights are updated once.
+ *
+ * Buffers: state that is not learned (a batch norm's running statistics) is a field registered with
+ * {@link Module.registerBuffer}; it is saved by {@link Module.stateDict} and loaded back, but is no
+ * parameter, so optimizers never see it.
  *
  * @example
  * ```ts
@@ -120,6 +125,96 @@ export abstract class Module {
   }
 
   /**
+   * Registers the field `name` as a buffer: module state that is not learned, such as running
+   * statistics (PyTorch's `register_buffer`). Sets `this[name] = tensor` and returns the tensor, so it
+   * also works as a field initializer; the field may later be reassigned (another tensor, or null)
+   * and stays the buffer. A buffer is in {@link Module.namedBuffers} and, unless
+   * `persistent: false`, in {@link Module.stateDict}; it is never a parameter. A null buffer is
+   * skipped by both (PyTorch's `None` buffer, e.g. running statistics that are not tracked).
+   *
+   * Refused: a name that is empty or has a dot, a name already holding a Parameter, a Module or
+   * anything but a tensor or null, a value that is a Parameter (a learned tensor is a parameter).
+   * @example
+   * ```ts
+   * class Counter extends Module {
+   *   count = this.registerBuffer('count', zeros([]));
+   *   forward(x: Tensor): Tensor {
+   *     noGrad(() => this.count.add_(1));
+   *     return x;
+   *   }
+   * }
+   * new Counter().stateDict(); // { count: { shape: [], dtype: 'float64', data: [0] } }
+   * ```
+   */
+  registerBuffer<T extends Tensor | null>(name: string, tensor: T, options: { persistent?: boolean } = {}): T {
+    const where = `${this.constructor.name}.registerBuffer`;
+    if (typeof name !== 'string' || name === '' || name.includes('.')) {
+      throw new ChainruleError(`${where}: a buffer name must be a non-empty string without dots, got ${describeValue(name)}`);
+    }
+    if (tensor !== null && !isTensor(tensor)) throw new ChainruleError(`${where}: buffer '${name}' must be a Tensor or null, got ${describeValue(tensor)}`);
+    if (tensor instanceof Parameter) throw new ChainruleError(`${where}: buffer '${name}' is a Parameter; assign a learned tensor to a field as a Parameter instead, or register a plain tensor`);
+    const persistent = options.persistent ?? true;
+    if (typeof persistent !== 'boolean') throw new ChainruleError(`${where}: persistent must be true or false, got ${describeValue(persistent)}`);
+    const fields = this as unknown as Record<string, unknown>;
+    const registry = bufferRegistry(this);
+    if (!registry.has(name) && name in this && fields[name] !== undefined && fields[name] !== null && !isTensor(fields[name])) {
+      throw new ChainruleError(`${where}: '${name}' is already an attribute of ${this.constructor.name} (${describeValue(fields[name])}); choose another buffer name`);
+    }
+    if (fields[name] instanceof Parameter) throw new ChainruleError(`${where}: '${name}' already holds a Parameter`);
+    registry.set(name, persistent);
+    fields[name] = tensor;
+    return tensor;
+  }
+
+  /**
+   * Every buffer of this module and its submodules with its dotted path (`bn.runningMean`), each
+   * tensor once, null buffers skipped; the order of {@link Module.namedModules}, each module's buffers
+   * in the order they were registered.
+   * @example
+   * ```ts
+   * new BatchNorm1d(3).namedBuffers().map(([n]) => n); // ['runningMean', 'runningVar', 'numBatchesTracked']
+   * ```
+   */
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [name, t] of ownBuffers(m)) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([prefix === '' ? name : `${prefix}.${name}`, t]);
+      }
+    }
+    return out;
+  }
+
+  /** Every buffer, each once, in the order of {@link Module.namedBuffers}. @example `net.buffers().length` */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, t]) => t);
+  }
+
+  /**
+   * Calls `fn` on every submodule (each once, children before their parent) and then on this
+   * module, as PyTorch's `apply`; returns this. The usual use is initialisation.
+   * @example
+   * ```ts
+   * net.apply((m) => { if (m instanceof Dense) xavierUniform_(m.weight); });
+   * ```
+   */
+  apply(fn: (module: Module) => void): this {
+    if (typeof fn !== 'function') throw new ChainruleError(`${this.constructor.name}.apply: expected a function (module) => void, got ${describeValue(fn)}`);
+    const seen = new Set<Module>();
+    const visit = (m: Module): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      for (const child of m.children()) visit(child);
+      fn(m);
+    };
+    visit(this);
+    return this;
+  }
+
+  /**
    * Clears the gradient of every parameter, with PyTorch 2's `zero_grad` meaning (the same as
    * `Optimizer.zeroGrad`): by default the gradient is dropped (`grad = null`), which saves a
    * zero-filled buffer and an add on the next backward; `{ setToNone: false }` fills the existing
@@ -142,6 +237,7 @@ export abstract class Module {
    * ```
    */
   train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new ChainruleError(`${this.constructor.name}.train: mode must be true or false, got ${describeValue(mode)}`);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -152,8 +248,8 @@ export abstract class Module {
   }
 
   /**
-   * The parameters' values by dotted name as a plain JSON-serialisable object
-   * `{ [name]: { shape, dtype, data } }` (see {@link stateDict}).
+   * The values of the parameters and persistent buffers by dotted name as a plain
+   * JSON-serialisable object `{ [name]: { shape, dtype, data } }` (see {@link stateDict}).
    * @example
    * ```ts
    * const saved = JSON.stringify(net.stateDict());
@@ -257,4 +353,62 @@ export function fieldPathAliases(root: Module): Map<string, string> {
   };
   walk(root, '');
   return aliases;
+}
+
+/** The names of each module's registered buffers, with whether each is persistent (kept out of the instance's fields, so discovery never sees it). */
+const registries = new WeakMap<Module, Map<string, boolean>>();
+
+function bufferRegistry(m: Module): Map<string, boolean> {
+  let r = registries.get(m);
+  if (r === undefined) {
+    r = new Map();
+    registries.set(m, r);
+  }
+  return r;
+}
+
+/** `m`'s own non-null buffers as [name, tensor, persistent], in registration order; a buffer field holding something else is an error. */
+function ownBuffers(m: Module): [string, Tensor, boolean][] {
+  const r = registries.get(m);
+  if (r === undefined) return [];
+  const out: [string, Tensor, boolean][] = [];
+  for (const [name, persistent] of r) {
+    const value = (m as unknown as Record<string, unknown>)[name];
+    if (value === null || value === undefined) continue;
+    if (!isTensor(value) || value instanceof Parameter) {
+      throw new ChainruleError(`${m.constructor.name}: buffer '${name}' holds ${describeValue(value)}; a buffer field must hold a plain Tensor or null`);
+    }
+    out.push([name, value, persistent]);
+  }
+  return out;
+}
+
+/**
+ * What a state dict holds, in PyTorch's order: for each module of {@link Module.namedModules}, its
+ * own parameters (field order) and then its own persistent buffers (registration order); each tensor
+ * once. Used by `stateDict`, `loadStateDict` and `save`; not exported from the package.
+ * @example
+ * ```ts
+ * namedStateTensors(new BatchNorm1d(2)).map(([n, , kind]) => `${n} ${kind}`);
+ * // ['weight parameter', 'bias parameter', 'runningMean buffer', 'runningVar buffer', 'numBatchesTracked buffer']
+ * ```
+ */
+export function namedStateTensors(module: Module): [string, Tensor, 'parameter' | 'buffer'][] {
+  const out: [string, Tensor, 'parameter' | 'buffer'][] = [];
+  const seen = new Set<Tensor>();
+  for (const [prefix, m] of module.namedModules()) {
+    const full = (name: string) => (prefix === '' ? name : `${prefix}.${name}`);
+    visitFields(m, (name, value) => {
+      if (value instanceof Parameter && !seen.has(value)) {
+        seen.add(value);
+        out.push([full(name), value, 'parameter']);
+      }
+    });
+    for (const [name, t, persistent] of ownBuffers(m)) {
+      if (!persistent || seen.has(t)) continue;
+      seen.add(t);
+      out.push([full(name), t, 'buffer']);
+    }
+  }
+  return out;
 }

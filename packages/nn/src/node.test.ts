@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { tensor } from '@chainrule/core';
+import { randn, tensor } from '@chainrule/core';
+import { BatchNorm1d } from './batch-norm.js';
 import { Dense } from './linear.js';
 import { load, save } from './node.js';
 
@@ -31,6 +32,18 @@ describe('save and load', () => {
     const bytes = fs.readFileSync(file);
     const header = JSON.parse(bytes.subarray(0, bytes.indexOf(0x0a)).toString());
     expect(header).toEqual({ format: 'chainrule-state-dict', version: 2, metaBytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('carry the buffers (running statistics) with the parameters', () => {
+    const a = new BatchNorm1d(3);
+    a.forward(randn([5, 3], { seed: 1 }));
+    const file = path.join(dir, 'bn.ckpt');
+    save(a, file);
+    const b = new BatchNorm1d(3);
+    expect(load(b, file)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(bits(b.runningMean!.buffer)).toEqual(bits(a.runningMean!.buffer));
+    expect(bits(b.runningVar!.buffer)).toEqual(bits(a.runningVar!.buffer));
+    expect(b.numBatchesTracked!.item()).toBe(1);
   });
 
   it('round-trip float32 parameters exactly', () => {

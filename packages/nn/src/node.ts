@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ChainruleError } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
-import type { Module } from './module.js';
+import { namedStateTensors, type Module } from './module.js';
 import { readStateFile, writeStateFile } from './node/state-file.js';
 import { checkPath, writeAtomically } from './node/atomic-write.js';
 import { removeStaleTemps } from './node/temp-files.js';
@@ -16,7 +16,7 @@ import { loadState, type LoadStateDictOptions, type LoadStateDictResult, type St
 import { fromSafetensors, toSafetensors, type SafetensorsMetadata } from './safetensors.js';
 
 /**
- * Writes the parameters of `module` to `file`, atomically and durably, in chainrule's state file
+ * Writes the parameters and persistent buffers of `module` (its state dict) to `file`, atomically and durably, in chainrule's state file
  * format (version 2: a JSON header with a SHA-256 checksum, the names, dtypes and shapes, then the
  * raw little-endian values, written in chunks, so the size of a model is limited by the disk, not
  * by the longest string JavaScript can hold). Every value, NaN, ±Infinity and −0 included, reads
@@ -40,7 +40,7 @@ import { fromSafetensors, toSafetensors, type SafetensorsMetadata } from './safe
  */
 export function save(module: Module, file: string): void {
   checkModule(module, 'save');
-  const tensors = module.namedParameters().map(([name, p]) => ({ name, dtype: p.dtype, shape: p.shape, data: p.buffer }));
+  const tensors = namedStateTensors(module).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape, data: t.buffer }));
   writeAtomically(file, 'save', (fd) => writeStateFile(fd, tensors));
 }
 

@@ -1,21 +1,21 @@
 /**
- * State dicts: a module's parameter values as a plain, JSON-serialisable object, and loading them
- * back with every key, shape and dtype checked before anything is changed.
+ * State dicts: the values of a module's parameters and persistent buffers as a plain,
+ * JSON-serialisable object, and loading them back with every key, shape and dtype checked before
+ * anything is changed.
  * @module
  */
-import { shapesEqual, fmtShape, ChainruleError, noGrad, type DType } from '@chainrule/core';
+import { shapesEqual, fmtShape, ChainruleError, noGrad, type DType, type Tensor } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
-import { fieldPathAliases, type Module } from './module.js';
-import type { Parameter } from './parameter.js';
+import { fieldPathAliases, namedStateTensors, type Module } from './module.js';
 
-/** One parameter's saved value: its shape, dtype and elements in row-major order. @example `{ shape: [2, 2], dtype: 'float64', data: [0.15, 0.2, 0.25, 0.3] }` */
+/** One parameter's or buffer's saved value: its shape, dtype and elements in row-major order. @example `{ shape: [2, 2], dtype: 'float64', data: [0.15, 0.2, 0.25, 0.3] }` */
 export interface TensorState {
   shape: number[];
   dtype: DType;
   data: number[];
 }
 
-/** A module's parameters by dotted name (`hidden.weight`), as returned by {@link Module.stateDict}. @example `{ '0.bias': { shape: [], dtype: 'float64', data: [0.35] } }` */
+/** A module's parameters and persistent buffers by dotted name (`hidden.weight`, `bn.runningMean`), as returned by {@link Module.stateDict}. @example `{ '0.bias': { shape: [], dtype: 'float64', data: [0.35] } }` */
 export type StateDict = Record<string, TensorState>;
 
 /** Options of {@link loadStateDict}. @example `net.loadStateDict(state, { strict: false })` */
@@ -26,15 +26,18 @@ export interface LoadStateDictOptions {
 
 /** What {@link loadStateDict} did not match (only non-empty when `strict` is false). @example `{ missingKeys: ['0.bias'], unexpectedKeys: [] }` */
 export interface LoadStateDictResult {
-  /** Parameters of the module that the state did not have (left unchanged). */
+  /** Parameters and buffers of the module that the state did not have (left unchanged). */
   missingKeys: string[];
-  /** Keys of the state that name no parameter of the module (ignored). */
+  /** Keys of the state that name no parameter or buffer of the module (ignored). */
   unexpectedKeys: string[];
 }
 
 /**
- * The values of every parameter of `module` by dotted name, in {@link Module.namedParameters}
- * order, as `{ shape, dtype, data }` with plain arrays: a copy, independent of the module.
+ * The values of every parameter and persistent buffer of `module` by dotted name, as
+ * `{ shape, dtype, data }` with plain arrays: a copy, independent of the module. Order (PyTorch's):
+ * module by module in {@link Module.namedModules} order, each module's own parameters and then its
+ * own buffers; each tensor once, under its first name. Null buffers and buffers registered with
+ * `persistent: false` are left out.
  *
  * Rule: `JSON.parse(JSON.stringify(state))` gives back every finite float64 exactly (JavaScript
  * prints the shortest decimal that reads back to the same double). NOTE: JSON itself has no
@@ -49,18 +52,18 @@ export interface LoadStateDictResult {
  */
 export function stateDict(module: Module): StateDict {
   const out: StateDict = {};
-  for (const [name, p] of module.namedParameters()) {
-    out[name] = { shape: p.shape.slice(), dtype: p.dtype, data: Array.from(p.buffer) };
+  for (const [name, t] of namedStateTensors(module)) {
+    out[name] = { shape: t.shape.slice(), dtype: t.dtype, data: Array.from(t.buffer) };
   }
   return out;
 }
 
 /**
- * Copies the values of `state` into the parameters of `module`. Everything is validated first:
- * a missing key or an unexpected key (when `strict`, the default), a shape or dtype that differs
- * from the parameter's, or data that is not `shape`'s number of numbers throws a ChainruleError
- * naming the key and the shapes, and then NO parameter has been changed. Copies go into the
- * parameters' own buffers through core's `Tensor.update` inside `noGrad`, bumping each version
+ * Copies the values of `state` into the parameters and persistent buffers of `module` (the keys of
+ * {@link stateDict}). Everything is validated first: a missing key or an unexpected key (when
+ * `strict`, the default), a shape or dtype that differs from the tensor's, or data that is not
+ * `shape`'s number of numbers throws a ChainruleError naming the key and the shapes, and then
+ * NOTHING has been changed. Copies go into the tensors' own storage through core's `Tensor.update` inside `noGrad`, bumping each version
  * counter once (a graph that saved the old value then refuses to backpropagate); gradients are left alone.
  *
  * @example
@@ -104,7 +107,7 @@ export function loadState(module: Module, state: Readonly<Record<string, Loadabl
   }
   const strict = options.strict ?? true;
   if (typeof strict !== 'boolean') throw new ChainruleError(`${where}: strict must be true or false, got ${describeValue(strict)}`);
-  const params = module.namedParameters();
+  const params = namedStateTensors(module);
   const known = new Set(params.map(([n]) => n));
   state = withCurrentNames(module, state, known);
   const missingKeys = params.map(([n]) => n).filter((n) => !Object.prototype.hasOwnProperty.call(state, n));
@@ -116,8 +119,8 @@ export function loadState(module: Module, state: Readonly<Record<string, Loadabl
     throw new ChainruleError(`${where}: ${parts.join('; ')}; nothing was loaded (pass { strict: false } to load the matching keys only)`);
   }
   // validate every entry before copying any
-  const copies: [Parameter, LoadableTensorState['data']][] = [];
-  for (const [name, p] of params) {
+  const copies: [Tensor, LoadableTensorState['data']][] = [];
+  for (const [name, p, kind] of params) {
     if (!Object.prototype.hasOwnProperty.call(state, name)) continue;
     const entry = state[name] as Partial<LoadableTensorState> | null;
     const fail = (why: string): never => {
@@ -126,8 +129,8 @@ export function loadState(module: Module, state: Readonly<Record<string, Loadabl
     if (entry === null || typeof entry !== 'object') fail(`expected { shape, dtype, data }, got ${entry === null ? 'null' : typeof entry}`);
     const { shape, dtype, data } = entry as Partial<LoadableTensorState>;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-    if (!shapesEqual(shape!, p.shape)) fail(`shape ${fmtShape(shape!)} in the state does not match the parameter's shape ${fmtShape(p.shape)}`);
-    if (dtype !== p.dtype) fail(`dtype ${JSON.stringify(dtype)} in the state does not match the parameter's dtype '${p.dtype}' (shape ${fmtShape(p.shape)})`);
+    if (!shapesEqual(shape!, p.shape)) fail(`shape ${fmtShape(shape!)} in the state does not match the ${kind}'s shape ${fmtShape(p.shape)}`);
+    if (dtype !== p.dtype) fail(`dtype ${JSON.stringify(dtype)} in the state does not match the ${kind}'s dtype '${p.dtype}' (shape ${fmtShape(p.shape)})`);
     const typed = data instanceof Float64Array || data instanceof Float32Array;
     if (!typed && !Array.isArray(data)) fail(`data must be an array of numbers, got ${typeof data}`);
     if (data!.length !== p.size) fail(`data has ${data!.length} numbers but shape ${fmtShape(p.shape)} holds ${p.size}`);
