@@ -150,6 +150,13 @@ try {
   check('derivation of w5: 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041', derivation?.includes('dE_total/dout_o1 × dout_o1/dnet_o1 × dnet_o1/dw5 = 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041'), derivation ?? '');
   for (const k of ['explain', 'autodiff', 'by-hand', 'finite-difference']) checkFigure('w5 panel', k, await text(`#derivation td[data-q="${k}"]`), '0.082167041');
   await page.screenshot({ path: join(SHOTS, '2-derivation-w5.png'), fullPage: false });
+  // the README's picture: from the section's heading to the end of the diagram and the derivation
+  const clip = await page.evaluate(() => {
+    const top = document.querySelector('#article-h').getBoundingClientRect().top + window.scrollY - 8;
+    const bottom = document.querySelector('#article .article-grid').getBoundingClientRect().bottom + window.scrollY + 8;
+    return { x: 0, y: top, width: document.documentElement.clientWidth, height: bottom - top };
+  });
+  await page.screenshot({ path: join(SHOTS, 'readme.png'), clip, fullPage: true });
 
   console.log('  keyboard: Tab to w1, press Enter');
   await page.locator('#article-diagram [data-pick="w1"]').focus();

@@ -51,7 +51,14 @@ export interface GraphPictureOptions {
   idPrefix?: string;
 }
 
-/** One box of a picture. */
+/**
+ * One box of a picture.
+ * @example
+ * ```ts
+ * { id: 't7', kind: 'op', title: 'sigmoid', lines: ['[2]', 'out_h1 = 0.593269992', 'out_h2 = 0.596884378'],
+ *   group: undefined, isOutput: false, tensorIds: [7] }
+ * ```
+ */
 export interface PictureNode {
   /** Stable id: `t` and the tensor's id (`t12`), or `r` and the first tensor's id for a collapsed run. */
   readonly id: string;
@@ -69,7 +76,13 @@ export interface PictureNode {
   readonly tensorIds: readonly number[];
 }
 
-/** One arrow: the tensor `from` went into `to` as the input `label`. */
+/**
+ * One arrow: the tensor `from` went into `to` as the input `label`.
+ * @example
+ * ```ts
+ * { from: 't1', to: 't4', label: 'weight', carriesGradient: true }
+ * ```
+ */
 export interface PictureEdge {
   readonly from: string;
   readonly to: string;
@@ -79,7 +92,14 @@ export interface PictureEdge {
   readonly carriesGradient: boolean;
 }
 
-/** The picture all three formats draw. */
+/**
+ * The picture all three formats draw, from {@link buildPicture}.
+ * @example
+ * ```ts
+ * const { nodes, edges, tensorCount } = buildPicture(loss);
+ * nodes.filter((n) => n.kind === 'param').map((n) => n.title); // ['w1, w2, w3, w4', 'w5, w6, w7, w8']
+ * ```
+ */
 export interface Picture {
   readonly nodes: readonly PictureNode[];
   readonly edges: readonly PictureEdge[];
@@ -468,9 +488,16 @@ const DOT_FILL: Record<PictureNode['kind'], string> = { op: '#e7f0fa', param: '#
  * const loss = w.mul(tensor([0.593269992, 0.596884378])).sum().named('net_o1');
  * console.log(toDot(loss, { values: true }));
  * // digraph chainrule {
- * //   rankdir=TB; ...
- * //   t1 [label="w\n[2]\nvalue = [0.4, 0.45]\l", ...];
- * //   t1 -> t3 [label="a"]; ...
+ * //   rankdir=TB;
+ * //   ...
+ * //   t0 [label="w\l[2]\lvalue = [0.4, 0.45]\l", fillcolor="#fff4cc"];
+ * //   t1 [label="input #1\l[2]\lvalue = [0.593269992, 0.596884378]\l", fillcolor="#f1f3f5", style="rounded,filled,dashed"];
+ * //   t2 [label="mul\l[2]\lvalue = [0.237307997, 0.26859797]\l", fillcolor="#e7f0fa"];
+ * //   t3 [label="sum: net_o1\l[]\lnet_o1 = 0.505905967\l", fillcolor="#e7f0fa", penwidth=2];
+ * //   t0 -> t2 [label="a"];
+ * //   t1 -> t2 [label="b", style=dashed, color="#999999"];
+ * //   t2 -> t3 [label="x"];
+ * // }
  * ```
  */
 export function toDot(output: Tensor, options: GraphPictureOptions = {}): string {
@@ -511,11 +538,13 @@ const mermaidText = (s: string) => s.replace(/&/g, '#amp;').replace(/"/g, '#quot
  * const x = tensor([1, 2], { requiresGrad: true, name: 'x' });
  * console.log(toMermaid(x.square().sum().named('loss')));
  * // flowchart TB
- * //   t1(["x<br/>[2]"])
- * //   t2["square<br/>[2]"]
- * //   t3["sum: loss<br/>[]"]
+ * //   t0(["<b>x</b><br/>[2]"])
+ * //   t1["<b>square</b><br/>[2]"]
+ * //   t2["<b>sum: loss</b><br/>[]"]
+ * //   t0 -->|"x"| t1
  * //   t1 -->|"x"| t2
- * //   t2 -->|"x"| t3
+ * //   classDef param fill:#fff4cc,stroke:#b08900
+ * //   ...
  * ```
  */
 export function toMermaid(output: Tensor, options: GraphPictureOptions = {}): string {

@@ -1,5 +1,6 @@
 // `pnpm demo -- --graph article.svg`: the article's graph with the figures the article prints
 // (../shared/seed), each in the box of the tensor it belongs to, the boxes grouped by layer.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { articleGraphSvg } from './graph.js';
 
@@ -30,6 +31,13 @@ describe('the article\'s graph as an SVG picture', () => {
     expect(svg).toContain('>∂E_total/∂out_o1 = 0.74136507</text>');
     expect(svg).toContain('>∂E_total/∂out_h1 = 0.036350306</text>');
     expect(box(svg, 'mseLoss: E_total')).toContain('E_total = 0.298371109');
+  });
+
+  it('docs/article-graph.svg, the picture in the README and the API docs, is what the demo writes today', () => {
+    // tensor ids count up in creation order, so they depend on what ran before: compare without them
+    const strip = (svg: string) => svg.replace(/\bt\d+\b/g, 't#').replace(/data-tensor-ids="[^"]*"/g, '');
+    const committed = readFileSync(new URL('../../../../docs/article-graph.svg', import.meta.url), 'utf8');
+    expect(strip(committed), 'regenerate it: pnpm demo -- --graph docs/article-graph.svg').toBe(strip(svg));
   });
 
   it('groups the layers', () => {
