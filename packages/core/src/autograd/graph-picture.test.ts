@@ -118,7 +118,8 @@ describe('the picture of the article\'s graph', () => {
     const box = p.nodes.find((n) => n.title === 'W')!;
     expect(box.lines[0]).toBe('[10,10]');
     expect(box.lines[1]).toMatch(/^value: min -?[\d.]+, max -?[\d.]+$/);
-    expect(buildPicture(w.sum(), { values: true, maxElements: 100 }).nodes.find((n) => n.title === 'W')!.lines).toHaveLength(12);
+    // all 100: shape, 'value =', then each row of 10 on three lines of at most 4 numbers
+    expect(buildPicture(w.sum(), { values: true, maxElements: 100 }).nodes.find((n) => n.title === 'W')!.lines).toHaveLength(2 + 10 * 3);
   });
 
   it('refuses what is not a tensor and a bad maxElements', () => {

@@ -172,9 +172,13 @@ function elementLines(values: ArrayLike<number>, t: Tensor, names: readonly stri
   }
   if (n === 1) return [`${unnamed} = ${format(values[0])}`];
   if (n <= maxElements) {
+    // row by row (the last dimension), at most 4 numbers a line so that boxes stay narrow
     const row = t.ndim >= 2 ? t.shape[t.ndim - 1] : n;
     const rows: string[] = [];
-    for (let i = 0; i < n; i += row) rows.push(`[${Array.from({ length: row }, (_, k) => format(values[i + k])).join(', ')}]`);
+    for (let i = 0; i < n; i += row) {
+      const vs = Array.from({ length: row }, (_, k) => format(values[i + k]));
+      for (let k = 0; k < row; k += 4) rows.push(`${k === 0 ? '[' : ' '}${vs.slice(k, k + 4).join(', ')}${k + 4 >= row ? ']' : ','}`);
+    }
     if (rows.length === 1) return [`${unnamed} = ${rows[0]}`];
     return [`${unnamed} =`, ...rows.map((r) => `  ${r}`)];
   }
