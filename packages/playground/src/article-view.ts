@@ -43,7 +43,11 @@ const ORDER_NOTE: Record<UpdateOrder, string> = {
     'That is how the article gets E_total = 0.291027924 after one iteration and its 10,000-iteration figures; it is not gradient descent.',
 };
 
-/** Wires the article's section. Returns the function the animation loop calls each frame. */
+/**
+ * Wires the article's section. Returns the function the animation loop calls each frame.
+ * @example
+ * `const article = setupArticle(); requestAnimationFrame((t) => article.frame(t));`
+ */
 export function setupArticle(): { frame(now: number): void; running(): boolean } {
   const nets: Record<UpdateOrder, ArticleNetwork> = {
     'gradient-descent': new ArticleNetwork('gradient-descent'),

@@ -6,7 +6,11 @@
  */
 import { fmt, fmtShort } from './format.js';
 
-/** One line of a chart. */
+/**
+ * One line of a chart.
+ * @example
+ * `{ name: 'loss', color: '#1971c2', points: [{ x: 0, y: 0.5 }, { x: 1, y: 0.3 }] }`
+ */
 export interface Series {
   readonly name: string;
   readonly color: string;
@@ -15,7 +19,11 @@ export interface Series {
   readonly dashed?: boolean;
 }
 
-/** Options of {@link lineChart}. */
+/**
+ * Options of {@link lineChart}.
+ * @example
+ * `{ title: 'E_total', xLabel: 'iteration', yLabel: 'E_total', logY: true }`
+ */
 export interface ChartOptions {
   readonly title: string;
   readonly xLabel: string;
@@ -38,7 +46,11 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
-/** The chart as an `<svg>` element's markup. */
+/**
+ * The chart as an `<svg>` element's markup.
+ * @example
+ * `element.innerHTML = lineChart([{ name: 'loss', color: '#1971c2', points }], { title: 'loss', xLabel: 'step', yLabel: 'loss', logY: true });`
+ */
 export function lineChart(series: readonly Series[], o: ChartOptions): string {
   const W = o.width ?? 420, H = o.height ?? 220;
   const L = 58, R = 12, T = 26, B = 38;

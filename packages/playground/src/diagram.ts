@@ -13,7 +13,11 @@ import { fmt } from './format.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 
-/** The numbers the diagram shows. */
+/**
+ * The numbers the diagram shows.
+ * @example
+ * `diagram.update({ i1: 0.05, i2: 0.1, target1: 0.01, target2: 0.99, w, grad, b1: 0.35, b2: 0.6, f: net.figures() })`
+ */
 export interface DiagramValues {
   readonly i1: number;
   readonly i2: number;
@@ -28,7 +32,11 @@ export interface DiagramValues {
   readonly f: Readonly<Record<string, number>>;
 }
 
-/** The built diagram. */
+/**
+ * The built diagram.
+ * @example
+ * `diagram.select('w5')`
+ */
 export interface Diagram {
   readonly svg: SVGSVGElement;
   update(v: DiagramValues): void;
@@ -62,7 +70,11 @@ const EDGES = [
   { q: 'w8', from: [X.hid, Y[1]], to: [X.out, Y[1]] },
 ] as const;
 
-/** Builds the diagram; `onPick` is called with the quantity a reader clicks or presses Enter on. */
+/**
+ * Builds the diagram; `onPick` is called with the quantity a reader clicks or presses Enter on.
+ * @example
+ * `const d = buildDiagram((q) => show(net.derive(q))); container.appendChild(d.svg);`
+ */
 export function buildDiagram(onPick: (q: Quantity) => void): Diagram {
   const svg = el('svg', { viewBox: '0 0 880 480', role: 'group', 'aria-label': 'The article\'s network: inputs, hidden layer, outputs, weights and biases', class: 'diagram' });
   const defs = el('defs', {}, svg);

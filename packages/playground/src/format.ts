@@ -5,7 +5,11 @@
  * @module
  */
 
-/** `0.377500000` → `'0.3775'`; `3.5e-5` → `'0.0000351019'`; `-0` → `'0'`. */
+/**
+ * `0.377500000` → `'0.3775'`; `3.51019e-5` → `'0.0000351019'`; `-0` → `'0'`.
+ * @example
+ * `fmt(0.3775000000001); // '0.3775'`
+ */
 export function fmt(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
@@ -14,7 +18,11 @@ export function fmt(v: number): string {
   return s === '-0' ? '0' : s;
 }
 
-/** A short form for axes and summaries: 4 significant digits. */
+/**
+ * A short form for axes and summaries: 4 significant digits.
+ * @example
+ * `fmtShort(0.123456); // '0.1235'`
+ */
 export function fmtShort(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';

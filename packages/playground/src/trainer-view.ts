@@ -19,7 +19,11 @@ function colour(p: number): [number, number, number] {
   return [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * u)) as [number, number, number];
 }
 
-/** Wires the section. Returns the function the animation loop calls each frame. */
+/**
+ * Wires the section. Returns the function the animation loop calls each frame.
+ * @example
+ * `const trainer = setupTrainer(); requestAnimationFrame((t) => trainer.frame(t));`
+ */
 export function setupTrainer(): { frame(now: number): void; running(): boolean } {
   const f = {
     dataset: byId('trainer-dataset') as HTMLSelectElement,
