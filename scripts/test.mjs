@@ -2,8 +2,8 @@
 // The one test command (`pnpm test`): build every package with tsc -b (the published output),
 // type-check sources and tests, run the vitest suites (core's and nn's with code generation from
 // strings refused), run the built output under plain node, with code generation refused, and as a
-// stranger installs it from the packed tarballs, and run the built core in headless Chromium under a
-// strict Content-Security-Policy. Ends with the line CI reads: `N passed, N failed, N skipped`.
+// stranger installs it from the packed tarballs, and run the built core and the playground in headless
+// Chromium under a strict Content-Security-Policy. Ends with the line CI reads: `N passed, N failed, N skipped`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -64,7 +64,7 @@ vitest('vitest core and nn, code generation refused', ['packages/core/', 'packag
   execArgv: [NO_CODEGEN],
   env: { CHAINRULE_EXPECT_NO_CODEGEN: '1' },
 });
-vitest('vitest examples, bench and the ndarray interop', ['packages/examples/', 'packages/bench/', 'packages/core/src/ndarray-interop.test.ts']);
+vitest('vitest examples, bench, playground and the ndarray interop', ['packages/examples/', 'packages/bench/', 'packages/playground/', 'packages/core/src/ndarray-interop.test.ts']);
 
 // 4. The built packages under plain node, as an outside consumer imports them, then with code
 // generation refused, then packed, installed into a fresh project and compiled with strict tsc.
@@ -86,15 +86,19 @@ counted('hand-off against ONNX Runtime and PyTorch', 'pnpm', ['run', 'test:hando
 // 5. The built core in headless Chromium under a strict Content-Security-Policy. CI (.ci/run) installs
 // Chromium and sets CHAINRULE_REQUIRE_BROWSER=1, so there a missing browser fails; on a machine without
 // Chromium the step is skipped, loudly.
+// Then the playground (packages/playground), built with Vite and driven as a reader would, under
+// the policy of issue 10 (scripts/browser-playground.mjs; screenshots in test-artifacts/playground/).
 if (built) {
-  if (existsSync(CHROMIUM)) counted('browser under a strict CSP', 'node', ['scripts/browser-smoke.mjs']);
-  else if (process.env.CHAINRULE_REQUIRE_BROWSER === '1') {
-    console.error(`\n== browser under a strict CSP: ${CHROMIUM} is missing (CHAINRULE_REQUIRE_BROWSER=1)`);
-    failed++;
-  } else {
-    console.warn(`\n== browser under a strict CSP: SKIPPED, ${CHROMIUM} not found ` +
-      '(apt-get update && apt-get install -y --no-install-recommends chromium)');
-    skipped++;
+  for (const [title, script] of [['browser under a strict CSP', 'scripts/browser-smoke.mjs'], ['playground in the browser under its CSP', 'scripts/browser-playground.mjs']]) {
+    if (existsSync(CHROMIUM)) counted(title, 'node', [script]);
+    else if (process.env.CHAINRULE_REQUIRE_BROWSER === '1') {
+      console.error(`\n== ${title}: ${CHROMIUM} is missing (CHAINRULE_REQUIRE_BROWSER=1)`);
+      failed++;
+    } else {
+      console.warn(`\n== ${title}: SKIPPED, ${CHROMIUM} not found ` +
+        '(apt-get update && apt-get install -y --no-install-recommends chromium)');
+      skipped++;
+    }
   }
 }
 

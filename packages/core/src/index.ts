@@ -41,3 +41,4 @@ export { detectAnomaly, setAnomalyDetection, isAnomalyEnabled } from './autograd
 export { fromNdarray, toNdarray, type View } from './ndarray-interop.js';
 export * from './ops/index.js';
 export { explain, nameElements, getElementNames, type Explanation, type ExplainPath, type ExplainFactor, type ExplainOptions } from './autograd/explain.js';
+export { toDot, toMermaid, toSvg, buildPicture, type GraphPictureOptions, type Picture, type PictureNode, type PictureEdge } from './autograd/graph-picture.js';

@@ -3,9 +3,12 @@
  * @chainrule/nn. Every printed figure beside chainrule's autodiff value, a hand-written backprop,
  * central finite differences and a match mark at the article's precision; the chain-rule
  * derivations from `explain`; 10,000 training steps; and every slip with its cause.
- * `--json` prints the same data as JSON.
+ * `--json` prints the same data as JSON; `--graph FILE.svg` also writes the article's graph, with
+ * values and gradients, as an SVG picture (`pnpm demo -- --graph article.svg`).
  * @module
  */
+import { writeFileSync } from 'node:fs';
+import { articleGraphSvg } from './article/graph.js';
 import { reproduceArticle, type Reproduction } from './article/reproduce.js';
 
 const tty = process.stdout.isTTY === true;
@@ -52,8 +55,15 @@ export function renderText(r: Reproduction): string {
   return out.join('\n');
 }
 
-/** Runs the demo: text, or JSON with `--json`. */
+/** Runs the demo: text, or JSON with `--json`; `--graph FILE` writes the article's graph as SVG. */
 export function main(argv: readonly string[] = process.argv.slice(2)): void {
+  const g = argv.indexOf('--graph');
+  if (g >= 0) {
+    const file = argv[g + 1];
+    if (file === undefined || file.startsWith('--')) throw new Error('demo: --graph needs a file name, e.g. --graph article.svg');
+    writeFileSync(file, articleGraphSvg());
+    console.error(`demo: wrote the article's graph to ${file}`);
+  }
   const r = reproduceArticle();
   if (argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
   else console.log(renderText(r));

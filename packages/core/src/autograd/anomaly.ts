@@ -62,8 +62,11 @@ export function firstNonFinite(values: ArrayLike<number>): number {
 }
 
 // The folder holding chainrule's own modules (src/ or dist/), as a path and as a file URL, so
-// their frames can be left out of creation sites.
-const libraryUrl = new URL('..', import.meta.url).href;
+// their frames can be left out of creation sites. NOTE: the '..' is a variable on purpose:
+// bundlers (Vite, webpack) read `new URL('literal', import.meta.url)` as an asset to copy, and
+// would ship core's index module a second time as a file.
+const parentFolder = '..';
+const libraryUrl = new URL(parentFolder, import.meta.url).href;
 const libraryPath = libraryUrl.startsWith('file://') ? decodeURIComponent(new URL(libraryUrl).pathname) : libraryUrl;
 
 function isLibraryFrame(frame: string): boolean {

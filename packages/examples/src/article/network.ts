@@ -25,6 +25,8 @@ export function buildArticleNet(): ArticleNet {
   const output = new Dense(2, 2, { weight: [[w5, w6], [w7, w8]], bias: 'shared', biasValue: ARTICLE.b2, freezeBias: true });
   nameElements(hidden.weight, ['w1', 'w2', 'w3', 'w4']);
   nameElements(output.weight, ['w5', 'w6', 'w7', 'w8']);
+  hidden.bias!.named('b1');
+  output.bias!.named('b2');
   return { net: new Sequential(hidden, new Sigmoid(), output, new Sigmoid()), hidden, output, loss: new MSELoss({ reduction: 'halfSum' }) };
 }
 
@@ -54,12 +56,12 @@ export function forwardArticle(m: ArticleNet, nudge?: { site: Site; index: numbe
     d[nudge.index] = nudge.by;
     return t.add(tensor(d, { shape: t.shape }));
   };
-  const x = tensor([ARTICLE.i1, ARTICLE.i2]);
+  const x = nameElements(tensor([ARTICLE.i1, ARTICLE.i2]), ['i1', 'i2']);
   const netH = nameElements(at('netH', hiddenLayer.forward(x)), ['net_h1', 'net_h2']);
   const outH = nameElements(at('outH', act1.forward(netH)), ['out_h1', 'out_h2']);
   const netO = nameElements(at('netO', outputLayer.forward(outH)), ['net_o1', 'net_o2']);
   const outO = nameElements(at('outO', act2.forward(netO)), ['out_o1', 'out_o2']);
-  const E_total = m.loss.forward(outO, tensor([...ARTICLE.target])).named('E_total');
+  const E_total = m.loss.forward(outO, nameElements(tensor([...ARTICLE.target]), ['target_o1', 'target_o2'])).named('E_total');
   const E_o1 = m.loss.forward(outO.slice(0, 0, 1), tensor([ARTICLE.target[0]])).named('E_o1');
   const E_o2 = m.loss.forward(outO.slice(0, 1, 2), tensor([ARTICLE.target[1]])).named('E_o2');
   return { netH, outH, netO, outO, E_total, E_o1, E_o2 };
