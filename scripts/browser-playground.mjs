@@ -221,7 +221,7 @@ try {
   const exported = await page.locator('#trainer-json').inputValue();
   let keys = [];
   try { keys = Object.keys(JSON.parse(exported)); } catch { /* checked below */ }
-  check('export: the nn state dict', keys.join(',') === 'layers.0.weight,layers.0.bias,layers.2.weight,layers.2.bias', keys.join(','));
+  check('export: the nn state dict', keys.join(',') === '0.weight,0.bias,2.weight,2.bias', keys.join(','));
   await page.locator('#trainer-dataset').selectOption('spiral');
   await page.locator('#trainer-json').fill(exported);
   await page.locator('#trainer-import').click();

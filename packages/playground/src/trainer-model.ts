@@ -230,14 +230,15 @@ export class Trainer {
     return toSvg(loss, { values: true, gradients: true, group: (t) => groups.get(t), maxElements: 4, idPrefix: 'trainer', title: `step ${this.iteration}: the graph backward() walks` });
   }
 
-  /** The weights as JSON: the nn state dict, `{ "layers.0.weight": { shape, dtype, data }, ... }`. */
+  /** The weights as JSON: the nn state dict, `{ "0.weight": { shape, dtype, data }, ... }` (PyTorch's names). */
   exportWeights(): string {
     return JSON.stringify(stateDict(this.net), null, 1);
   }
 }
 
 /**
- * The hidden layer sizes a state dict describes (`layers.0.weight` [units, 2], ...), so an import
+ * The hidden layer sizes a state dict describes (`0.weight` [units, 2], ...; the older
+ * `layers.0.weight` names are read too, as nn's loadStateDict reads them), so an import
  * can rebuild the network before loading. Throws, naming the problem, when it is not a network the
  * playground makes.
  * @example
@@ -247,14 +248,15 @@ export function hiddenSizesOf(state: StateDict): number[] {
   if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new Error('weights: expected a JSON object of { shape, dtype, data } entries (an nn state dict)');
   const sizes: number[] = [];
   for (let k = 0; ; k += 2) {
-    const w = state[`layers.${k}.weight`];
+    const name = state[`${k}.weight`] !== undefined ? `${k}.weight` : `layers.${k}.weight`;
+    const w = state[name];
     if (w === undefined) break;
-    if (!Array.isArray(w.shape) || w.shape.length !== 2) throw new Error(`weights: layers.${k}.weight must have a shape [out, in]`);
+    if (!Array.isArray(w.shape) || w.shape.length !== 2) throw new Error(`weights: ${name} must have a shape [out, in]`);
     const [out, inF] = w.shape as [number, number];
-    if (inF !== (k === 0 ? 2 : sizes[sizes.length - 1])) throw new Error(`weights: layers.${k}.weight has ${inF} inputs, expected ${k === 0 ? 2 : sizes[sizes.length - 1]}`);
+    if (inF !== (k === 0 ? 2 : sizes[sizes.length - 1])) throw new Error(`weights: ${name} has ${inF} inputs, expected ${k === 0 ? 2 : sizes[sizes.length - 1]}`);
     sizes.push(out);
   }
-  if (sizes.length === 0) throw new Error('weights: no layers.0.weight: not a state dict of this playground\'s networks');
+  if (sizes.length === 0) throw new Error('weights: no 0.weight: not a state dict of this playground\'s networks');
   if (sizes[sizes.length - 1] !== 1) throw new Error(`weights: the last layer has ${sizes[sizes.length - 1]} units; the playground's networks end in one`);
   return sizes.slice(0, -1);
 }
