@@ -99,6 +99,32 @@ export const OPS: readonly OpRow<Json>[] = [
   row({ name: 'unsqueeze', pick: pick.unsqueeze, chainrule: ([x], p) => x.unsqueeze(p.axis), torch: 'a.unsqueeze(p["axis"])' }),
   row({ name: 'concat', pick: pick.concat, chainrule: (xs, p) => concat(xs, { axis: p.axis }), torch: 'torch.cat(xs, dim=p["axis"])' }),
   row({ name: 'stack', pick: pick.stack, chainrule: (xs, p) => stack(xs, { axis: p.axis }), torch: 'torch.stack(xs, dim=p["axis"])' }),
+  // Math, activations, reductions and scans of issue 9 (one block, kept together)
+  row({ name: 'sin', pick: unary(), chainrule: ([x]) => x.sin(), torch: 'torch.sin(a)' }),
+  row({ name: 'cos', pick: unary(), chainrule: ([x]) => x.cos(), torch: 'torch.cos(a)' }),
+  // tan, asin, acos and log1p away from their poles and branch points: there a 1-ulp difference of an
+  // input (tanh's, in a random graph) is amplified beyond the tolerance, in both engines alike
+  row({ name: 'tan', pick: unary('bounded'), chainrule: ([x]) => x.tan(), torch: 'torch.tan(a)' }),
+  row({ name: 'asin', pick: unary('unit'), chainrule: ([x]) => x.asin(), torch: 'torch.asin(a)' }),
+  row({ name: 'acos', pick: unary('unit'), chainrule: ([x]) => x.acos(), torch: 'torch.acos(a)' }),
+  row({ name: 'atan', pick: unary(), chainrule: ([x]) => x.atan(), torch: 'torch.atan(a)' }),
+  // b > 0 in the random cases: at the origin atan2's gradient is NaN and its value depends on the
+  // signs of zeros, which would expose other ops' −0 and NaN-gradient conventions (relu's backward,
+  // a loss of −0) rather than atan2's; the special values still cover every quadrant, zeros included
+  row({ name: 'atan2', pick: binary('any', 'positive'), chainrule: ([a, b]) => a.atan2(b), torch: 'torch.atan2(a, torch.as_tensor(b))' }),
+  row({ name: 'sinh', pick: unary(), chainrule: ([x]) => x.sinh(), torch: 'torch.sinh(a)' }),
+  row({ name: 'cosh', pick: unary(), chainrule: ([x]) => x.cosh(), torch: 'torch.cosh(a)' }),
+  row({ name: 'log1p', pick: unary('positive'), chainrule: ([x]) => x.log1p(), torch: 'torch.log1p(a)' }),
+  row({ name: 'expm1', pick: unary('bounded'), chainrule: ([x]) => x.expm1(), torch: 'torch.expm1(a)' }),
+  row({ name: 'log2', pick: unary('positive'), chainrule: ([x]) => x.log2(), torch: 'torch.log2(a)' }),
+  row({ name: 'log10', pick: unary('positive'), chainrule: ([x]) => x.log10(), torch: 'torch.log10(a)' }),
+  row({ name: 'erf', pick: unary(), chainrule: ([x]) => x.erf(), torch: 'torch.erf(a)' }),
+  row({ name: 'reciprocal', pick: unary('positive'), chainrule: ([x]) => x.reciprocal(), torch: 'torch.reciprocal(a)' }),
+  row({ name: 'rsqrt', pick: unary('positive'), chainrule: ([x]) => x.rsqrt(), torch: 'torch.rsqrt(a)' }),
+  row({ name: 'floor', pick: unary(), chainrule: ([x]) => x.floor(), torch: 'torch.floor(a)' }),
+  row({ name: 'ceil', pick: unary(), chainrule: ([x]) => x.ceil(), torch: 'torch.ceil(a)' }),
+  row({ name: 'round', pick: unary(), chainrule: ([x]) => x.round(), torch: 'torch.round(a)' }),
+  row({ name: 'roundDecimals', pick: unary(), chainrule: ([x]) => x.round({ decimals: 2 }), torch: 'torch.round(a, decimals=2)' }),
   // @chainrule/nn: the fused linear op and every loss, through the loss modules
   row({ name: 'linear', pick: pick.linear, chainrule: ([x, w, b]) => linearFn(x, w as Tensor, b), torch: 'a @ b.transpose(0, 1) + (c if c is not None else 0)' }),
   row({

@@ -481,6 +481,46 @@ export class Tensor {
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   /** A copy that stays in the graph (gradient flows through unchanged). */
   clone(): Tensor { return ops.clone(this); }
+
+  // Math, activations, reductions and scans of issue 9 (one block, kept together; see each op's file for its TSDoc)
+  /** Elementwise sine (radians). */
+  sin(): Tensor { return ops.sin(this); }
+  /** Elementwise cosine (radians). */
+  cos(): Tensor { return ops.cos(this); }
+  /** Elementwise tangent (radians). */
+  tan(): Tensor { return ops.tan(this); }
+  /** Elementwise arcsine (NaN outside [-1, 1]). */
+  asin(): Tensor { return ops.asin(this); }
+  /** Elementwise arccosine (NaN outside [-1, 1]). */
+  acos(): Tensor { return ops.acos(this); }
+  /** Elementwise arctangent. */
+  atan(): Tensor { return ops.atan(this); }
+  /** Elementwise angle of the point (other, this), `atan2(this, other)` as PyTorch, broadcasting. */
+  atan2(other: TensorLike): Tensor { return ops.atan2(this, other); }
+  /** Elementwise hyperbolic sine. */
+  sinh(): Tensor { return ops.sinh(this); }
+  /** Elementwise hyperbolic cosine. */
+  cosh(): Tensor { return ops.cosh(this); }
+  /** Elementwise `ln(1 + x)`, accurate for small x. */
+  log1p(): Tensor { return ops.log1p(this); }
+  /** Elementwise `e^x - 1`, accurate for small x. */
+  expm1(): Tensor { return ops.expm1(this); }
+  /** Elementwise base-2 logarithm. */
+  log2(): Tensor { return ops.log2(this); }
+  /** Elementwise base-10 logarithm. */
+  log10(): Tensor { return ops.log10(this); }
+  /** Elementwise error function (within 1 ulp). */
+  erf(): Tensor { return ops.erf(this); }
+  /** Elementwise `1 / x`. */
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  /** Elementwise `1 / sqrt(x)`. */
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  /** Elementwise largest integer <= x (zero gradient). */
+  floor(): Tensor { return ops.floor(this); }
+  /** Elementwise smallest integer >= x (zero gradient). */
+  ceil(): Tensor { return ops.ceil(this); }
+  /** Elementwise rounding, ties to even, optionally to `decimals` places (zero gradient). */
+  round(options?: ops.RoundOptions): Tensor { return ops.round(this, options); }
 }
 
 /**

@@ -57,6 +57,28 @@ const CASES: Record<string, Case> = {
   clone: { f: (x) => ops.clone(x).square(), inputs: () => [u([2, 3], 1)] },
   gather: { f: (x) => ops.gather(x, [[2, 0], [1, 1]], { axis: 1 }).square(), inputs: () => [u([2, 3], 1)] },
   scatterAdd: { f: (x, s) => ops.scatterAdd(x, [[2, 0], [2, 2]], s, { axis: 1 }).square(), inputs: () => [u([2, 3], 1), u([2, 2], 2)] },
+  // Math, activations, reductions and scans of issue 9 (one block, kept together)
+  sin: { f: (x) => ops.sin(x), inputs: () => [u([2, 3], 1, -3, 3)] },
+  cos: { f: (x) => ops.cos(x), inputs: () => [u([2, 3], 1, -3, 3)] },
+  tan: { f: (x) => ops.tan(x), inputs: () => [u([2, 3], 1, -1.2, 1.2)] },
+  asin: { f: (x) => ops.asin(x), inputs: () => [u([2, 3], 1, -0.9, 0.9)] },
+  acos: { f: (x) => ops.acos(x), inputs: () => [u([2, 3], 1, -0.9, 0.9)] },
+  atan: { f: (x) => ops.atan(x), inputs: () => [u([2, 3], 1, -3, 3)] },
+  atan2: { f: (a, b) => ops.atan2(a, b), inputs: () => [offKink([2, 3], 1), offKink([3], 2)] },
+  sinh: { f: (x) => ops.sinh(x), inputs: () => [u([2, 3], 1, -2, 2)] },
+  cosh: { f: (x) => ops.cosh(x), inputs: () => [u([2, 3], 1, -2, 2)] },
+  log1p: { f: (x) => ops.log1p(x), inputs: () => [u([2, 3], 1, -0.5, 2)] },
+  expm1: { f: (x) => ops.expm1(x), inputs: () => [u([2, 3], 1)] },
+  log2: { f: (x) => ops.log2(x), inputs: () => [positive([2, 3], 1)] },
+  log10: { f: (x) => ops.log10(x), inputs: () => [positive([2, 3], 1)] },
+  erf: { f: (x) => ops.erf(x), inputs: () => [u([2, 3], 1, -2, 2)] },
+  reciprocal: { f: (x) => ops.reciprocal(x), inputs: () => [offKink([2, 3], 1)] },
+  rsqrt: { f: (x) => ops.rsqrt(x), inputs: () => [positive([2, 3], 1)] },
+  // piecewise constant: gradcheck between the jumps (integers for floor and ceil, halves for round)
+  floor: { f: (x) => ops.floor(x).add(x.square()), inputs: () => [u([2, 3], 1, 0.1, 0.9)], secondOrder: false },
+  ceil: { f: (x) => ops.ceil(x).add(x.square()), inputs: () => [u([2, 3], 1, 0.1, 0.9)], secondOrder: false },
+  round: { f: (x) => ops.round(x).add(x.square()), inputs: () => [u([2, 3], 1, 0.6, 1.4)], secondOrder: false },
+  // zeros in the slice: the gradient is still the product of the others, in every order
 };
 
 /** The differentiable ops exported by ops/index.ts: functions made by defineOp, with gradient rules. */

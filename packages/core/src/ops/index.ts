@@ -14,5 +14,12 @@ export { reshape, permute, transpose, expand, broadcastTo, slice, concat, stack,
 export { softmax, logSoftmax, logsumexp } from './softmax.js';
 export { gather, scatterAdd, type AxisOptions } from './indexing.js';
 
+// Math, activations, reductions and scans of issue 9 (one block, kept together)
+export { sin, cos, tan, asin, acos, atan, atan2, sinh, cosh } from './trig.js';
+export { log1p, expm1, log2, log10 } from './log-exp.js';
+export { erf } from './erf.js';
+export { reciprocal, rsqrt } from './power.js';
+export { floor, ceil, round, type RoundOptions } from './rounding.js';
+
 /** The ops that are functions only, with no Tensor method: they take a list of tensors. */
 export type FreeFunctions = 'concat' | 'stack';
