@@ -125,6 +125,21 @@ export const OPS: readonly OpRow<Json>[] = [
   row({ name: 'ceil', pick: unary(), chainrule: ([x]) => x.ceil(), torch: 'torch.ceil(a)' }),
   row({ name: 'round', pick: unary(), chainrule: ([x]) => x.round(), torch: 'torch.round(a)' }),
   row({ name: 'roundDecimals', pick: unary(), chainrule: ([x]) => x.round({ decimals: 2 }), torch: 'torch.round(a, decimals=2)' }),
+  row({ name: 'gelu', pick: unary(), chainrule: ([x]) => x.gelu(), torch: 'F.gelu(a)' }),
+  row({ name: 'geluTanh', pick: unary(), chainrule: ([x]) => x.gelu({ approximate: 'tanh' }), torch: 'F.gelu(a, approximate="tanh")' }),
+  row({ name: 'silu', pick: unary(), chainrule: ([x]) => x.silu(), torch: 'F.silu(a)' }),
+  row({ name: 'mish', pick: unary(), chainrule: ([x]) => x.mish(), torch: 'F.mish(a)' }),
+  row({ name: 'softplus', pick: unary(), chainrule: ([x]) => x.softplus(), torch: 'F.softplus(a)' }),
+  // threshold 1: ordinary values reach the linear region
+  row({ name: 'softplusBeta', pick: unary(), chainrule: ([x]) => x.softplus({ beta: 2, threshold: 1 }), torch: 'F.softplus(a, beta=2, threshold=1)' }),
+  row({ name: 'logSigmoid', pick: unary(), chainrule: ([x]) => x.logSigmoid(), torch: 'F.logsigmoid(a)' }),
+  row({ name: 'leakyRelu', pick: unary(), chainrule: ([x]) => x.leakyRelu(), torch: 'F.leaky_relu(a)' }),
+  row({ name: 'leakyReluSlope', pick: unary(), chainrule: ([x]) => x.leakyRelu({ negativeSlope: 0.2 }), torch: 'F.leaky_relu(a, negative_slope=0.2)' }),
+  row({ name: 'elu', pick: unary(), chainrule: ([x]) => x.elu(), torch: 'F.elu(a)' }),
+  row({ name: 'eluAlpha', pick: unary(), chainrule: ([x]) => x.elu({ alpha: 0.5 }), torch: 'F.elu(a, alpha=0.5)' }),
+  row({ name: 'selu', pick: unary(), chainrule: ([x]) => x.selu(), torch: 'F.selu(a)' }),
+  row({ name: 'hardtanh', pick: unary(), chainrule: ([x]) => x.hardtanh(), torch: 'F.hardtanh(a)' }),
+  row({ name: 'hardtanhRange', pick: unary(), chainrule: ([x]) => x.hardtanh({ minVal: -0.5, maxVal: 2 }), torch: 'F.hardtanh(a, min_val=-0.5, max_val=2.0)' }),
   // @chainrule/nn: the fused linear op and every loss, through the loss modules
   row({ name: 'linear', pick: pick.linear, chainrule: ([x, w, b]) => linearFn(x, w as Tensor, b), torch: 'a @ b.transpose(0, 1) + (c if c is not None else 0)' }),
   row({

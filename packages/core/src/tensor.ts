@@ -521,6 +521,24 @@ export class Tensor {
   ceil(): Tensor { return ops.ceil(this); }
   /** Elementwise rounding, ties to even, optionally to `decimals` places (zero gradient). */
   round(options?: ops.RoundOptions): Tensor { return ops.round(this, options); }
+  /** Elementwise gelu, `x * Phi(x)` (or PyTorch's tanh approximation). */
+  gelu(options?: ops.GeluOptions): Tensor { return ops.gelu(this, options); }
+  /** Elementwise `x * sigmoid(x)`. */
+  silu(): Tensor { return ops.silu(this); }
+  /** Elementwise `x * tanh(softplus(x))`. */
+  mish(): Tensor { return ops.mish(this); }
+  /** Elementwise leaky relu, slope `negativeSlope` (default 0.01) for x <= 0. */
+  leakyRelu(options?: ops.LeakyReluOptions): Tensor { return ops.leakyRelu(this, options); }
+  /** Elementwise elu, `alpha * (e^x - 1)` for x <= 0. */
+  elu(options?: ops.EluOptions): Tensor { return ops.elu(this, options); }
+  /** Elementwise selu (elu with the self-normalising constants). */
+  selu(): Tensor { return ops.selu(this); }
+  /** Elementwise `log(1 + e^(beta x)) / beta`, linear above `threshold`. */
+  softplus(options?: ops.SoftplusOptions): Tensor { return ops.softplus(this, options); }
+  /** Elementwise `log(sigmoid(x))`, computed stably. */
+  logSigmoid(): Tensor { return ops.logSigmoid(this); }
+  /** Elementwise clamp to [minVal, maxVal] (default [-1, 1]), zero gradient at the bounds. */
+  hardtanh(options?: ops.HardtanhOptions): Tensor { return ops.hardtanh(this, options); }
 }
 
 /**

@@ -78,6 +78,16 @@ const CASES: Record<string, Case> = {
   floor: { f: (x) => ops.floor(x).add(x.square()), inputs: () => [u([2, 3], 1, 0.1, 0.9)], secondOrder: false },
   ceil: { f: (x) => ops.ceil(x).add(x.square()), inputs: () => [u([2, 3], 1, 0.1, 0.9)], secondOrder: false },
   round: { f: (x) => ops.round(x).add(x.square()), inputs: () => [u([2, 3], 1, 0.6, 1.4)], secondOrder: false },
+  gelu: { f: (x) => ops.gelu(x), inputs: () => [u([2, 3], 1, -3, 3)] },
+  geluTanh: { f: (x) => ops.gelu(x, { approximate: 'tanh' }), inputs: () => [u([2, 3], 1, -3, 3)] },
+  silu: { f: (x) => ops.silu(x), inputs: () => [u([2, 3], 1, -3, 3)] },
+  mish: { f: (x) => ops.mish(x), inputs: () => [u([2, 3], 1, -3, 3)] },
+  softplus: { f: (x) => ops.softplus(x, { beta: 2, threshold: 4 }), inputs: () => [u([2, 3], 1, -1.5, 1.5)] },
+  logSigmoid: { f: (x) => ops.logSigmoid(x), inputs: () => [u([2, 3], 1, -3, 3)] },
+  leakyRelu: { f: (x) => ops.leakyRelu(x, { negativeSlope: 0.2 }), inputs: () => [offKink([2, 3], 1)], secondOrder: false },
+  elu: { f: (x) => ops.elu(x, { alpha: 0.5 }), inputs: () => [offKink([2, 3], 1)] },
+  selu: { f: (x) => ops.selu(x), inputs: () => [offKink([2, 3], 1)] },
+  hardtanh: { f: (x) => ops.hardtanh(x, { minVal: -0.5, maxVal: 0.5 }), inputs: () => [offKink([2, 3], 1)], secondOrder: false },
   // zeros in the slice: the gradient is still the product of the others, in every order
 };
 

@@ -20,6 +20,9 @@ export { log1p, expm1, log2, log10 } from './log-exp.js';
 export { erf } from './erf.js';
 export { reciprocal, rsqrt } from './power.js';
 export { floor, ceil, round, type RoundOptions } from './rounding.js';
+export { gelu, silu, mish, type GeluOptions } from './gated.js';
+export { softplus, logSigmoid, type SoftplusOptions } from './softplus.js';
+export { leakyRelu, elu, selu, hardtanh, type LeakyReluOptions, type EluOptions, type HardtanhOptions } from './relu-family.js';
 
 /** The ops that are functions only, with no Tensor method: they take a list of tensors. */
 export type FreeFunctions = 'concat' | 'stack';
