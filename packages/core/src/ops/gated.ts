@@ -19,7 +19,7 @@ const SQRT_2_OVER_PI = Math.SQRT2 * 1.1283791670955126 * 0.5;
 
 /**
  * The standard normal CDF Φ(x) = ½ erfc(−x/√2), accurate in both tails (½(1 + erf(x/√2)) is 0 from
- * x ≈ −8.3 on, where Φ is still 6e-17).
+ * x ≈ −8.37 on, where Φ is still 2.8e-17).
  *
  * dΦ = φ(x) dx, with φ(x) = e^(−x²/2)/√(2π)
  */
@@ -93,8 +93,9 @@ export function silu(x: TensorLike): Tensor {
  *
  * d mish(x) = (tanh(sp) + x σ(x)(1 − tanh²(sp))) dx, sp = softplus(x)
  *
- * NOTE: softplus is the stable form, so mish(1000) = 1000 (not Infinity·tanh(Infinity) trouble)
- * and mish(−1000) = −0.
+ * NOTE: softplus is the stable form, max(x, 0) + log1p(e^(−|x|)), which never overflows (PyTorch's
+ * log1p(eˣ) is Infinity from x ≈ 709.8, harmless here only because tanh(Infinity) = 1);
+ * mish(1000) = 1000, mish(−1000) = −0.
  * @example
  * ```ts
  * mish(tensor([0, 1])).toArray(); // [0, 0.8650983882673103]
