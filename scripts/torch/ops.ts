@@ -13,6 +13,7 @@ import { BCELoss, CrossEntropyLoss, MSELoss, linear as linearFn, type MSEReducti
 import type { Json, Tolerance } from './program.js';
 import * as pick from './graph.js';
 import type { Picker } from './graph.js';
+import { varianceReduce } from './pick-variance.js';
 
 /** An op's arguments: the first is always a tensor, the rest may be numbers where the op takes a TensorLike. */
 export type Args = readonly [Tensor, ...TensorLike[]];
@@ -140,6 +141,60 @@ export const OPS: readonly OpRow<Json>[] = [
   row({ name: 'selu', pick: unary(), chainrule: ([x]) => x.selu(), torch: 'F.selu(a)' }),
   row({ name: 'hardtanh', pick: unary(), chainrule: ([x]) => x.hardtanh(), torch: 'F.hardtanh(a)' }),
   row({ name: 'hardtanhRange', pick: unary(), chainrule: ([x]) => x.hardtanh({ minVal: -0.5, maxVal: 2 }), torch: 'F.hardtanh(a, min_val=-0.5, max_val=2.0)' }),
+  row({ name: 'var', pick: varianceReduce(1), chainrule: ([x], p) => x.var(axesOf(p), { keepdims: p.keepdims }), torch: 'torch.var(a, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({
+    name: 'varCorrection',
+    pick: varianceReduce(2),
+    chainrule: ([x], p) => x.var(axesOf(p), { correction: p.correction ?? 2, keepdims: p.keepdims }),
+    torch: 'torch.var(a, dim=dims(a, p), correction=p.get("correction", 2), keepdim=p["keepdims"])',
+  }),
+  row({ name: 'std', pick: varianceReduce(1), chainrule: ([x], p) => x.std(axesOf(p), { keepdims: p.keepdims }), torch: 'torch.std(a, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({
+    name: 'stdPopulation',
+    pick: varianceReduce(0),
+    chainrule: ([x], p) => x.std(axesOf(p), { correction: 0, keepdims: p.keepdims }),
+    torch: 'torch.std(a, dim=dims(a, p), correction=0, keepdim=p["keepdims"])',
+  }),
+  // NOTE: chainrule's norm scales by a power of two and so never overflows or underflows (see norm.ts);
+  // the table's values are far from 1e154, where that would differ from PyTorch's Infinity
+  row({ name: 'norm', pick: pick.reduce, chainrule: ([x], p) => x.norm(2, axesOf(p), p.keepdims), torch: 'torch.linalg.vector_norm(a, ord=2, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({ name: 'norm1', pick: pick.reduce, chainrule: ([x], p) => x.norm(1, axesOf(p), p.keepdims), torch: 'torch.linalg.vector_norm(a, ord=1, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({
+    name: 'normInf',
+    pick: pick.reduce,
+    chainrule: ([x], p) => x.norm(Infinity, axesOf(p), p.keepdims),
+    torch: 'torch.linalg.vector_norm(a, ord=float("inf"), dim=dims(a, p), keepdim=p["keepdims"])',
+  }),
+  row({ name: 'norm3', pick: pick.reduce, chainrule: ([x], p) => x.norm(3, axesOf(p), p.keepdims), torch: 'torch.linalg.vector_norm(a, ord=3, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({ name: 'normHalf', pick: pick.reduce, chainrule: ([x], p) => x.norm(0.5, axesOf(p), p.keepdims), torch: 'torch.linalg.vector_norm(a, ord=0.5, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({
+    name: 'prod',
+    pick: pick.reduce,
+    chainrule: ([x], p) => x.prod(axesOf(p), p.keepdims),
+    // NOTE: chainrule's prod documents its gradient as the product of the other elements, which
+    // torch.prod's backward is not next to an infinity (it divides by x when there is no zero), so
+    // the reference is the product as a left fold of multiplications over the reduced elements
+    // (moved last, in row-major order): autograd of the fold gives exactly the product of the others.
+    torch: `(lambda a=a, p=p: (lambda d: (lambda f: f.reshape([1 if i in d else s for i, s in enumerate(a.shape)]) if p["keepdims"] else f)(
+              __import__("functools").reduce(lambda u, v: u * v,
+                a.permute([i for i in range(a.dim()) if i not in d] + d).reshape([s for i, s in enumerate(a.shape) if i not in d] + [-1]).unbind(-1),
+                torch.ones([s for i, s in enumerate(a.shape) if i not in d]))))(
+            sorted(i % max(a.dim(), 1) for i in ([p["axes"]] if isinstance(p["axes"], int) else dims(a, p)))))()`,
+  }),
+  row({ name: 'cumsum', pick: pick.alongAxis, chainrule: ([x], p) => x.cumsum(p.axis), torch: 'torch.cumsum(a, dim=p["axis"])' }),
+  row({
+    name: 'cumsumReverse',
+    pick: pick.alongAxis,
+    chainrule: ([x], p) => x.cumsum(p.axis, { reverse: true }),
+    torch: 'torch.cumsum(a.flip(p["axis"]), dim=p["axis"]).flip(p["axis"])',
+  }),
+  row({ name: 'cumprod', pick: pick.alongAxis, chainrule: ([x], p) => x.cumprod(p.axis), torch: 'torch.cumprod(a, dim=p["axis"])' }),
+  row({
+    name: 'cumprodReverse',
+    pick: pick.alongAxis,
+    chainrule: ([x], p) => x.cumprod(p.axis, { reverse: true }),
+    torch: 'torch.cumprod(a.flip(p["axis"]), dim=p["axis"]).flip(p["axis"])',
+  }),
   // @chainrule/nn: the fused linear op and every loss, through the loss modules
   row({ name: 'linear', pick: pick.linear, chainrule: ([x, w, b]) => linearFn(x, w as Tensor, b), torch: 'a @ b.transpose(0, 1) + (c if c is not None else 0)' }),
   row({

@@ -539,6 +539,18 @@ export class Tensor {
   logSigmoid(): Tensor { return ops.logSigmoid(this); }
   /** Elementwise clamp to [minVal, maxVal] (default [-1, 1]), zero gradient at the bounds. */
   hardtanh(options?: ops.HardtanhOptions): Tensor { return ops.hardtanh(this, options); }
+  /** Variance over all elements, or over `axes` (correction 1 by default: unbiased). */
+  var(axes?: number | readonly number[], options: Omit<ops.VarOptions, 'axes'> = {}): Tensor { return ops.var(this, { ...options, axes }); }
+  /** Standard deviation over all elements, or over `axes` (correction 1 by default). */
+  std(axes?: number | readonly number[], options: Omit<ops.VarOptions, 'axes'> = {}): Tensor { return ops.std(this, { ...options, axes }); }
+  /** The p-norm (default 2; Infinity for max |x|) over all elements, or over `axes`. */
+  norm(p = 2, axes?: number | readonly number[], keepdims = false): Tensor { return ops.norm(this, { p, axes, keepdims }); }
+  /** Product over all elements, or over `axes`. */
+  prod(axes?: number | readonly number[], keepdims = false): Tensor { return ops.prod(this, { axes, keepdims }); }
+  /** Running sum along `axis` (from the end with `reverse`). */
+  cumsum(axis: number, options: Omit<ops.ScanOptions, 'axis'> = {}): Tensor { return ops.cumsum(this, { ...options, axis }); }
+  /** Running product along `axis` (from the end with `reverse`). */
+  cumprod(axis: number, options: Omit<ops.ScanOptions, 'axis'> = {}): Tensor { return ops.cumprod(this, { ...options, axis }); }
 }
 
 /**

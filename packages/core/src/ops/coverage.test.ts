@@ -88,7 +88,21 @@ const CASES: Record<string, Case> = {
   elu: { f: (x) => ops.elu(x, { alpha: 0.5 }), inputs: () => [offKink([2, 3], 1)] },
   selu: { f: (x) => ops.selu(x), inputs: () => [offKink([2, 3], 1)] },
   hardtanh: { f: (x) => ops.hardtanh(x, { minVal: -0.5, maxVal: 0.5 }), inputs: () => [offKink([2, 3], 1)], secondOrder: false },
+  var: { f: (x) => ops.var(x, { axes: 1, keepdims: true }), inputs: () => [u([2, 3], 1)] },
+  varPopulation: { f: (x) => ops.var(x, { correction: 0 }), inputs: () => [u([2, 3], 1)] },
+  std: { f: (x) => ops.std(x, { axes: [0, 2] }), inputs: () => [u([2, 3, 2], 1)] },
+  norm: { f: (x) => ops.norm(x, { axes: 1 }), inputs: () => [u([2, 3], 1)] },
+  norm1: { f: (x) => ops.norm(x, { p: 1, axes: 0 }), inputs: () => [offKink([2, 3], 1)], secondOrder: false },
+  normInf: { f: (x) => ops.norm(x, { p: Infinity, axes: -1, keepdims: true }), inputs: () => [offKink([2, 3], 1)], secondOrder: false },
+  norm3: { f: (x) => ops.norm(x, { p: 3 }), inputs: () => [offKink([2, 3], 1)] },
+  normHalf: { f: (x) => ops.norm(x, { p: 0.5, axes: 1 }), inputs: () => [offKink([2, 3], 1)] },
+  prod: { f: (x) => ops.prod(x, { axes: [0, 2] }), inputs: () => [u([2, 3, 2], 1)] },
   // zeros in the slice: the gradient is still the product of the others, in every order
+  prodWithZeros: { f: (x) => ops.prod(x, { axes: 1 }), inputs: () => [t64([0, 1.5, -0.7, 0, 0, 2, 0.3, 1.2, 0.5], [3, 3])] },
+  cumsum: { f: (x) => ops.cumsum(x, { axis: 1 }).square(), inputs: () => [u([2, 3], 1)] },
+  cumsumReverse: { f: (x) => ops.cumsum(x, { axis: 0, reverse: true }).square(), inputs: () => [u([3, 2], 1)] },
+  cumprod: { f: (x) => ops.cumprod(x, { axis: 1 }), inputs: () => [u([2, 4], 1)] },
+  cumprodWithZeros: { f: (x) => ops.cumprod(x, { axis: -1, reverse: true }), inputs: () => [t64([0, 1.5, -0.7, 0, 2, 0, 0.3, 1.2], [2, 4])] },
 };
 
 /** The differentiable ops exported by ops/index.ts: functions made by defineOp, with gradient rules. */

@@ -23,6 +23,10 @@ export { floor, ceil, round, type RoundOptions } from './rounding.js';
 export { gelu, silu, mish, type GeluOptions } from './gated.js';
 export { softplus, logSigmoid, type SoftplusOptions } from './softplus.js';
 export { leakyRelu, elu, selu, hardtanh, type LeakyReluOptions, type EluOptions, type HardtanhOptions } from './relu-family.js';
+export { variance as var, std, type VarOptions } from './moments.js';
+export { norm, type NormOptions } from './norm.js';
+export { prod } from './prod.js';
+export { cumsum, cumprod, type ScanOptions } from './scan.js';
 
 /** The ops that are functions only, with no Tensor method: they take a list of tensors. */
 export type FreeFunctions = 'concat' | 'stack';
