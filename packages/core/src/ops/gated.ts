@@ -95,7 +95,8 @@ export function silu(x: TensorLike): Tensor {
  *
  * NOTE: softplus is the stable form, max(x, 0) + log1p(e^(−|x|)), which never overflows (PyTorch's
  * log1p(eˣ) is Infinity from x ≈ 709.8, harmless here only because tanh(Infinity) = 1);
- * mish(1000) = 1000, mish(−1000) = −0.
+ * mish(1000) = 1000, mish(−1000) = −0. PyTorch 1.13's second derivative of mish is NaN from
+ * x ≈ 710 (eˣ overflows in its formula); chainrule's is the true value, 0 to rounding.
  * @example
  * ```ts
  * mish(tensor([0, 1])).toArray(); // [0, 0.8650983882673103]

@@ -40,7 +40,8 @@ function softplusParams(options: SoftplusOptions | undefined): { beta: number; t
  * form is Infinity from βx = 710, which only the default threshold hides) and tiny results keep
  * their digits (softplus(−40) = 4.2e-18, where log(1 + e⁻⁴⁰) is 0). The threshold is kept as
  * PyTorch has it: at βx just above 20 the result jumps from log(1 + e^(βx))/β to x, by 2e-9.
- * `threshold: Infinity` turns the linear region off.
+ * `threshold: Infinity` turns the linear region off. At βx = threshold exactly both derivatives
+ * follow the smooth branch; PyTorch 1.13's second derivative switches to the linear one (0) there.
  * @example
  * ```ts
  * softplus(tensor([0, -40, 30])).toArray(); // [0.6931471805599453, 4.248354255291589e-18, 30]

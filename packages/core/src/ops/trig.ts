@@ -183,7 +183,9 @@ export const atan2 = defineOp({
  * d sinh x = cosh x dx
  *
  * NOTE: overflows to ±Infinity beyond |x| ≈ 710.48 (its derivative as well); for small |x|,
- * `Math.sinh` keeps full relative precision (no e^x − e^−x cancellation).
+ * `Math.sinh` keeps full relative precision (no e^x − e^−x cancellation). PyTorch 1.13's
+ * vectorised CPU kernel overflows earlier, from |x| ≈ 709.78 where e^|x| does: sinh(−710) is
+ * −1.117e308 here, −Infinity there.
  * @example
  * ```ts
  * sinh(tensor([0, 1])).toArray(); // [0, 1.1752011936438014]
@@ -204,7 +206,8 @@ export const sinh = defineOp({
  *
  * d cosh x = sinh x dx
  *
- * NOTE: overflows to Infinity beyond |x| ≈ 710.48.
+ * NOTE: overflows to Infinity beyond |x| ≈ 710.48 (PyTorch 1.13's vectorised CPU kernel from
+ * 709.78 already, as for {@link sinh}).
  * @example
  * ```ts
  * cosh(tensor([0, 1])).toArray(); // [1, 1.5430806348152437]
