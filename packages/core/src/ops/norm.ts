@@ -41,7 +41,7 @@ function orderOf(options: NormOptions | undefined): number {
  * PyTorch, the sum is scaled by a power of two near the largest |x| (kernels/fold.ts), so it
  * cannot overflow or underflow: the 2-norm of [1e200, 1e200] is 1.414e200 (PyTorch: Infinity,
  * with gradient 0), of [1e-200, 1e-200] 1.414e-200 (PyTorch: 0). Elsewhere the 2-norm is bit for
- * bit the unscaled √Σx².
+ * bit the plain √Σx² summed in row-major order (dividing by a power of two is exact).
  * @example
  * ```ts
  * norm(tensor([3, 4])).item(); // 5
