@@ -351,6 +351,27 @@ function semanticsCases(): Case[] {
       const s = apply(g, 'div', [apply(g, 'mul', [a, b], null, [3, 2, 4]), apply(g, 'add', [apply(g, 'abs', [b], null, [2, 1]), 1], null, [2, 1])], null, [3, 2, 4]);
       g.checkGradients(apply(g, 'pow', [apply(g, 'add', [apply(g, 'abs', [s], null, [3, 2, 4]), 0.5], null, [3, 2, 4]), g.leaf([4], 'bounded')], null, [3, 2, 4]));
     }),
+    // Math, activations, reductions and scans of issue 9 (one block, kept together)
+    graphCase('semantics/prod with one zero and with several zeros in a slice', (g) => {
+      const x = g.leafOf(lit([[0, 2, 3], [0, 0, 5], [1.5, -2, 3]]));
+      g.checkGradients(apply(g, 'prod', [x], { axes: 1, keepdims: false }, [3]));
+      g.checkGradients(apply(g, 'prod', [g.leafOf(lit([[0, 2], [3, 4]]))], { axes: null, keepdims: false }, []));
+    }),
+    graphCase('semantics/cumprod with zeros, forward and reverse (PyTorch: its O(n) first-order and O(n²) double-backward paths)', (g) => {
+      const values = lit([[2, 0, 3, 0, 5], [0, 1.5, 2, -3, 4], [1, 2, 0, 3, 0.5]]);
+      g.checkGradients(apply(g, 'cumprod', [g.leafOf(values)], { axis: 1 }, [3, 5]));
+      g.checkGradients(apply(g, 'cumprodReverse', [g.leafOf(values)], { axis: -1 }, [3, 5]));
+      g.checkGradients(apply(g, 'cumprod', [g.leafOf(lit([[0, 2], [3, 0], [0, 0]]))], { axis: 0 }, [3, 2]));
+    }),
+    graphCase('semantics/norm and std where they are 0: gradient 0, not NaN', (g) => {
+      // first order only: at a zero norm the second derivative is not defined (PyTorch masks only the first)
+      const x = g.leafOf(lit([[0, 0, 0], [3, -4, 0]]));
+      for (const op of ['norm', 'norm3', 'normHalf']) {
+        g.steps.push({ kind: 'backward', id: apply(g, op, [x], { axes: 1, keepdims: false }, [2]).ref, seed: g.values([2]) });
+      }
+      const c = g.leafOf(lit([[2, 2, 2], [1, -1, 3]]));
+      g.steps.push({ kind: 'backward', id: apply(g, 'std', [c], { axes: 1, keepdims: true }, [2, 1]).ref, seed: g.values([2, 1]) });
+    }),
     graphCase('semantics/pow at a zero base or a zero exponent', (g) => {
       // d/db 0^b = 0 for b ≥ 0, and d/da a^0 = 0, in both (PyTorch masks them; chainrule's pow documents the same).
       // First order only: PyTorch 1.13's second derivative is not a reference at these points. At a = 0

@@ -15,6 +15,7 @@ import type { Json, Tolerance } from './program.js';
 import * as pick from './graph.js';
 import * as pickB from './pickers-index-sort-shape.js';
 import type { Picker } from './graph.js';
+import { freshReduce, freshUnary } from './pick-fresh.js';
 
 /** An op's arguments: the first is always a tensor, the rest may be numbers where the op takes a TensorLike. */
 export type Args = readonly [Tensor, ...TensorLike[]];
@@ -206,6 +207,107 @@ export const OPS: readonly OpRow<Json>[] = [
   row({ name: 'unsqueeze', pick: pick.unsqueeze, chainrule: ([x], p) => x.unsqueeze(p.axis), torch: 'a.unsqueeze(p["axis"])' }),
   row({ name: 'concat', pick: pick.concat, chainrule: (xs, p) => concat(xs, { axis: p.axis }), torch: 'torch.cat(xs, dim=p["axis"])' }),
   row({ name: 'stack', pick: pick.stack, chainrule: (xs, p) => stack(xs, { axis: p.axis }), torch: 'torch.stack(xs, dim=p["axis"])' }),
+  // Math, activations, reductions and scans of issue 9 (one block, kept together)
+  // sin, cos and tan of bounded arguments, asin, acos and log1p away from their branch points: the
+  // sine of a large x (a random graph's square of a sum) turns a 1-ulp difference of x into x ulps,
+  // and near a pole or branch point a 1-ulp difference of an input (tanh's) is amplified as much,
+  // in both engines alike; the special values still take every op to its extremes
+  row({ name: 'sin', pick: unary('bounded'), chainrule: ([x]) => x.sin(), torch: 'torch.sin(a)' }),
+  row({ name: 'cos', pick: unary('bounded'), chainrule: ([x]) => x.cos(), torch: 'torch.cos(a)' }),
+  row({ name: 'tan', pick: unary('bounded'), chainrule: ([x]) => x.tan(), torch: 'torch.tan(a)' }),
+  row({ name: 'asin', pick: unary('unit'), chainrule: ([x]) => x.asin(), torch: 'torch.asin(a)' }),
+  row({ name: 'acos', pick: unary('unit'), chainrule: ([x]) => x.acos(), torch: 'torch.acos(a)' }),
+  row({ name: 'atan', pick: unary(), chainrule: ([x]) => x.atan(), torch: 'torch.atan(a)' }),
+  // b > 0 in the random cases: at the origin atan2's gradient is NaN and its value depends on the
+  // signs of zeros, which would expose other ops' −0 and NaN-gradient conventions (relu's backward,
+  // a loss of −0) rather than atan2's; the special values still cover every quadrant, zeros included
+  row({ name: 'atan2', pick: binary('any', 'positive'), chainrule: ([a, b]) => a.atan2(b), torch: 'torch.atan2(a, torch.as_tensor(b))' }),
+  row({ name: 'sinh', pick: unary(), chainrule: ([x]) => x.sinh(), torch: 'torch.sinh(a)' }),
+  row({ name: 'cosh', pick: unary(), chainrule: ([x]) => x.cosh(), torch: 'torch.cosh(a)' }),
+  row({ name: 'log1p', pick: unary('positive'), chainrule: ([x]) => x.log1p(), torch: 'torch.log1p(a)' }),
+  row({ name: 'expm1', pick: unary('bounded'), chainrule: ([x]) => x.expm1(), torch: 'torch.expm1(a)' }),
+  row({ name: 'log2', pick: unary('positive'), chainrule: ([x]) => x.log2(), torch: 'torch.log2(a)' }),
+  row({ name: 'log10', pick: unary('positive'), chainrule: ([x]) => x.log10(), torch: 'torch.log10(a)' }),
+  row({ name: 'erf', pick: unary(), chainrule: ([x]) => x.erf(), torch: 'torch.erf(a)' }),
+  row({ name: 'reciprocal', pick: unary('positive'), chainrule: ([x]) => x.reciprocal(), torch: 'torch.reciprocal(a)' }),
+  row({ name: 'rsqrt', pick: unary('positive'), chainrule: ([x]) => x.rsqrt(), torch: 'torch.rsqrt(a)' }),
+  row({ name: 'floor', pick: unary(), chainrule: ([x]) => x.floor(), torch: 'torch.floor(a)' }),
+  row({ name: 'ceil', pick: unary(), chainrule: ([x]) => x.ceil(), torch: 'torch.ceil(a)' }),
+  row({ name: 'round', pick: unary(), chainrule: ([x]) => x.round(), torch: 'torch.round(a)' }),
+  row({ name: 'roundDecimals', pick: unary(), chainrule: ([x]) => x.round({ decimals: 2 }), torch: 'torch.round(a, decimals=2)' }),
+  row({ name: 'gelu', pick: unary(), chainrule: ([x]) => x.gelu(), torch: 'F.gelu(a)' }),
+  row({ name: 'geluTanh', pick: unary(), chainrule: ([x]) => x.gelu({ approximate: 'tanh' }), torch: 'F.gelu(a, approximate="tanh")' }),
+  row({ name: 'silu', pick: unary(), chainrule: ([x]) => x.silu(), torch: 'F.silu(a)' }),
+  // NOTE: PyTorch 1.13's second derivative of mish is NaN from x ≈ 710, chainrule's the true 0 (gated.ts); fresh leaves only (pick-fresh.ts)
+  row({ name: 'mish', pick: freshUnary(), chainrule: ([x]) => x.mish(), torch: 'F.mish(a)' }),
+  row({ name: 'softplus', pick: unary(), chainrule: ([x]) => x.softplus(), torch: 'F.softplus(a)' }),
+  // threshold 1: ordinary values reach the linear region
+  row({ name: 'softplusBeta', pick: unary(), chainrule: ([x]) => x.softplus({ beta: 2, threshold: 1 }), torch: 'F.softplus(a, beta=2, threshold=1)' }),
+  row({ name: 'logSigmoid', pick: unary(), chainrule: ([x]) => x.logSigmoid(), torch: 'F.logsigmoid(a)' }),
+  row({ name: 'leakyRelu', pick: unary(), chainrule: ([x]) => x.leakyRelu(), torch: 'F.leaky_relu(a)' }),
+  row({ name: 'leakyReluSlope', pick: unary(), chainrule: ([x]) => x.leakyRelu({ negativeSlope: 0.2 }), torch: 'F.leaky_relu(a, negative_slope=0.2)' }),
+  row({ name: 'elu', pick: unary(), chainrule: ([x]) => x.elu(), torch: 'F.elu(a)' }),
+  row({ name: 'eluAlpha', pick: unary(), chainrule: ([x]) => x.elu({ alpha: 0.5 }), torch: 'F.elu(a, alpha=0.5)' }),
+  row({ name: 'selu', pick: unary(), chainrule: ([x]) => x.selu(), torch: 'F.selu(a)' }),
+  row({ name: 'hardtanh', pick: unary(), chainrule: ([x]) => x.hardtanh(), torch: 'F.hardtanh(a)' }),
+  row({ name: 'hardtanhRange', pick: unary(), chainrule: ([x]) => x.hardtanh({ minVal: -0.5, maxVal: 2 }), torch: 'F.hardtanh(a, min_val=-0.5, max_val=2.0)' }),
+  row({ name: 'var', pick: freshReduce(3), chainrule: ([x], p) => x.var(axesOf(p), { keepdims: p.keepdims }), torch: 'torch.var(a, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({
+    name: 'varCorrection',
+    pick: freshReduce(4, 2),
+    chainrule: ([x], p) => x.var(axesOf(p), { correction: p.correction ?? 2, keepdims: p.keepdims }),
+    torch: 'torch.var(a, dim=dims(a, p), correction=p.get("correction", 2), keepdim=p["keepdims"])',
+  }),
+  row({ name: 'std', pick: freshReduce(3), chainrule: ([x], p) => x.std(axesOf(p), { keepdims: p.keepdims }), torch: 'torch.std(a, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({
+    name: 'stdPopulation',
+    pick: freshReduce(3, 0),
+    chainrule: ([x], p) => x.std(axesOf(p), { correction: 0, keepdims: p.keepdims }),
+    torch: 'torch.std(a, dim=dims(a, p), correction=0, keepdim=p["keepdims"])',
+  }),
+  // NOTE: chainrule's norm scales by a power of two and so never overflows or underflows (see norm.ts);
+  // the table's values are far from 1e154, where that would differ from PyTorch's Infinity. Fresh
+  // leaves only, two elements or more per slice (pick-fresh.ts): a norm at a random graph's zero
+  // vector is singular, and of one element it is |x|, whose second derivative 0 both engines get as
+  // a difference of terms in 1/|x| that cancel only to rounding
+  row({ name: 'norm', pick: freshReduce(2), chainrule: ([x], p) => x.norm(2, axesOf(p), p.keepdims), torch: 'torch.linalg.vector_norm(a, ord=2, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({ name: 'norm1', pick: freshReduce(2), chainrule: ([x], p) => x.norm(1, axesOf(p), p.keepdims), torch: 'torch.linalg.vector_norm(a, ord=1, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({
+    name: 'normInf',
+    pick: freshReduce(2),
+    chainrule: ([x], p) => x.norm(Infinity, axesOf(p), p.keepdims),
+    torch: 'torch.linalg.vector_norm(a, ord=float("inf"), dim=dims(a, p), keepdim=p["keepdims"])',
+  }),
+  row({ name: 'norm3', pick: freshReduce(2), chainrule: ([x], p) => x.norm(3, axesOf(p), p.keepdims), torch: 'torch.linalg.vector_norm(a, ord=3, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({ name: 'normHalf', pick: freshReduce(2), chainrule: ([x], p) => x.norm(0.5, axesOf(p), p.keepdims), torch: 'torch.linalg.vector_norm(a, ord=0.5, dim=dims(a, p), keepdim=p["keepdims"])' }),
+  row({
+    name: 'prod',
+    pick: pick.reduce,
+    chainrule: ([x], p) => x.prod(axesOf(p), p.keepdims),
+    // NOTE: chainrule's prod documents its gradient as the product of the other elements, which
+    // torch.prod's backward is not next to an infinity (it divides by x when there is no zero), so
+    // the reference is the product as a left fold of multiplications over the reduced elements
+    // (moved last, in row-major order): autograd of the fold gives exactly the product of the others.
+    torch: `(lambda a=a, p=p: (lambda d: (lambda f: f.reshape([1 if i in d else s for i, s in enumerate(a.shape)]) if p["keepdims"] else f)(
+              __import__("functools").reduce(lambda u, v: u * v,
+                a.permute([i for i in range(a.dim()) if i not in d] + d).reshape([s for i, s in enumerate(a.shape) if i not in d] + [-1]).unbind(-1),
+                torch.ones([s for i, s in enumerate(a.shape) if i not in d]))))(
+            sorted(i % max(a.dim(), 1) for i in ([p["axes"]] if isinstance(p["axes"], int) else dims(a, p)))))()`,
+  }),
+  row({ name: 'cumsum', pick: pick.alongAxis, chainrule: ([x], p) => x.cumsum(p.axis), torch: 'torch.cumsum(a, dim=p["axis"])' }),
+  row({
+    name: 'cumsumReverse',
+    pick: pick.alongAxis,
+    chainrule: ([x], p) => x.cumsum(p.axis, { reverse: true }),
+    torch: 'torch.cumsum(a.flip(p["axis"]), dim=p["axis"]).flip(p["axis"])',
+  }),
+  row({ name: 'cumprod', pick: pick.alongAxis, chainrule: ([x], p) => x.cumprod(p.axis), torch: 'torch.cumprod(a, dim=p["axis"])' }),
+  row({
+    name: 'cumprodReverse',
+    pick: pick.alongAxis,
+    chainrule: ([x], p) => x.cumprod(p.axis, { reverse: true }),
+    torch: 'torch.cumprod(a.flip(p["axis"]), dim=p["axis"]).flip(p["axis"])',
+  }),
   // @chainrule/nn: the fused linear op and every loss, through the loss modules
   row({ name: 'linear', pick: pick.linear, chainrule: ([x, w, b]) => linearFn(x, w as Tensor, b), torch: 'a @ b.transpose(0, 1) + (c if c is not None else 0)' }),
   row({

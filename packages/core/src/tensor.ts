@@ -541,6 +541,75 @@ export class Tensor {
   multinomial(numSamples: number, options?: ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, options); }
   /** 1 with probability p for each element p, else 0 (PyTorch's `bernoulli`); seeded. */
   bernoulli(options?: ops.SamplingOptions): Tensor { return ops.bernoulli(this, options); }
+  // Math, activations, reductions and scans of issue 9 (one block, kept together; see each op's file for its TSDoc)
+  /** Elementwise sine (radians). */
+  sin(): Tensor { return ops.sin(this); }
+  /** Elementwise cosine (radians). */
+  cos(): Tensor { return ops.cos(this); }
+  /** Elementwise tangent (radians). */
+  tan(): Tensor { return ops.tan(this); }
+  /** Elementwise arcsine (NaN outside [-1, 1]). */
+  asin(): Tensor { return ops.asin(this); }
+  /** Elementwise arccosine (NaN outside [-1, 1]). */
+  acos(): Tensor { return ops.acos(this); }
+  /** Elementwise arctangent. */
+  atan(): Tensor { return ops.atan(this); }
+  /** Elementwise angle of the point (other, this), `atan2(this, other)` as PyTorch, broadcasting. */
+  atan2(other: TensorLike): Tensor { return ops.atan2(this, other); }
+  /** Elementwise hyperbolic sine. */
+  sinh(): Tensor { return ops.sinh(this); }
+  /** Elementwise hyperbolic cosine. */
+  cosh(): Tensor { return ops.cosh(this); }
+  /** Elementwise `ln(1 + x)`, accurate for small x. */
+  log1p(): Tensor { return ops.log1p(this); }
+  /** Elementwise `e^x - 1`, accurate for small x. */
+  expm1(): Tensor { return ops.expm1(this); }
+  /** Elementwise base-2 logarithm. */
+  log2(): Tensor { return ops.log2(this); }
+  /** Elementwise base-10 logarithm. */
+  log10(): Tensor { return ops.log10(this); }
+  /** Elementwise error function (within 1 ulp). */
+  erf(): Tensor { return ops.erf(this); }
+  /** Elementwise `1 / x`. */
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  /** Elementwise `1 / sqrt(x)`. */
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  /** Elementwise largest integer <= x (zero gradient). */
+  floor(): Tensor { return ops.floor(this); }
+  /** Elementwise smallest integer >= x (zero gradient). */
+  ceil(): Tensor { return ops.ceil(this); }
+  /** Elementwise rounding, ties to even, optionally to `decimals` places (zero gradient). */
+  round(options?: ops.RoundOptions): Tensor { return ops.round(this, options); }
+  /** Elementwise gelu, `x * Phi(x)` (or PyTorch's tanh approximation). */
+  gelu(options?: ops.GeluOptions): Tensor { return ops.gelu(this, options); }
+  /** Elementwise `x * sigmoid(x)`. */
+  silu(): Tensor { return ops.silu(this); }
+  /** Elementwise `x * tanh(softplus(x))`. */
+  mish(): Tensor { return ops.mish(this); }
+  /** Elementwise leaky relu, slope `negativeSlope` (default 0.01) for x <= 0. */
+  leakyRelu(options?: ops.LeakyReluOptions): Tensor { return ops.leakyRelu(this, options); }
+  /** Elementwise elu, `alpha * (e^x - 1)` for x <= 0. */
+  elu(options?: ops.EluOptions): Tensor { return ops.elu(this, options); }
+  /** Elementwise selu (elu with the self-normalising constants). */
+  selu(): Tensor { return ops.selu(this); }
+  /** Elementwise `log(1 + e^(beta x)) / beta`, linear above `threshold`. */
+  softplus(options?: ops.SoftplusOptions): Tensor { return ops.softplus(this, options); }
+  /** Elementwise `log(sigmoid(x))`, computed stably. */
+  logSigmoid(): Tensor { return ops.logSigmoid(this); }
+  /** Elementwise clamp to [minVal, maxVal] (default [-1, 1]), zero gradient at the bounds. */
+  hardtanh(options?: ops.HardtanhOptions): Tensor { return ops.hardtanh(this, options); }
+  /** Variance over all elements, or over `axes` (correction 1 by default: unbiased). */
+  var(axes?: number | readonly number[], options: Omit<ops.VarOptions, 'axes'> = {}): Tensor { return ops.var(this, { ...options, axes }); }
+  /** Standard deviation over all elements, or over `axes` (correction 1 by default). */
+  std(axes?: number | readonly number[], options: Omit<ops.VarOptions, 'axes'> = {}): Tensor { return ops.std(this, { ...options, axes }); }
+  /** The p-norm (default 2; Infinity for max |x|) over all elements, or over `axes`. */
+  norm(p = 2, axes?: number | readonly number[], keepdims = false): Tensor { return ops.norm(this, { p, axes, keepdims }); }
+  /** Product over all elements, or over `axes`. */
+  prod(axes?: number | readonly number[], keepdims = false): Tensor { return ops.prod(this, { axes, keepdims }); }
+  /** Running sum along `axis` (from the end with `reverse`). */
+  cumsum(axis: number, options: Omit<ops.ScanOptions, 'axis'> = {}): Tensor { return ops.cumsum(this, { ...options, axis }); }
+  /** Running product along `axis` (from the end with `reverse`). */
+  cumprod(axis: number, options: Omit<ops.ScanOptions, 'axis'> = {}): Tensor { return ops.cumprod(this, { ...options, axis }); }
 }
 
 /**

@@ -35,3 +35,16 @@ export { randperm, multinomial, bernoulli, type SamplingOptions, type Multinomia
 /** Batch B's functions without a Tensor method: PyTorch has none for them either. */
 export type FreeFunctionsB = 'pad' | 'einsum' | 'oneHot' | 'randperm';
 
+// Math, activations, reductions and scans of issue 9 (one block, kept together)
+export { sin, cos, tan, asin, acos, atan, atan2, sinh, cosh } from './trig.js';
+export { log1p, expm1, log2, log10 } from './log-exp.js';
+export { erf } from './erf.js';
+export { reciprocal, rsqrt } from './power.js';
+export { floor, ceil, round, type RoundOptions } from './rounding.js';
+export { gelu, silu, mish, type GeluOptions } from './gated.js';
+export { softplus, logSigmoid, type SoftplusOptions } from './softplus.js';
+export { leakyRelu, elu, selu, hardtanh, type LeakyReluOptions, type EluOptions, type HardtanhOptions } from './relu-family.js';
+export { variance as var, std, type VarOptions } from './moments.js';
+export { norm, type NormOptions } from './norm.js';
+export { prod } from './prod.js';
+export { cumsum, cumprod, type ScanOptions } from './scan.js';

@@ -9,9 +9,9 @@
 import { ShapeError, fmtShape } from '../errors.js';
 import { defineOp, type OpContext } from '../op.js';
 import { normalizeAxis, shapesEqual } from '../shape.js';
-import { allocBuffer } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { gatherKernel, scatterAddKernel } from '../kernels/indexing.js';
+import { zerosOf } from './zeros-of.js';
 
 /**
  * The axis along which an index applies.
@@ -96,11 +96,4 @@ export const scatterAdd = defineOp({
     x: (_ctx, grad) => grad,
     src: (ctx, grad) => grad.gather(ctx.params.axis, ctx.saved[0]),
   },
-});
-
-/** Zeros with the shape and dtype of `x` (no gradient: a constant). */
-const zerosOf = defineOp({
-  name: 'zerosLike',
-  inputs: ['x'],
-  forward: (_ctx, x) => ({ buffer: allocBuffer(x.dtype, x.size), shape: x.shape }),
 });

@@ -99,7 +99,7 @@ export const abs = defineOp({
 });
 
 /** |x|'s slope: 1 for x > 0, -1 for x < 0, 0 at 0 and at NaN (PyTorch's abs backward gives 0 there). */
-const absSlope = defineOp({
+export const absSlope = defineOp({
   name: 'absSlope',
   inputs: ['x'],
   forward: (_ctx, x) => map(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0)),
