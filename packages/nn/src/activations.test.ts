@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gradcheck, randn, tensor } from '@chainrule/core';
-import { ReLU, Sigmoid, Softmax, Tanh } from './activations.js';
+import { gradcheck, randn, tensor, type Tensor } from '@chainrule/core';
+import { ELU, GELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, SELU, SiLU, Sigmoid, Softmax, Softplus, Tanh } from './activations.js';
+import type { Module } from './module.js';
 
 describe('activation layers', () => {
   it('compute their closed forms elementwise, for any shape', () => {
@@ -30,5 +31,34 @@ describe('activation layers', () => {
     }
     // relu away from its kink at 0 (central differences straddle it otherwise)
     expect(gradcheck((t) => new ReLU().forward(t), [tensor([-2, -0.5, 0.5, 3])]).ok).toBe(true);
+  });
+});
+
+describe('activation modules of issue 9: each is its core op with PyTorch\'s defaults', () => {
+  const x = tensor([-3, -0.5, 0, 0.7, 25]);
+  const cases: [Module, Tensor, string][] = [
+    [new LogSoftmax(), x.logSoftmax(-1), 'LogSoftmax(axis=-1)'],
+    [new GELU(), x.gelu(), 'GELU(approximate=none)'],
+    [new GELU({ approximate: 'tanh' }), x.gelu({ approximate: 'tanh' }), 'GELU(approximate=tanh)'],
+    [new SiLU(), x.silu(), 'SiLU()'],
+    [new Mish(), x.mish(), 'Mish()'],
+    [new LeakyReLU(), x.leakyRelu({ negativeSlope: 0.01 }), 'LeakyReLU(negativeSlope=0.01)'],
+    [new ELU(), x.elu({ alpha: 1 }), 'ELU(alpha=1)'],
+    [new SELU(), x.selu(), 'SELU()'],
+    [new Softplus(), x.softplus({ beta: 1, threshold: 20 }), 'Softplus(beta=1, threshold=20)'],
+    [new LogSigmoid(), x.logSigmoid(), 'LogSigmoid()'],
+    [new Hardtanh(), x.hardtanh({ minVal: -1, maxVal: 1 }), 'Hardtanh(minVal=-1, maxVal=1)'],
+  ];
+  for (const [module, expected, repr] of cases) {
+    it(repr, () => {
+      expect(module.forward(x).toArray()).toEqual(expected.toArray());
+      expect(module.toString()).toBe(repr);
+      expect(module.parameters()).toEqual([]);
+    });
+  }
+  it('pass gradients through (GELU at 1: Φ(1) + φ(1))', () => {
+    const t = tensor([1], { requiresGrad: true });
+    new GELU().forward(t).sum().backward();
+    expect(t.grad!.item()).toBeCloseTo(0.8413447460685429 + Math.exp(-0.5) / Math.sqrt(2 * Math.PI), 15);
   });
 });

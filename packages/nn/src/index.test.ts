@@ -8,7 +8,7 @@ describe('@chainrule/nn entry points', () => {
     expect(Object.keys(nn).sort()).toEqual(
       [
         'Adam', 'BCELoss', 'CrossEntropyLoss', 'Dense', 'Linear', 'MSELoss', 'Module', 'Optimizer', 'Parameter', 'ReLU', 'SGD',
-        'Sequential', 'Sigmoid', 'Softmax', 'Tanh', 'binaryCrossEntropy', 'crossEntropy', 'initBound', 'isParameter', 'linear',
+        'Sequential', 'Sigmoid', 'Softmax', 'Tanh', 'LogSoftmax', 'GELU', 'SiLU', 'Mish', 'LeakyReLU', 'ELU', 'SELU', 'Softplus', 'LogSigmoid', 'Hardtanh', 'binaryCrossEntropy', 'crossEntropy', 'initBound', 'isParameter', 'linear',
         'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
         // the hand-off: safetensors and ONNX
         'toSafetensors', 'fromSafetensors', 'readSafetensorsMetadata', 'exportOnnx', 'exportOnnxModel', 'importOnnx', 'OnnxModule',

@@ -29,7 +29,7 @@ export { Module } from './module.js';
 export { stateDict, loadStateDict, type StateDict, type TensorState, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
 export { initBound, uniformTensor, type InitScheme } from './init.js';
 export { linear, Dense, Linear, type DenseOptions } from './linear.js';
-export { Sigmoid, Tanh, ReLU, Softmax } from './activations.js';
+export { Sigmoid, Tanh, ReLU, Softmax, LogSoftmax, GELU, SiLU, Mish, LeakyReLU, ELU, SELU, Softplus, LogSigmoid, Hardtanh } from './activations.js';
 export { Sequential } from './sequential.js';
 // init, layers, containers and losses (issue 9)
 export {
