@@ -10,6 +10,8 @@ describe('@chainrule/nn entry points', () => {
         'Adam', 'BCELoss', 'CrossEntropyLoss', 'Dense', 'Linear', 'MSELoss', 'Module', 'Optimizer', 'Parameter', 'ReLU', 'SGD',
         'Sequential', 'Sigmoid', 'Softmax', 'Tanh', 'binaryCrossEntropy', 'crossEntropy', 'initBound', 'isParameter', 'linear',
         'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
+        // training tools (issue 9)
+        'AdamW', 'RMSprop', 'Adagrad',
       ].sort(),
     );
     expect(Object.keys(nnNode).sort()).toEqual(['load', 'save']);

@@ -44,3 +44,19 @@ export {
 export { Optimizer, type ParamsInput } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
+// Training tools (issue 9): optimizers with parameter groups and state dicts, gradient clipping,
+// learning-rate schedulers, datasets and loaders, accuracy and summary.
+export {
+  type ParamsOrGroups,
+  type ParamGroup,
+  type ParamGroupInput,
+  type HyperparameterSpec,
+  type StateSpec,
+  type ParamState,
+  type OptimizerStateDict,
+  type OptimizerGroupState,
+} from './optim/optimizer.js';
+export { type SGDHyperparameters, type SGDParamGroup } from './optim/sgd.js';
+export { AdamW, type AdamHyperparameters, type AdamParamGroup } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions, type RMSpropHyperparameters, type RMSpropParamGroup } from './optim/rmsprop.js';
+export { Adagrad, type AdagradOptions, type AdagradHyperparameters, type AdagradParamGroup } from './optim/adagrad.js';
