@@ -11,7 +11,7 @@ describe('@chainrule/nn entry points', () => {
         'Sequential', 'Sigmoid', 'Softmax', 'Tanh', 'binaryCrossEntropy', 'crossEntropy', 'initBound', 'isParameter', 'linear',
         'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
         // training tools (issue 9)
-        'AdamW', 'RMSprop', 'Adagrad',
+        'AdamW', 'RMSprop', 'Adagrad', 'clipGradNorm_', 'clipGradValue_',
       ].sort(),
     );
     expect(Object.keys(nnNode).sort()).toEqual(['load', 'save']);

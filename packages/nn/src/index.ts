@@ -60,3 +60,4 @@ export { type SGDHyperparameters, type SGDParamGroup } from './optim/sgd.js';
 export { AdamW, type AdamHyperparameters, type AdamParamGroup } from './optim/adam.js';
 export { RMSprop, type RMSpropOptions, type RMSpropHyperparameters, type RMSpropParamGroup } from './optim/rmsprop.js';
 export { Adagrad, type AdagradOptions, type AdagradHyperparameters, type AdagradParamGroup } from './optim/adagrad.js';
+export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './clip-grad.js';
