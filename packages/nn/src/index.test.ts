@@ -12,6 +12,7 @@ describe('@chainrule/nn entry points', () => {
         'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
         // training tools (issue 9)
         'AdamW', 'RMSprop', 'Adagrad', 'clipGradNorm_', 'clipGradValue_',
+        'LRScheduler', 'StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau',
       ].sort(),
     );
     expect(Object.keys(nnNode).sort()).toEqual(['load', 'save']);

@@ -61,3 +61,11 @@ export { AdamW, type AdamHyperparameters, type AdamParamGroup } from './optim/ad
 export { RMSprop, type RMSpropOptions, type RMSpropHyperparameters, type RMSpropParamGroup } from './optim/rmsprop.js';
 export { Adagrad, type AdagradOptions, type AdagradHyperparameters, type AdagradParamGroup } from './optim/adagrad.js';
 export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './clip-grad.js';
+export { LRScheduler, type SchedulerStateDict, type SchedulerStateValue, type SchedulerSetting, type GroupAssignment } from './optim/lr-scheduler.js';
+export { StepLR, type StepLROptions } from './optim/step-lr.js';
+export { MultiStepLR, type MultiStepLROptions } from './optim/multi-step-lr.js';
+export { ExponentialLR, type ExponentialLROptions } from './optim/exponential-lr.js';
+export { CosineAnnealingLR, type CosineAnnealingLROptions } from './optim/cosine-annealing-lr.js';
+export { LinearLR, type LinearLROptions } from './optim/linear-lr.js';
+export { OneCycleLR, type OneCycleLROptions } from './optim/one-cycle-lr.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/reduce-lr-on-plateau.js';
