@@ -51,6 +51,8 @@ const STATE: StateSpec = { step: { kind: 'count', required: true }, sum: { kind:
  *
  * As in PyTorch, each parameter's state (s and t = 0) is made when it joins the optimizer, from its
  * group's `initialAccumulatorValue`; changing that value later affects only parameters added later.
+ * NOTE: PyTorch 1.13 starts every group's sums from the constructor's value, ignoring a group's own
+ * `initial_accumulator_value` (and makes no state for a group added later); here a group's own value counts.
  * The defaults are PyTorch's (lr 1e-2, eps 1e-10). Every hyperparameter is checked when set
  * (all finite and ≥ 0).
  *

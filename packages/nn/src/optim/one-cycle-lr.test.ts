@@ -55,6 +55,21 @@ describe('OneCycleLR', () => {
     expect(s.getLastLr()).toBeAllClose([0.1, 0.3], { rtol: 1e-15, atol: 0 });
   });
 
+  it("the last allowed step extrapolates past the cycle's end as PyTorch, but never below a learning rate of 0", () => {
+    const opt = sgd();
+    const s = new OneCycleLR(opt, { maxLr: 1, totalSteps: 10, annealStrategy: 'linear' });
+    const { lr, momentum } = sequence(s, opt, 10);
+    // step 9 ends the cycle at η₀/1e4; step 10 would be 4e-6 − (1 − 4e-6)/7 < 0 in PyTorch
+    expect(lr[9]).toBeAllClose(4e-6, { rtol: 1e-11, atol: 0 }); // (end − start)·1 + start rounds
+    expect(lr[10]).toBe(0);
+    expect(momentum[10]).toBe(0.95);
+    const cosine = sgd();
+    const c = new OneCycleLR(cosine, { maxLr: 1, totalSteps: 10 });
+    const last = sequence(c, cosine, 10).lr[10];
+    const up = 0.3 * 10 - 1;
+    expect(last).toBeAllClose(cos(1, 4e-6, (10 - up) / (9 - up)), { rtol: 1e-14, atol: 0 }); // just above the minimum, as PyTorch
+  });
+
   it('throws, changing nothing, when stepped more than totalSteps times (as PyTorch)', () => {
     const opt = sgd();
     const s = new OneCycleLR(opt, { maxLr: 1, totalSteps: 4 });

@@ -60,8 +60,12 @@ interface Phase {
  * With cycleMomentum the momentum goes the other way, maxMomentum → baseMomentum → maxMomentum
  * (Adam's and AdamW's β₁ in place of momentum, as PyTorch). The constructor sets every group's
  * `initialLr` to η₀ and performs step 0, so the learning rate before training is η₀ and the momentum
- * maxMomentum. Stepping more than totalSteps times throws (as PyTorch), changing nothing.
- * The schedule's settings are fixed at construction (read-only here).
+ * maxMomentum. As in PyTorch, `step()` may be called totalSteps times: the last call goes to step
+ * totalSteps, one past the cycle's end, where the last phase is extrapolated (PyTorch's numbers,
+ * except that a linear anneal that would go below 0 there gives 0, and a momentum that would leave
+ * the cycle's range stays at its end: PyTorch would set a negative learning rate or a β₁ ≥ 1).
+ * Stepping more than totalSteps times throws (as PyTorch), changing nothing. The schedule's
+ * settings are fixed at construction (read-only here).
  *
  * @example
  * ```ts
@@ -158,14 +162,18 @@ export class OneCycleLR extends LRScheduler {
   }
 
   protected computeLr(epoch: number): number[] {
-    return this.#at(epoch).map(({ phase, pct }, i) => this.#annealFn(this.#value(phase.lr[0], i), this.#value(phase.lr[1], i), pct));
+    // NOTE: step totalSteps extrapolates the last phase (pct > 1), as PyTorch; a linear anneal can
+    // then go below 0, which PyTorch sets and no optimizer here accepts: that one rate is 0 instead
+    return this.#at(epoch).map(({ phase, pct }, i) => Math.max(0, this.#annealFn(this.#value(phase.lr[0], i), this.#value(phase.lr[1], i), pct)));
   }
 
   protected override computeAssignments(epoch: number): GroupAssignment[] {
     if (!this.#cycleMomentum) return [];
     const groups = this.optimizer.paramGroups as readonly Record<string, unknown>[];
     return this.#at(epoch).map(({ phase, pct }, i) => {
-      const m = this.#annealFn(this.#momentum(phase.momentum[0], i), this.#momentum(phase.momentum[1], i), pct);
+      const from = this.#momentum(phase.momentum[0], i), to = this.#momentum(phase.momentum[1], i);
+      // as the learning rate: the extrapolated step keeps the momentum within the cycle's range (β₁ < 1)
+      const m = Math.min(Math.max(this.#annealFn(from, to, pct), Math.min(from, to)), Math.max(from, to));
       return this.#useBeta1 ? [i, 'betas', [m, (groups[i].betas as readonly number[])[1]]] : [i, 'momentum', m];
     });
   }
