@@ -69,3 +69,4 @@ export { CosineAnnealingLR, type CosineAnnealingLROptions } from './optim/cosine
 export { LinearLR, type LinearLROptions } from './optim/linear-lr.js';
 export { OneCycleLR, type OneCycleLROptions } from './optim/one-cycle-lr.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/reduce-lr-on-plateau.js';
+export { type ForwardHook } from './module.js';
