@@ -13,6 +13,7 @@ describe('@chainrule/nn entry points', () => {
         // training tools (issue 9)
         'AdamW', 'RMSprop', 'Adagrad', 'clipGradNorm_', 'clipGradValue_',
         'LRScheduler', 'StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau',
+        'TensorDataset', 'Subset', 'randomSplit', 'DataLoader', 'collate', 'accuracy', 'summary',
       ].sort(),
     );
     expect(Object.keys(nnNode).sort()).toEqual(['load', 'save']);

@@ -70,3 +70,7 @@ export { LinearLR, type LinearLROptions } from './optim/linear-lr.js';
 export { OneCycleLR, type OneCycleLROptions } from './optim/one-cycle-lr.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/reduce-lr-on-plateau.js';
 export { type ForwardHook } from './module.js';
+export { TensorDataset, Subset, randomSplit, type Dataset, type RandomSplitOptions } from './data/dataset.js';
+export { DataLoader, collate, type DataLoaderOptions, type Collated } from './data/data-loader.js';
+export { accuracy } from './accuracy.js';
+export { summary, type SummaryOptions } from './summary.js';
