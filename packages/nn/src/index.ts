@@ -56,10 +56,10 @@ export {
   type OptimizerStateDict,
   type OptimizerGroupState,
 } from './optim/optimizer.js';
-export { type SGDHyperparameters, type SGDParamGroup } from './optim/sgd.js';
-export { AdamW, type AdamHyperparameters, type AdamParamGroup } from './optim/adam.js';
-export { RMSprop, type RMSpropOptions, type RMSpropHyperparameters, type RMSpropParamGroup } from './optim/rmsprop.js';
-export { Adagrad, type AdagradOptions, type AdagradHyperparameters, type AdagradParamGroup } from './optim/adagrad.js';
+export { type SGDHyperparameters, type SGDParamGroup, type SGDState } from './optim/sgd.js';
+export { AdamW, type AdamHyperparameters, type AdamParamGroup, type AdamState } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions, type RMSpropHyperparameters, type RMSpropParamGroup, type RMSpropState } from './optim/rmsprop.js';
+export { Adagrad, type AdagradOptions, type AdagradHyperparameters, type AdagradParamGroup, type AdagradState } from './optim/adagrad.js';
 export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './clip-grad.js';
 export { LRScheduler, type SchedulerStateDict, type SchedulerStateValue, type SchedulerSetting, type GroupAssignment } from './optim/lr-scheduler.js';
 export { StepLR, type StepLROptions } from './optim/step-lr.js';

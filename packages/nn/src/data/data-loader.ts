@@ -58,9 +58,13 @@ const OPTIONS = ['batchSize', 'shuffle', 'dropLast', 'seed', 'generator'];
  * ```
  */
 export class DataLoader<T> implements Iterable<Collated<T>> {
+  /** The dataset the batches come from. */
   readonly dataset: Dataset<T>;
+  /** Items per batch. */
   readonly batchSize: number;
+  /** Whether each epoch draws a new order. */
   readonly shuffle: boolean;
+  /** Whether a last, smaller batch is left out. */
   readonly dropLast: boolean;
   readonly #generator: RandomGenerator | undefined;
 
@@ -92,7 +96,7 @@ export class DataLoader<T> implements Iterable<Collated<T>> {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  /** One epoch of batches. */
+  /** One epoch of batches (with shuffle, a new order each time). @example `for (const [x, y] of loader) { ... }` */
   *[Symbol.iterator](): Iterator<Collated<T>> {
     const n = this.dataset.length;
     const order = this.shuffle ? permutation(n, this.#generator === undefined ? {} : { generator: this.#generator }, 'DataLoader') : Array.from({ length: n }, (_, i) => i);

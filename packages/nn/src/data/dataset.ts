@@ -46,7 +46,7 @@ export class TensorDataset implements Dataset<Tensor[]> {
     this.tensors = Object.freeze(tensors.slice());
   }
 
-  /** The number of rows. */
+  /** The number of rows (the tensors' first dimension). */
   get length(): number {
     return this.tensors[0].shape[0];
   }
@@ -72,6 +72,7 @@ export class TensorDataset implements Dataset<Tensor[]> {
  * ```
  */
 export class Subset<T> implements Dataset<T> {
+  /** The dataset the indices point into. */
   readonly dataset: Dataset<T>;
   /** The indices into `dataset`, frozen. */
   readonly indices: readonly number[];
@@ -84,10 +85,12 @@ export class Subset<T> implements Dataset<T> {
     this.indices = Object.freeze(indices.slice());
   }
 
+  /** The number of indices. */
   get length(): number {
     return this.indices.length;
   }
 
+  /** Item `index` of the subset: `dataset.get(indices[index])`. @example `subset.get(0)` */
   get(index: number): T {
     checkIndex(index, this.indices.length, 'Subset.get');
     return this.dataset.get(this.indices[index]);

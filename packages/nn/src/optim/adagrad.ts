@@ -25,7 +25,8 @@ export type AdagradHyperparameters = Required<AdagradOptions>;
 /** A parameter group given to {@link Adagrad}. @example `{ params: embeddings, lr: 0.1 }` */
 export type AdagradParamGroup = ParamGroupInput<AdagradHyperparameters>;
 
-interface AdagradState {
+/** Adagrad's per-parameter state: the step count and the sum of squares s. @example `opt.stateDict().state[0].sum` */
+export interface AdagradState {
   [key: string]: TensorBuffer | number | undefined;
   step?: number;
   sum?: TensorBuffer;

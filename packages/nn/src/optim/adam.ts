@@ -27,8 +27,8 @@ export type AdamHyperparameters = Required<AdamOptions>;
 /** A parameter group given to {@link Adam} or {@link AdamW}. @example `{ params: biases, weightDecay: 0 }` */
 export type AdamParamGroup = ParamGroupInput<AdamHyperparameters>;
 
-/** Adam's per-parameter state: the step count t and the moment estimates m and v. */
-interface AdamState {
+/** Adam's and AdamW's per-parameter state: the step count t and the moment estimates m and v. @example `opt.stateDict().state[0].expAvg` */
+export interface AdamState {
   [key: string]: TensorBuffer | number | undefined;
   step?: number;
   expAvg?: TensorBuffer;

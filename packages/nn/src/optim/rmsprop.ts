@@ -27,7 +27,8 @@ export type RMSpropHyperparameters = Required<RMSpropOptions>;
 /** A parameter group given to {@link RMSprop}. @example `{ params: head.parameters(), lr: 1e-3 }` */
 export type RMSpropParamGroup = ParamGroupInput<RMSpropHyperparameters>;
 
-interface RMSpropState {
+/** RMSprop's per-parameter state: the step count, s, and the momentum buffer and ḡ once used. @example `opt.stateDict().state[0].squareAvg` */
+export interface RMSpropState {
   [key: string]: TensorBuffer | number | undefined;
   step?: number;
   squareAvg?: TensorBuffer;

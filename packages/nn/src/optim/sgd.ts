@@ -25,8 +25,8 @@ export type SGDHyperparameters = Required<SGDOptions>;
 /** A parameter group given to {@link SGD}. @example `{ params: head.parameters(), lr: 0.1 }` */
 export type SGDParamGroup = ParamGroupInput<SGDHyperparameters>;
 
-/** SGD's per-parameter state: the momentum buffer (once a step with momentum has run). */
-interface SGDState {
+/** SGD's per-parameter state: the momentum buffer (once a step with momentum has run). @example `opt.stateDict().state[0].momentumBuffer` */
+export interface SGDState {
   [key: string]: TensorBuffer | number | undefined;
   momentumBuffer?: TensorBuffer;
 }
