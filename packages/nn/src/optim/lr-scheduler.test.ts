@@ -169,3 +169,25 @@ describe('a step checks the learning rates before setting any', () => {
     expect(LRScheduler.prototype.getLastLr).toBeTypeOf('function');
   });
 });
+
+describe('a scheduler of your own', () => {
+  it('implements computeLr and calls initialize, as the TSDoc example', () => {
+    class HalveEvery10 extends LRScheduler {
+      constructor(opt: Optimizer) {
+        super(opt, 'HalveEvery10');
+        this.initialize();
+      }
+      protected computeLr(epoch: number): number[] {
+        return this.baseLrs.map((lr) => lr * 0.5 ** Math.floor(epoch / 10));
+      }
+    }
+    const opt = makeOpt();
+    const s = new HalveEvery10(opt);
+    for (let epoch = 0; epoch < 25; epoch++) {
+      opt.step();
+      s.step();
+    }
+    expect(s.getLastLr()).toEqual([0.025, 0.005]);
+    expect(s.stateDict()).toEqual({ scheduler: 'HalveEvery10', lastEpoch: 25, stepCount: 26, baseLrs: [0.1, 0.02], lastLr: [0.025, 0.005] });
+  });
+});

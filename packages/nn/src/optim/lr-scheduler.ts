@@ -102,11 +102,12 @@ export abstract class LRScheduler {
   }
 
   /**
-   * Attaches the scheduler: sets each group's `initialLr` (to `initialLrs[i]`, or to its learning
-   * rate where it has none), the base learning rates, and performs the step to epoch 0. Call it
-   * at the end of the subclass constructor, after the settings are checked and stored.
+   * Attaches the scheduler: records its settings (for the state dict and the setters), sets each
+   * group's `initialLr` (to `initialLrs[i]`, or to its learning rate where it has none), the base
+   * learning rates, and performs the step to epoch 0. Call it at the end of the subclass
+   * constructor, after the settings are checked and stored.
    */
-  protected initialize(settings: Record<string, SchedulerSetting>, initialLrs?: readonly number[]): void {
+  protected initialize(settings: Record<string, SchedulerSetting> = {}, initialLrs?: readonly number[]): void {
     this.#settings = Object.freeze({ ...settings });
     const groups = this.optimizer.paramGroups;
     this.#baseLrs = Object.freeze(initialLrs?.slice() ?? groups.map((g) => g.initialLr ?? lrOf(g)));

@@ -150,8 +150,6 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
   readonly #stateSpec: StateSpec;
   #params: readonly Tensor[] = Object.freeze([]);
   #groups: readonly ParamGroup<H>[] = Object.freeze([]);
-  /** The group of each parameter. */
-  readonly #groupOf: ParamGroup<H>[] = [];
   readonly #names: (string | undefined)[] = [];
   /** One writer per parameter, made once: a step allocates no closures. */
   readonly #writers: ((x: TensorBuffer) => void)[] = [];
@@ -545,7 +543,6 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
     this.#todo = new Uint8Array(this.#params.length);
     params.forEach((p, k) => {
       const j = start + k;
-      this.#groupOf.push(group);
       this.#names.push(names[k]);
       this.state.push({});
       this.#writers.push((x: TensorBuffer) => this.stepParameter(j, x, p.grad!.buffer, group));
