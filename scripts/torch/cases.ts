@@ -12,13 +12,16 @@
  * - nn: every loss with every reduction at ordinary and extreme inputs; training runs with SGD
  *   (momentum, dampening, Nesterov, weight decay) and Adam; the layers and losses of layers.ts
  *   (per-row cases, edge cases, and module programs: each layer as a module in training and evaluation);
+ * - optimizers, schedulers and clipping: training runs with AdamW, RMSprop and Adagrad, parameter
+ *   groups, clipGradNorm_/clipGradValue_, schedulers (alone and chained) and runs resumed from state
+ *   dicts; every scheduler's learning-rate sequence; clipping of given gradients at extreme values;
  * - known disagreements with PyTorch, tagged with the issue item that will fix them.
  */
 import { GraphBuilder, sizeOf, type Node } from './graph.js';
 import { layerCases } from './layers.js';
 import { OP_BY_NAME, OPS } from './ops.js';
 import { Rng } from './prng.js';
-import { encode, type Case, type Encoded, type Json, type LayerSpec, type LossSpec, type OptimizerSpec } from './program.js';
+import { encode, type Case, type ClipSpec, type Encoded, type Json, type LayerSpec, type LossSpec, type OptimizerSpec, type Options, type SchedulerSpec, type TrainProgram } from './program.js';
 
 const PER_OP_CASES = 8;
 const RANDOM_GRAPHS = 1500;
@@ -497,27 +500,38 @@ function knownCases(): Case[] {
 
 // ------------------------------------------------------------------ training
 
+/** What a training run may add to the network, loss and optimizer: parameter groups, schedulers, clipping, a resume. */
+type TrainExtras = Pick<TrainProgram, 'groups' | 'schedulers' | 'clip' | 'resumeAt'>;
+
+/** A training run named `train/<name>` on a batch drawn from the name's stream. */
+function trainRun(
+  name: string,
+  layers: LayerSpec[],
+  lossSpec: LossSpec,
+  optimizer: OptimizerSpec,
+  batch: number,
+  targetKind: 'real' | 'unit' | 'classes',
+  steps = TRAIN_STEPS,
+  extras: TrainExtras = {},
+): Case {
+  const r = Rng.fromString(`train/${name}`);
+  const inF = (layers[0] as { inFeatures: number }).inFeatures;
+  const last = [...layers].reverse().find((l) => l.kind === 'dense') as { outFeatures: number };
+  const x = encode([batch, inF], Array.from({ length: batch * inF }, () => r.normal()));
+  const target =
+    targetKind === 'classes'
+      ? Array.from({ length: batch }, () => r.int(0, last.outFeatures - 1))
+      : encode([batch, last.outFeatures], Array.from({ length: batch * last.outFeatures }, () => (targetKind === 'unit' ? r.uniform(0, 1) : r.normal())));
+  return { name: `train/${name}`, program: { type: 'train', layers, loss: lossSpec, optimizer, x, target, steps, ...extras } };
+}
+
+/** A Dense layer of a training run (Xavier, with a bias, unless `extra` says otherwise). */
+function dense(inFeatures: number, outFeatures: number, seed: number, extra: Partial<Extract<LayerSpec, { kind: 'dense' }>> = {}): LayerSpec {
+  return { kind: 'dense', inFeatures, outFeatures, init: 'xavier', seed, bias: true, ...extra };
+}
+
 function trainingCases(): Case[] {
-  const run = (name: string, layers: LayerSpec[], lossSpec: LossSpec, optimizer: OptimizerSpec, batch: number, targetKind: 'real' | 'unit' | 'classes', steps = TRAIN_STEPS): Case => {
-    const r = Rng.fromString(`train/${name}`);
-    const inF = (layers[0] as { inFeatures: number }).inFeatures;
-    const last = [...layers].reverse().find((l) => l.kind === 'dense') as { outFeatures: number };
-    const x = encode([batch, inF], Array.from({ length: batch * inF }, () => r.normal()));
-    const target =
-      targetKind === 'classes'
-        ? Array.from({ length: batch }, () => r.int(0, last.outFeatures - 1))
-        : encode([batch, last.outFeatures], Array.from({ length: batch * last.outFeatures }, () => (targetKind === 'unit' ? r.uniform(0, 1) : r.normal())));
-    return { name: `train/${name}`, program: { type: 'train', layers, loss: lossSpec, optimizer, x, target, steps } };
-  };
-  const dense = (inFeatures: number, outFeatures: number, seed: number, extra: Partial<Extract<LayerSpec, { kind: 'dense' }>> = {}): LayerSpec => ({
-    kind: 'dense',
-    inFeatures,
-    outFeatures,
-    init: 'xavier',
-    seed,
-    bias: true,
-    ...extra,
-  });
+  const run = trainRun;
   return [
     run('2-2-2 sigmoid, shared frozen bias, MSE halfSum, SGD', [dense(2, 2, 1, { bias: 'shared', freezeBias: true, init: 'uniform' }), { kind: 'sigmoid' }, dense(2, 2, 2, { bias: 'shared', freezeBias: true, init: 'uniform' }), { kind: 'sigmoid' }], { name: 'mse', reduction: 'halfSum' }, { name: 'sgd', lr: 0.5 }, 1, 'unit'),
     run('3-8-1 tanh, MSE mean, SGD momentum+dampening+weight decay', [dense(3, 8, 3), { kind: 'tanh' }, dense(8, 1, 4)], { name: 'mse', reduction: 'mean' }, { name: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 1e-3 }, 8, 'real'),
@@ -529,9 +543,178 @@ function trainingCases(): Case[] {
   ];
 }
 
+// ------------------------------------------------------------------ optimizers, schedulers, clipping
+
+/**
+ * Training runs with every optimizer (parameter groups, each weight-decay variant), gradient
+ * clipping, learning-rate schedulers (alone and chained), and runs that chainrule stops and
+ * resumes from its state dicts halfway (PyTorch runs straight through).
+ */
+function optimCases(): Case[] {
+  const mse = { name: 'mse', reduction: 'mean' } as const;
+  const ce = { name: 'crossEntropy', reduction: 'mean' } as const;
+  /** 3-6-2 tanh: layers 0 and 2 are Dense. */
+  const small = (seed: number): LayerSpec[] => [dense(3, 6, seed), { kind: 'tanh' }, dense(6, 2, seed + 1)];
+  /** 4-8-3 relu, for cross-entropy. */
+  const classifier = (seed: number): LayerSpec[] => [dense(4, 8, seed, { init: 'he' }), { kind: 'relu' }, dense(8, 3, seed + 1)];
+  const byField = (weights: Options, biases: Options) => [{ field: 'weight' as const, options: weights }, { field: 'bias' as const, options: biases }];
+  const byLayer = (first: Options, second: Options) => [{ layers: [0], options: first }, { layers: [2], options: second }];
+  const sched = (name: SchedulerSpec['name'], options: Options): SchedulerSpec => ({ name, options });
+  const norm = (maxNorm: number, normType?: number | 'inf'): ClipSpec => ({ kind: 'norm', maxNorm, normType });
+  const T = 150;
+  // NOTE: RMSprop's step is about η whatever the gradient's size, so near a minimum it hops about it
+  // chaotically: there a one-ulp change of the input (chainrule against itself) grows to 1e-5 within
+  // 50 steps. RMSprop runs stop at 200 steps, before that regime; the formulas agree to ~1e-16 until then.
+  const RMSPROP_STEPS = 200;
+  return [
+    // optimizers: defaults, every option, groups with their own options
+    trainRun('optim/AdamW defaults (weight decay 1e-2)', small(20), mse, { name: 'adamw', lr: 0.01 }, 8, 'real'),
+    trainRun('optim/AdamW groups: weights decayed, biases not, other betas', small(22), mse, { name: 'adamw', lr: 0.005, eps: 1e-6 }, 8, 'real', TRAIN_STEPS, { groups: byField({ weightDecay: 0.1 }, { weightDecay: 0, betas: [0.8, 0.999] }) }),
+    trainRun('optim/AdamW cross-entropy, strong decay', classifier(24), ce, { name: 'adamw', lr: 0.02, weightDecay: 0.5, betas: [0.85, 0.99] }, 12, 'classes'),
+    trainRun('optim/RMSprop defaults', small(26), mse, { name: 'rmsprop' }, 8, 'real', RMSPROP_STEPS),
+    trainRun('optim/RMSprop centered, momentum, weight decay, alpha', small(28), mse, { name: 'rmsprop', lr: 5e-4, alpha: 0.95, centered: true, momentum: 0.9, weightDecay: 1e-3, eps: 1e-4 }, 8, 'real', RMSPROP_STEPS),
+    trainRun('optim/RMSprop momentum, eps, cross-entropy', classifier(30), ce, { name: 'rmsprop', lr: 0.005, momentum: 0.5, eps: 1e-4 }, 12, 'classes'),
+    trainRun('optim/RMSprop groups: centered weights, plain biases', small(32), mse, { name: 'rmsprop', lr: 0.003, eps: 1e-4 }, 8, 'real', RMSPROP_STEPS, { groups: byField({ centered: true, momentum: 0.5 }, { lr: 0.001, alpha: 0.95 }) }),
+    trainRun('optim/Adagrad defaults', small(34), mse, { name: 'adagrad' }, 8, 'real'),
+    trainRun('optim/Adagrad lr decay, weight decay, accumulator, eps', classifier(36), ce, { name: 'adagrad', lr: 0.1, lrDecay: 0.01, weightDecay: 1e-3, initialAccumulatorValue: 0.1, eps: 1e-6 }, 12, 'classes'),
+    // NOTE: no group of its own initialAccumulatorValue: PyTorch 1.13 ignores it (adagrad.ts says so)
+    trainRun('optim/Adagrad groups: lr decay per layer', small(38), mse, { name: 'adagrad', lr: 0.05, initialAccumulatorValue: 0.5 }, 8, 'real', TRAIN_STEPS, { groups: byLayer({ lrDecay: 0.05 }, { lr: 0.2, weightDecay: 1e-2 }) }),
+    trainRun('optim/SGD groups: Nesterov first layer, dampened momentum and decay second', small(40), mse, { name: 'sgd', lr: 0.05 }, 8, 'real', TRAIN_STEPS, {
+      groups: byLayer({ lr: 0.02, momentum: 0.9, nesterov: true }, { weightDecay: 1e-2, momentum: 0.5, dampening: 0.1 }),
+    }),
+    trainRun('optim/Adam groups: lr, betas, eps, weight decay per layer', classifier(42), ce, { name: 'adam', lr: 0.01 }, 12, 'classes', TRAIN_STEPS, {
+      groups: byLayer({ betas: [0.8, 0.99], weightDecay: 1e-2 }, { lr: 0.003, eps: 1e-5 }),
+    }),
+    // clipping inside training
+    trainRun('clip/SGD momentum, clipGradNorm_ 2-norm 0.5', small(44), mse, { name: 'sgd', lr: 0.1, momentum: 0.9 }, 8, 'real', TRAIN_STEPS, { clip: norm(0.5) }),
+    trainRun('clip/Adam, clipGradNorm_ max-norm 0.05', classifier(46), ce, { name: 'adam', lr: 0.01 }, 12, 'classes', TRAIN_STEPS, { clip: norm(0.05, 'inf') }),
+    trainRun('clip/AdamW, clipGradNorm_ 1-norm 0.3', small(48), mse, { name: 'adamw', lr: 0.01 }, 8, 'real', TRAIN_STEPS, { clip: norm(0.3, 1) }),
+    trainRun('clip/SGD, clipGradValue_ 0.02', small(50), mse, { name: 'sgd', lr: 0.2 }, 8, 'real', TRAIN_STEPS, { clip: { kind: 'value', clipValue: 0.02 } }),
+    // schedulers inside training, stepped after the optimizer
+    trainRun('sched/SGD momentum + StepLR', small(52), mse, { name: 'sgd', lr: 0.1, momentum: 0.9 }, 8, 'real', T, { schedulers: [sched('stepLR', { stepSize: 40, gamma: 0.5 })] }),
+    trainRun('sched/Adam + OneCycleLR cycling beta1', classifier(54), ce, { name: 'adam', lr: 0.01 }, 12, 'classes', T, { schedulers: [sched('oneCycleLR', { maxLr: 0.05, totalSteps: T })] }),
+    trainRun('sched/SGD Nesterov groups + OneCycleLR three-phase linear, max per group', small(56), mse, { name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true }, 8, 'real', T, {
+      groups: byField({}, { lr: 0.01 }),
+      // one more step in the cycle than the run takes: PyTorch's linear anneal goes below 0 past the end (one-cycle-lr.ts)
+      schedulers: [sched('oneCycleLR', { maxLr: [0.1, 0.3], totalSteps: T + 1, threePhase: true, annealStrategy: 'linear', pctStart: 0.25 })],
+    }),
+    trainRun('sched/AdamW + LinearLR warm-up + CosineAnnealingLR, clipGradNorm_ (a transformer recipe)', small(58), mse, { name: 'adamw', lr: 0.01 }, 8, 'real', T, {
+      schedulers: [sched('linearLR', { startFactor: 0.05, totalIters: 20 }), sched('cosineAnnealingLR', { tMax: T, etaMin: 1e-4 })],
+      clip: norm(1),
+    }),
+    trainRun('sched/SGD + ReduceLROnPlateau on the loss', small(60), mse, { name: 'sgd', lr: 0.3 }, 8, 'real', T, { schedulers: [sched('reduceLROnPlateau', { patience: 3, threshold: 0.05, factor: 0.5, cooldown: 2 })] }),
+    trainRun('sched/RMSprop + ExponentialLR', small(62), mse, { name: 'rmsprop', lr: 0.01 }, 8, 'real', T, { schedulers: [sched('exponentialLR', { gamma: 0.98 })] }),
+    trainRun('sched/Adagrad + MultiStepLR', classifier(64), ce, { name: 'adagrad', lr: 0.1 }, 12, 'classes', T, { schedulers: [sched('multiStepLR', { milestones: [30, 60, 60, 100], gamma: 0.5 })] }),
+    // stopped and resumed by chainrule from JSON state dicts; PyTorch runs straight through
+    trainRun('resume/SGD Nesterov groups + StepLR, resumed at step 137', small(66), mse, { name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true }, 8, 'real', TRAIN_STEPS, {
+      groups: byLayer({}, { lr: 0.02, weightDecay: 1e-3 }),
+      schedulers: [sched('stepLR', { stepSize: 50, gamma: 0.7 })],
+      resumeAt: 137,
+    }),
+    trainRun('resume/Adam + OneCycleLR, resumed at step 101', classifier(68), ce, { name: 'adam', lr: 0.01 }, 12, 'classes', T, { schedulers: [sched('oneCycleLR', { maxLr: 0.03, totalSteps: T })], resumeAt: 101 }),
+    trainRun('resume/AdamW groups + LinearLR + CosineAnnealingLR + clipGradNorm_, resumed at step 75', small(70), mse, { name: 'adamw', lr: 0.01 }, 8, 'real', T, {
+      groups: byField({}, { weightDecay: 0 }),
+      schedulers: [sched('linearLR', { startFactor: 0.1, totalIters: 10 }), sched('cosineAnnealingLR', { tMax: T })],
+      clip: norm(0.5),
+      resumeAt: 75,
+    }),
+    trainRun('resume/RMSprop centered momentum + ReduceLROnPlateau, resumed at step 77', small(72), mse, { name: 'rmsprop', lr: 0.01, centered: true, momentum: 0.5 }, 8, 'real', T, {
+      schedulers: [sched('reduceLROnPlateau', { patience: 2, threshold: 0.02 })],
+      resumeAt: 77,
+    }),
+    trainRun('resume/Adagrad lr decay + MultiStepLR, resumed at step 200', small(74), mse, { name: 'adagrad', lr: 0.1, lrDecay: 0.001 }, 8, 'real', TRAIN_STEPS, {
+      schedulers: [sched('multiStepLR', { milestones: [100, 200, 250] })],
+      resumeAt: 200,
+    }),
+  ];
+}
+
+/** Learning-rate schedules without a network: every scheduler's sequence of rates (and momenta) over its steps, per group. */
+function scheduleCases(): Case[] {
+  const sgd: OptimizerSpec = { name: 'sgd', lr: 0.1, momentum: 0.9 };
+  const twoGroups: Options[] = [{}, { lr: 0.03 }];
+  const schedule = (name: string, optimizer: OptimizerSpec, groups: Options[], schedulers: SchedulerSpec[], steps = 30, metrics?: number[]): Case => ({
+    name: `schedule/${name}`,
+    program: { type: 'schedule', optimizer, groups, schedulers, steps, metrics },
+  });
+  const one = (name: SchedulerSpec['name'], options: Options): SchedulerSpec[] => [{ name, options }];
+  // a loss that falls, stalls, wobbles and falls again
+  const r = Rng.fromString('schedule/metrics');
+  const metrics = Array.from({ length: 40 }, (_, t) => (t < 8 ? 10 - t : t < 20 ? 2 + 0.01 * r.normal() : t < 25 ? 1.5 - 0.1 * (t - 20) : 1 + 0.001 * r.normal()));
+  return [
+    schedule('StepLR stepSize 7, gamma 0.5', sgd, twoGroups, one('stepLR', { stepSize: 7, gamma: 0.5 })),
+    schedule('StepLR every epoch, default gamma', sgd, twoGroups, one('stepLR', { stepSize: 1 }), 12),
+    schedule('MultiStepLR repeated milestones', sgd, twoGroups, one('multiStepLR', { milestones: [5, 12, 12, 20], gamma: 0.3 })),
+    schedule('MultiStepLR milestone 0 and unsorted', sgd, twoGroups, one('multiStepLR', { milestones: [9, 0, 3] })),
+    schedule('ExponentialLR 0.9', sgd, twoGroups, one('exponentialLR', { gamma: 0.9 }), 40),
+    schedule('ExponentialLR growing 1.05', { name: 'adam', lr: 1e-3 }, twoGroups, one('exponentialLR', { gamma: 1.05 })),
+    schedule('CosineAnnealingLR tMax 10 etaMin 1e-3 past tMax (two restarts)', sgd, twoGroups, one('cosineAnnealingLR', { tMax: 10, etaMin: 1e-3 }), 45),
+    schedule('CosineAnnealingLR tMax 30', { name: 'adamw', lr: 3e-4 }, twoGroups, one('cosineAnnealingLR', { tMax: 30 })),
+    schedule('CosineAnnealingLR tMax 1', sgd, twoGroups, one('cosineAnnealingLR', { tMax: 1, etaMin: 0.01 }), 9),
+    schedule('CosineAnnealingLR etaMin above a group rate', sgd, [{ lr: 0.01 }, { lr: 0.2 }], one('cosineAnnealingLR', { tMax: 7, etaMin: 0.05 }), 20),
+    schedule('CosineAnnealingLR from a group initialLr', sgd, [{ lr: 0.05, initialLr: 0.1 }, {}], one('cosineAnnealingLR', { tMax: 12 }), 20),
+    schedule('LinearLR defaults', sgd, twoGroups, one('linearLR', {}), 12),
+    schedule('LinearLR 0.1 to 0.8 over 10', sgd, twoGroups, one('linearLR', { startFactor: 0.1, endFactor: 0.8, totalIters: 10 })),
+    schedule('LinearLR decay to 0 over 20', { name: 'rmsprop', lr: 0.01 }, twoGroups, one('linearLR', { startFactor: 1, endFactor: 0, totalIters: 20 })),
+    schedule('OneCycleLR cos, SGD momentum', sgd, twoGroups, one('oneCycleLR', { maxLr: 1, totalSteps: 30 })),
+    // 39 steps: PyTorch's linear anneal extrapolated to step 40 is below 0, which chainrule makes 0 (one-cycle-lr.ts)
+    schedule('OneCycleLR linear, pctStart 0.4, divFactors', sgd, twoGroups, one('oneCycleLR', { maxLr: 0.5, totalSteps: 40, pctStart: 0.4, annealStrategy: 'linear', divFactor: 10, finalDivFactor: 100 }), 39),
+    schedule('OneCycleLR three-phase, epochs × stepsPerEpoch', sgd, twoGroups, one('oneCycleLR', { maxLr: 0.2, epochs: 5, stepsPerEpoch: 6, threePhase: true })),
+    schedule('OneCycleLR Adam beta1, per-group maxLr and momenta', { name: 'adam', lr: 1e-3, betas: [0.9, 0.98] }, twoGroups, one('oneCycleLR', { maxLr: [0.1, 0.5], totalSteps: 25, baseMomentum: [0.8, 0.85], maxMomentum: 0.9 }), 25),
+    schedule('OneCycleLR RMSprop momentum', { name: 'rmsprop', lr: 0.01, momentum: 0.9 }, twoGroups, one('oneCycleLR', { maxLr: 0.05, totalSteps: 30, pctStart: 0.5 })),
+    schedule('OneCycleLR Adagrad without momentum cycling', { name: 'adagrad' }, twoGroups, one('oneCycleLR', { maxLr: 0.3, totalSteps: 20, cycleMomentum: false }), 20),
+    schedule('ReduceLROnPlateau min rel', sgd, twoGroups, one('reduceLROnPlateau', { patience: 2 }), 40, metrics),
+    schedule('ReduceLROnPlateau max abs, cooldown, minLr per group', sgd, twoGroups, one('reduceLROnPlateau', { mode: 'max', thresholdMode: 'abs', threshold: 0.05, cooldown: 2, patience: 1, minLr: [0.02, 0.005], factor: 0.5 }), 40, metrics.map((m) => -m)),
+    schedule('ReduceLROnPlateau eps skips small cuts', sgd, [{ lr: 0.1 }, { lr: 2e-3 }], one('reduceLROnPlateau', { patience: 0, threshold: 0, factor: 0.5, eps: 1e-3 }), 40, metrics),
+    schedule('chained LinearLR + ExponentialLR', sgd, twoGroups, [{ name: 'linearLR', options: { startFactor: 0.2, totalIters: 6 } }, { name: 'exponentialLR', options: { gamma: 0.95 } }]),
+    schedule('chained LinearLR warm-up + CosineAnnealingLR', { name: 'adamw', lr: 1e-3 }, twoGroups, [{ name: 'linearLR', options: { startFactor: 0.01, totalIters: 5 } }, { name: 'cosineAnnealingLR', options: { tMax: 30, etaMin: 1e-5 } }]),
+    schedule('chained StepLR + MultiStepLR', sgd, twoGroups, [{ name: 'stepLR', options: { stepSize: 4, gamma: 0.8 } }, { name: 'multiStepLR', options: { milestones: [10, 15] } }]),
+  ];
+}
+
+/** clipGradNorm_ and clipGradValue_ on given gradients, ordinary and extreme. */
+function clipCases(): Case[] {
+  const grads = (name: string, shapes: (readonly number[] | null)[], scale = 1): (Encoded | null)[] => {
+    const r = Rng.fromString(`clip/${name}`);
+    return shapes.map((shape) => (shape === null ? null : encode(shape, Array.from({ length: sizeOf(shape) }, () => scale * r.normal()))));
+  };
+  const shapes = [[3, 4], [4], [2, 2, 2]];
+  const clip = (name: string, g: (Encoded | null)[], spec: ClipSpec): Case => ({ name: `clip/${name}`, program: { type: 'clip', grads: g, clip: spec } });
+  const norm = (maxNorm: number, normType?: number | 'inf'): ClipSpec => ({ kind: 'norm', maxNorm, normType });
+  return [
+    clip('norm 2, clipping', grads('a', shapes), norm(1)),
+    clip('norm 2, below maxNorm (coefficient clamped to 1)', grads('b', shapes), norm(100)),
+    clip('norm inf', grads('c', shapes), norm(0.5, 'inf')),
+    clip('norm 1', grads('d', shapes), norm(2, 1)),
+    clip('norm 3', grads('e', shapes), norm(0.7, 3)),
+    clip('norm 0.5', grads('f', shapes), norm(3, 0.5)),
+    clip('norm 2 with a parameter without gradient', grads('g', [[5], null, [2, 3]]), norm(0.1)),
+    clip('norm 2 of zero gradients', [lit([0, 0, 0]), lit([[0, 0]])], norm(1)),
+    clip('norm 2 of huge gradients', grads('h', shapes, 1e150), norm(1)),
+    clip('norm 2 with NaN', [lit([1, NaN, 2]), lit([3])], norm(1)),
+    clip('norm 2 with Infinity', [lit([1, Infinity, 2]), lit([3])], norm(1)),
+    clip('norm inf with -Infinity', [lit([1, -Infinity]), lit([3])], norm(1, 'inf')),
+    clip('value 0.3', grads('i', shapes), { kind: 'value', clipValue: 0.3 }),
+    clip('value 0 and NaN', [lit([-1.5, 0, 2, NaN])], { kind: 'value', clipValue: 0 }),
+  ];
+}
+
 /** Every case, in a fixed order; names are unique. */
 export function buildCases(): Case[] {
-  const cases = [...perOpCases(), ...specialValueCases(), ...randomGraphCases(), ...autogradCases(), ...semanticsCases(), ...lossCases(), ...knownCases(), ...trainingCases(), ...layerCases()];
+  const cases = [
+    ...perOpCases(),
+    ...specialValueCases(),
+    ...randomGraphCases(),
+    ...autogradCases(),
+    ...semanticsCases(),
+    ...lossCases(),
+    ...knownCases(),
+    ...trainingCases(),
+    ...layerCases(),
+    ...optimCases(),
+    ...scheduleCases(),
+    ...clipCases(),
+  ];
   const names = new Set(cases.map((c) => c.name));
   if (names.size !== cases.length) throw new Error('cases: two cases share a name');
   return cases;

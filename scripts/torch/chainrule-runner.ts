@@ -2,11 +2,58 @@
  * Runs a case program with chainrule, through its public API only (tensor, Tensor methods,
  * gradients, the nn modules and optimizers). reference.py is the same interpreter over PyTorch.
  */
-import { RandomGenerator, Tensor, gradients, noGrad, rand, tensor, zerosLike, type TensorLike } from '@chainrule/core';
-import { Adam, BCELoss, CrossEntropyLoss, Dense, MSELoss, ReLU, SGD, Sequential, Sigmoid, Tanh, type Module, type Optimizer } from '@chainrule/nn';
-import { BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten, Identity, LayerNorm, ModuleDict, ModuleList } from '@chainrule/nn';
+import { Tensor, gradients, tensor, zerosLike, type TensorLike } from '@chainrule/core';
+import {
+  Adagrad,
+  Adam,
+  AdamW,
+  BCELoss,
+  clipGradNorm_,
+  clipGradValue_,
+  CosineAnnealingLR,
+  CrossEntropyLoss,
+  Dense,
+  ExponentialLR,
+  LinearLR,
+  MSELoss,
+  MultiStepLR,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  ReLU,
+  RMSprop,
+  SGD,
+  Sequential,
+  Sigmoid,
+  StepLR,
+  Tanh,
+  type LRScheduler,
+  type Module,
+  type Optimizer,
+  type Parameter,
+  type SchedulerStateDict,
+} from '@chainrule/nn';
 import { OP_BY_NAME, type Args } from './ops.js';
-import { decode, decodeNum, encode, type Encoded, type GraphProgram, type ModuleProgram, type ModuleSpec, type Outcome, type Program, type Step, type TrainProgram } from './program.js';
+import {
+  decode,
+  decodeNum,
+  encode,
+  type ClipProgram,
+  type ClipSpec,
+  type Encoded,
+  type GraphProgram,
+  type ModuleProgram,
+  type ModuleSpec,
+  type GroupSpec,
+  type OptimizerSpec,
+  type Outcome,
+  type Program,
+  type ScheduleProgram,
+  type SchedulerSpec,
+  type Step,
+  type TrainProgram,
+} from './program.js';
+import { RandomGenerator, noGrad, rand } from '@chainrule/core';
+import { BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten, Identity, LayerNorm, ModuleDict, ModuleList } from '@chainrule/nn';
 
 const leafOf = (e: Encoded, requiresGrad: boolean): Tensor => tensor(decode(e), { shape: e.shape, requiresGrad });
 const snapshot = (t: Tensor | null): Encoded | null => (t === null ? null : encode(t.shape, t.buffer));
@@ -17,7 +64,9 @@ export function runChainrule(program: Program): Outcome {
   try {
     if (program.type === 'graph') runGraph(program, results);
     else if (program.type === 'module') runModule(program, results);
-    else runTraining(program, results);
+    else if (program.type === 'train') runTraining(program, results);
+    else if (program.type === 'schedule') runSchedule(program, results);
+    else runClip(program, results);
     return { results };
   } catch (e) {
     return { results, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
@@ -116,51 +165,175 @@ function runGraph(program: GraphProgram, results: Record<string, Encoded | null>
   for (const id of gradHolders) results[`grad:${id}.grad`] = snapshot(get(id).grad);
 }
 
-/** The training run: chainrule's Dense init, then `steps` of zeroGrad, loss, backward, step. Fills `program.initial`. */
+/** The training run: chainrule's Dense init, then `steps` of zeroGrad, loss, backward, clip, step, schedulers. Fills `program.initial`. */
 function runTraining(program: TrainProgram, results: Record<string, Encoded | null>): void {
-  const layers: Module[] = program.layers.map((l) => {
-    switch (l.kind) {
-      case 'dense':
-        return new Dense(l.inFeatures, l.outFeatures, { init: l.init, seed: l.seed, bias: l.bias, freezeBias: l.freezeBias });
-      case 'sigmoid':
-        return new Sigmoid();
-      case 'tanh':
-        return new Tanh();
-      case 'relu':
-        return new ReLU();
-    }
-  });
-  const net = new Sequential(...layers);
-  const params = net.parameters();
-  // which layer and field each parameter is, so PyTorch can put it in the same place
-  const initial = params.map((p) => {
-    const layer = layers.findIndex((l) => l instanceof Dense && (l.weight === p || l.bias === p));
-    const field = (layers[layer] as Dense).weight === p ? ('weight' as const) : ('bias' as const);
-    return { layer, field, value: encode(p.shape, p.buffer), requiresGrad: p.requiresGrad };
-  });
-  program.initial = initial;
+  /** The network, its parameters with their layer and field, the optimizer and the schedulers; `seedShift` gives other initial weights. */
+  const build = (seedShift: number) => {
+    const layers: Module[] = program.layers.map((l) => {
+      switch (l.kind) {
+        case 'dense':
+          return new Dense(l.inFeatures, l.outFeatures, { init: l.init, seed: l.seed + seedShift, bias: l.bias, freezeBias: l.freezeBias });
+        case 'sigmoid':
+          return new Sigmoid();
+        case 'tanh':
+          return new Tanh();
+        case 'relu':
+          return new ReLU();
+      }
+    });
+    const net = new Sequential(...layers);
+    const params = net.parameters();
+    // which layer and field each parameter is, so PyTorch can put it in the same place
+    const where = params.map((p) => {
+      const layer = layers.findIndex((l) => l instanceof Dense && (l.weight === p || l.bias === p));
+      const field = (layers[layer] as Dense).weight === p ? ('weight' as const) : ('bias' as const);
+      return { layer, field };
+    });
+    const optimizer = makeOptimizer(program.optimizer, params, program.groups, where);
+    const schedulers = (program.schedulers ?? []).map((spec) => makeScheduler(spec, optimizer));
+    return { net, params, where, optimizer, schedulers };
+  };
+  let run = build(0);
+  program.initial = run.params.map((p, i) => ({ ...run.where[i], value: encode(p.shape, p.buffer), requiresGrad: p.requiresGrad }));
 
   const target: TensorLike = isEncoded(program.target) ? leafOf(program.target, false) : program.target;
   const lossOf = lossFunction(program, target);
-  const o = program.optimizer;
-  const optimizer: Optimizer =
-    o.name === 'sgd'
-      ? new SGD(params, { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov })
-      : new Adam(params, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay });
   const x = leafOf(program.x, false);
   const losses: number[] = [];
+  const norms: number[] = [];
+  const lrs: number[][] = [groupValues(run.optimizer, 'lr')];
   for (let step = 0; step < program.steps; step++) {
+    if (step === program.resumeAt) {
+      // a new process: everything from JSON, into a network with other initial weights
+      const saved = JSON.parse(JSON.stringify({ net: run.net.stateDict(), opt: run.optimizer.stateDict(), schedulers: run.schedulers.map((s) => s.stateDict()) })) as {
+        net: ReturnType<Module['stateDict']>;
+        opt: ReturnType<Optimizer['stateDict']>;
+        schedulers: SchedulerStateDict[];
+      };
+      run = build(1000);
+      run.net.loadStateDict(saved.net);
+      run.optimizer.loadStateDict(saved.opt);
+      run.schedulers.forEach((s, i) => s.loadStateDict(saved.schedulers[i]));
+    }
+    const { net, optimizer, schedulers } = run;
     optimizer.zeroGrad();
     const l = lossOf(net.forward(x));
     losses.push(l.item());
     l.backward();
+    if (program.clip !== undefined) {
+      const norm = applyClip(program.clip, run.params);
+      if (norm !== undefined) norms.push(norm);
+    }
     optimizer.step();
+    for (const s of schedulers) {
+      if (s instanceof ReduceLROnPlateau) s.step(losses[losses.length - 1]);
+      else s.step();
+    }
+    lrs.push(groupValues(optimizer, 'lr'));
   }
   results['value:loss'] = encode([losses.length], losses);
-  params.forEach((p, i) => {
+  if (program.schedulers !== undefined) results['value:lr'] = encode([lrs.length, lrs[0].length], lrs.flat());
+  if (program.clip?.kind === 'norm') results['value:clipNorm'] = encode([norms.length], norms);
+  run.params.forEach((p, i) => {
     results[`value:param${i}`] = snapshot(p);
     results[`grad:param${i}`] = snapshot(p.grad);
   });
+}
+
+/** The optimizer of `spec` over `params`, in the groups `groups` (the parameters of the layers and field each selects). */
+function makeOptimizer(spec: OptimizerSpec, params: Parameter[], groups: readonly GroupSpec[] | undefined, where: readonly { layer: number; field: 'weight' | 'bias' }[]): Optimizer {
+  const selects = (g: GroupSpec, i: number) => (g.layers === undefined || g.layers.includes(where[i].layer)) && (g.field === undefined || g.field === where[i].field);
+  return optimizerOf(spec, groups === undefined ? params : groups.map((g) => ({ params: params.filter((_, i) => selects(g, i)), ...g.options })));
+}
+
+/** The optimizer of `spec` (its options) over `input`: parameters or groups. */
+function optimizerOf(spec: OptimizerSpec, input: readonly unknown[]): Optimizer {
+  const { name, ...options } = spec;
+  const o = options as never, ps = input as never;
+  switch (name) {
+    case 'sgd':
+      return new SGD(ps, o);
+    case 'adam':
+      return new Adam(ps, o);
+    case 'adamw':
+      return new AdamW(ps, o);
+    case 'rmsprop':
+      return new RMSprop(ps, o);
+    case 'adagrad':
+      return new Adagrad(ps, o);
+  }
+}
+
+type AnyScheduler = LRScheduler | ReduceLROnPlateau;
+
+function makeScheduler(spec: SchedulerSpec, optimizer: Optimizer): AnyScheduler {
+  const o = spec.options as never;
+  switch (spec.name) {
+    case 'stepLR':
+      return new StepLR(optimizer, o);
+    case 'multiStepLR':
+      return new MultiStepLR(optimizer, o);
+    case 'exponentialLR':
+      return new ExponentialLR(optimizer, o);
+    case 'cosineAnnealingLR':
+      return new CosineAnnealingLR(optimizer, o);
+    case 'linearLR':
+      return new LinearLR(optimizer, o);
+    case 'oneCycleLR':
+      return new OneCycleLR(optimizer, o);
+    case 'reduceLROnPlateau':
+      return new ReduceLROnPlateau(optimizer, o);
+  }
+}
+
+/** Each group's `key` (`lr`, or `momentum`: its momentum or β₁). */
+function groupValues(optimizer: Optimizer, key: 'lr' | 'momentum'): number[] {
+  return optimizer.paramGroups.map((g) => {
+    const group = g as unknown as { lr: number; momentum?: number; betas?: readonly number[] };
+    return key === 'lr' ? group.lr : (group.momentum ?? group.betas![0]);
+  });
+}
+
+/** Clips the gradients of `params`; the total norm for a norm clip. */
+function applyClip(clip: ClipSpec, params: readonly Tensor[]): number | undefined {
+  if (clip.kind === 'value') {
+    clipGradValue_(params, clip.clipValue);
+    return undefined;
+  }
+  return clipGradNorm_(params, clip.maxNorm, { normType: clip.normType === undefined ? undefined : decodeNum(clip.normType), errorIfNonfinite: clip.errorIfNonfinite });
+}
+
+/** A schedule: one parameter per group, the optimizer stepping without gradients, the schedulers after it. */
+function runSchedule(program: ScheduleProgram, results: Record<string, Encoded | null>): void {
+  const groups = program.groups.map((options) => ({ params: [tensor([0], { requiresGrad: true })], ...options }));
+  const optimizer = optimizerOf(program.optimizer, groups);
+  const schedulers = program.schedulers.map((spec) => makeScheduler(spec, optimizer));
+  const hasMomentum = 'momentum' in optimizer.defaults || 'betas' in optimizer.defaults;
+  const lrs = [groupValues(optimizer, 'lr')];
+  const momenta = hasMomentum ? [groupValues(optimizer, 'momentum')] : [];
+  for (let t = 0; t < program.steps; t++) {
+    optimizer.step();
+    for (const s of schedulers) {
+      if (s instanceof ReduceLROnPlateau) s.step(program.metrics![t]);
+      else s.step();
+    }
+    lrs.push(groupValues(optimizer, 'lr'));
+    if (hasMomentum) momenta.push(groupValues(optimizer, 'momentum'));
+  }
+  results['value:lr'] = encode([lrs.length, groups.length], lrs.flat());
+  if (hasMomentum) results['value:momentum'] = encode([momenta.length, groups.length], momenta.flat());
+}
+
+/** Clipping of given gradients. */
+function runClip(program: ClipProgram, results: Record<string, Encoded | null>): void {
+  const params = program.grads.map((g) => {
+    const p = tensor(g === null ? [0] : decode(g), g === null ? {} : { shape: g.shape, requiresGrad: true });
+    if (g !== null) p.grad = leafOf(g, false);
+    return p;
+  });
+  const total = applyClip(program.clip, params);
+  if (total !== undefined) results['value:total'] = encode([], [total]);
+  params.forEach((p, i) => (results[`grad:g${i}`] = snapshot(p.grad)));
 }
 
 /** The training run's loss as a function of the network's output, through the loss modules. */

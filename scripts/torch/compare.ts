@@ -25,6 +25,8 @@ export class Tally {
   graphs = 0;
   trainingRuns = 0;
   modulePrograms = 0;
+  schedules = 0;
+  clips = 0;
   values = 0;
   gradients = 0;
   /** The largest |chainrule − torch| / max(|torch|, ATOL/RTOL) over finite pairs: the relative difference, with the floor. */
@@ -71,7 +73,9 @@ function toleranceFor(c: Case, key: string, ops: Set<string>): { rtol: number; a
 export function compareCase(c: Case, ours: Outcome, ref: Outcome, tally: Tally): void {
   if (c.program.type === 'graph') tally.graphs++;
   else if (c.program.type === 'module') tally.modulePrograms++;
-  else tally.trainingRuns++;
+  else if (c.program.type === 'train') tally.trainingRuns++;
+  else if (c.program.type === 'schedule') tally.schedules++;
+  else tally.clips++;
   const fail = (key: string, detail: string) => tally.mismatches.push({ caseName: c.name, known: c.known, key, detail });
   if (ours.error !== undefined || ref.error !== undefined) {
     if (ours.error !== undefined) fail('error', `chainrule threw ${ours.error}`);

@@ -84,7 +84,8 @@ function main(): void {
     }
   }
   console.log(
-    `\ntest:torch: ${tally.graphs} graphs, ${tally.trainingRuns} training runs and ${tally.modulePrograms} module programs compared against PyTorch ${reply.torch} (float64): ` +
+    `\ntest:torch: ${tally.graphs} graphs, ${tally.trainingRuns} training runs, ${tally.modulePrograms} module programs, ${tally.schedules} learning-rate schedules and ${tally.clips} clippings ` +
+      `compared against PyTorch ${reply.torch} (float64): ` +
       `${tally.values} values and ${tally.gradients} gradients, tolerance ${RTOL} relative + ${ATOL} absolute`,
   );
   console.log(`largest relative difference: ${tally.maxRelative.toExponential(2)} (${tally.maxRelativeWhere || 'none'})`);

@@ -96,20 +96,70 @@ export type LossSpec =
 
 export type OptimizerSpec =
   | { readonly name: 'sgd'; readonly lr: number; readonly momentum?: number; readonly dampening?: number; readonly weightDecay?: number; readonly nesterov?: boolean }
-  | { readonly name: 'adam'; readonly lr: number; readonly betas?: readonly [number, number]; readonly eps?: number; readonly weightDecay?: number };
+  | { readonly name: 'adam' | 'adamw'; readonly lr?: number; readonly betas?: readonly [number, number]; readonly eps?: number; readonly weightDecay?: number }
+  | {
+      readonly name: 'rmsprop';
+      readonly lr?: number;
+      readonly alpha?: number;
+      readonly eps?: number;
+      readonly weightDecay?: number;
+      readonly momentum?: number;
+      readonly centered?: boolean;
+    }
+  | { readonly name: 'adagrad'; readonly lr?: number; readonly lrDecay?: number; readonly weightDecay?: number; readonly initialAccumulatorValue?: number; readonly eps?: number };
+
+/** Hyperparameters in camelCase, as chainrule's options; reference.py turns the keys into PyTorch's snake_case. */
+export type Options = { readonly [key: string]: number | boolean | string | readonly number[] };
+
+/**
+ * A parameter group of a training run: the parameters of the given Dense layers (all when `layers`
+ * is absent) and fields (both when `field` is absent), with their own hyperparameters. Every
+ * parameter must be in exactly one group.
+ */
+export interface GroupSpec {
+  readonly layers?: readonly number[];
+  readonly field?: 'weight' | 'bias';
+  readonly options: Options;
+}
+
+/**
+ * A learning-rate scheduler, built after the optimizer and stepped after each optimizer step, in
+ * the order given (several are chained, as PyTorch's chainable schedulers); `reduceLROnPlateau`
+ * steps with the loss (training) or the next metric (schedule programs).
+ */
+export interface SchedulerSpec {
+  readonly name: 'stepLR' | 'multiStepLR' | 'exponentialLR' | 'cosineAnnealingLR' | 'linearLR' | 'oneCycleLR' | 'reduceLROnPlateau';
+  readonly options: Options;
+}
+
+/** Gradient clipping between backward and the optimizer's step. `normType` is a Num ('inf' for the max norm). */
+export type ClipSpec =
+  | { readonly kind: 'norm'; readonly maxNorm: number; readonly normType?: Num; readonly errorIfNonfinite?: boolean }
+  | { readonly kind: 'value'; readonly clipValue: number };
 
 /**
  * A training run: the same network, loss and optimizer in both engines for `steps` steps on one
  * batch. chainrule initialises the weights (`Dense`'s own init); its initial parameters are sent to
  * PyTorch as `initial`, in the order of `net.parameters()`, each with its layer index and field.
  * Results: `value:loss` (the loss before each step), `value:param<i>` (final parameters),
- * `grad:param<i>` (the last step's gradients).
+ * `grad:param<i>` (the last step's gradients); with schedulers `value:lr` (each group's learning
+ * rate before the first step and after each, [steps + 1, groups]); with a norm clip `value:clipNorm`
+ * (the total norm clipGradNorm_ returned at each step).
+ *
+ * `resumeAt` is for chainrule alone: at that step it saves the network's, the optimizer's and the
+ * schedulers' state dicts through JSON, builds everything afresh (other initial weights) and loads
+ * them, then goes on; PyTorch runs straight through, so the results show a resumed run ending where
+ * an uninterrupted one does.
  */
 export interface TrainProgram {
   readonly type: 'train';
   readonly layers: readonly LayerSpec[];
   readonly loss: LossSpec;
   readonly optimizer: OptimizerSpec;
+  readonly groups?: readonly GroupSpec[];
+  readonly schedulers?: readonly SchedulerSpec[];
+  readonly clip?: ClipSpec;
+  readonly resumeAt?: number;
   readonly x: Encoded;
   /** Same-shape targets, or class indices for cross-entropy. */
   readonly target: Encoded | readonly number[];
@@ -171,7 +221,32 @@ export interface ModuleProgram {
   masks?: readonly Encoded[];
 }
 
-export type Program = GraphProgram | TrainProgram | ModuleProgram;
+/**
+ * A learning-rate schedule without a network: one parameter per group (its options in `groups`),
+ * an optimizer that steps without gradients, and schedulers stepped `steps` times after it
+ * (ReduceLROnPlateau with `metrics[t]`). Results: `value:lr` and, when the optimizer has a
+ * momentum or betas, `value:momentum` (momentum or β₁), each [steps + 1, groups].
+ */
+export interface ScheduleProgram {
+  readonly type: 'schedule';
+  readonly optimizer: OptimizerSpec;
+  readonly groups: readonly Options[];
+  readonly schedulers: readonly SchedulerSpec[];
+  readonly steps: number;
+  readonly metrics?: readonly number[];
+}
+
+/**
+ * Gradient clipping of leaves whose gradients are given (null: no gradient). Results: `grad:g<i>`
+ * (each gradient after clipping, null where none) and, for a norm clip, `value:total` (the returned norm).
+ */
+export interface ClipProgram {
+  readonly type: 'clip';
+  readonly grads: readonly (Encoded | null)[];
+  readonly clip: ClipSpec;
+}
+
+export type Program = GraphProgram | TrainProgram | ModuleProgram | ScheduleProgram | ClipProgram;
 
 /** A tolerance looser than compare.ts's default, always with the reason it is needed. */
 export interface Tolerance {

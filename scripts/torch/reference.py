@@ -221,22 +221,40 @@ def run_training(program, results):
             return F.cross_entropy(out, target, reduction=reduction)
         return F.binary_cross_entropy(out, target, reduction=reduction)
 
-    o = program["optimizer"]
-    if o["name"] == "sgd":
-        opt = torch.optim.SGD(ordered, lr=o["lr"], momentum=o.get("momentum", 0), dampening=o.get("dampening", 0),
-                              weight_decay=o.get("weightDecay", 0), nesterov=o.get("nesterov", False))
+    groups = program.get("groups")
+    if groups is None:
+        params_or_groups = ordered
     else:
-        opt = torch.optim.Adam(ordered, lr=o["lr"], betas=tuple(o.get("betas", (0.9, 0.999))), eps=o.get("eps", 1e-8),
-                               weight_decay=o.get("weightDecay", 0))
+        def selects(g, entry):
+            return ("layers" not in g or entry["layer"] in g["layers"]) and ("field" not in g or entry["field"] == g["field"])
+        params_or_groups = [dict(params=[t for entry, t in zip(program["initial"], ordered) if selects(g, entry)], **options_of(g["options"]))
+                            for g in groups]
+    opt = make_optimizer(program["optimizer"], params_or_groups)
+    schedulers = [make_scheduler(spec, opt) for spec in program.get("schedulers", [])]
+    clip = program.get("clip")
     x = decode(program["x"])
-    losses = []
+    losses, norms, lrs = [], [], [[g["lr"] for g in opt.param_groups]]
     for _ in range(program["steps"]):
         opt.zero_grad(set_to_none=True)  # chainrule's default, as PyTorch 2's
         loss = loss_of(forward(x))
         losses.append(loss.item())
         loss.backward()
+        if clip is not None:
+            norm = apply_clip(clip, ordered)
+            if norm is not None:
+                norms.append(norm)
         opt.step()
+        for sched in schedulers:
+            if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                sched.step(losses[-1])
+            else:
+                sched.step()
+        lrs.append([g["lr"] for g in opt.param_groups])
     results["value:loss"] = {"shape": [len(losses)], "data": [encode_num(v) for v in losses]}
+    if "schedulers" in program:
+        results["value:lr"] = encode(torch.tensor(lrs))
+    if clip is not None and clip["kind"] == "norm":
+        results["value:clipNorm"] = encode(torch.tensor(norms))
     for i, p in enumerate(ordered):
         results[f"value:param{i}"] = encode(p)
         results[f"grad:param{i}"] = encode(p.grad)
@@ -359,6 +377,93 @@ def run_module(program, results):
             results[f"value:state:{key}#{k}"] = encode(value)
     if masks:
         raise ValueError(f"{len(masks)} dropout masks left unused")
+# ------------------------------------------------------------------ optimizers, schedulers, clipping
+
+def snake_option(key):
+    """chainrule's camelCase option name as PyTorch's keyword (tMax is T_max)."""
+    if key == "tMax":
+        return "T_max"
+    return "".join("_" + c.lower() if c.isupper() else c for c in key)
+
+
+def options_of(options):
+    out = {}
+    for key, value in options.items():
+        if key == "betas":
+            value = tuple(value)
+        elif key == "pctStart":
+            value = float(value)  # OneCycleLR wants a float; JSON writes 1.0 as 1
+        out[snake_option(key)] = value
+    return out
+
+
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+              "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
+SCHEDULERS = {"stepLR": "StepLR", "multiStepLR": "MultiStepLR", "exponentialLR": "ExponentialLR",
+              "cosineAnnealingLR": "CosineAnnealingLR", "linearLR": "LinearLR", "oneCycleLR": "OneCycleLR",
+              "reduceLROnPlateau": "ReduceLROnPlateau"}
+
+
+def make_optimizer(spec, params_or_groups):
+    options = {k: v for k, v in spec.items() if k != "name"}
+    return OPTIMIZERS[spec["name"]](params_or_groups, **options_of(options))
+
+
+def make_scheduler(spec, opt):
+    return getattr(torch.optim.lr_scheduler, SCHEDULERS[spec["name"]])(opt, **options_of(spec["options"]))
+
+
+def apply_clip(clip, params):
+    """torch.nn.utils' clipping; the total norm as a float for a norm clip."""
+    if clip["kind"] == "value":
+        torch.nn.utils.clip_grad_value_(params, clip["clipValue"])
+        return None
+    norm_type = decode_num(clip["normType"]) if "normType" in clip else 2.0
+    total = torch.nn.utils.clip_grad_norm_(params, clip["maxNorm"], norm_type=norm_type,
+                                           error_if_nonfinite=clip.get("errorIfNonfinite", False))
+    return total.item()
+
+
+def run_schedule(program, results):
+    groups = [dict(params=[torch.zeros(1, requires_grad=True)], **options_of(g)) for g in program["groups"]]
+    opt = make_optimizer(program["optimizer"], groups)
+    schedulers = [make_scheduler(spec, opt) for spec in program["schedulers"]]
+    has_momentum = "momentum" in opt.defaults or "betas" in opt.defaults
+
+    def momentum(g):
+        return g["momentum"] if "momentum" in g else g["betas"][0]
+
+    lrs = [[g["lr"] for g in opt.param_groups]]
+    momenta = [[momentum(g) for g in opt.param_groups]] if has_momentum else []
+    for t in range(program["steps"]):
+        opt.step()
+        for sched in schedulers:
+            if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                sched.step(program["metrics"][t])
+            else:
+                sched.step()
+        lrs.append([g["lr"] for g in opt.param_groups])
+        if has_momentum:
+            momenta.append([momentum(g) for g in opt.param_groups])
+    results["value:lr"] = encode(torch.tensor(lrs))
+    if has_momentum:
+        results["value:momentum"] = encode(torch.tensor(momenta))
+
+
+def run_clip(program, results):
+    params = []
+    for g in program["grads"]:
+        if g is None:
+            params.append(torch.zeros(1, requires_grad=True))
+        else:
+            p = torch.zeros(g["shape"], requires_grad=True)
+            p.grad = decode(g)
+            params.append(p)
+    total = apply_clip(program["clip"], params)
+    if total is not None:
+        results["value:total"] = {"shape": [], "data": [encode_num(total)]}
+    for i, p in enumerate(params):
+        results[f"grad:g{i}"] = encode(p.grad)
 
 
 def main():
@@ -374,8 +479,12 @@ def main():
                 run_graph(program, ops, results)
             elif program["type"] == "module":
                 run_module(program, results)
-            else:
+            elif program["type"] == "train":
                 run_training(program, results)
+            elif program["type"] == "schedule":
+                run_schedule(program, results)
+            else:
+                run_clip(program, results)
         except Exception as e:  # reported per case; the other cases still run
             outcome["error"] = f"{type(e).__name__}: {e}"
         outcomes.append(outcome)

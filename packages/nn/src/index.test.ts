@@ -19,6 +19,10 @@ describe('@chainrule/nn entry points', () => {
         'uniform_', 'xavierNormal_', 'xavierUniform_', 'zeros_',
         'BCEWithLogitsLoss', 'HuberLoss', 'KLDivLoss', 'L1Loss', 'NLLLoss', 'SmoothL1Loss', 'binaryCrossEntropyWithLogits', 'huberLoss', 'klDiv',
         'l1Loss', 'nllLoss', 'smoothL1Loss',
+        // training tools (issue 9)
+        'AdamW', 'RMSprop', 'Adagrad', 'clipGradNorm_', 'clipGradValue_',
+        'LRScheduler', 'StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau',
+        'TensorDataset', 'Subset', 'randomSplit', 'DataLoader', 'collate', 'accuracy', 'summary',
       ].sort(),
     );
     expect(Object.keys(nnNode).sort()).toEqual(['load', 'loadSafetensors', 'save', 'saveSafetensors']);

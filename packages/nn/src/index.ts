@@ -88,3 +88,33 @@ export { exportOnnx, exportOnnxModel, type ExportOnnxOptions } from './onnx/expo
 export { importOnnx, OnnxModule, type ImportOnnxOptions } from './onnx/import.js';
 export { EXPORT_RULES, IMPORT_RULES, type ExportRule, type ExportNode, type OnnxEmitter, type ImportRule, type ImportNode } from './onnx/op-table.js';
 export { encodeModel, decodeModel, DataType, type OnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxAttribute, type OnnxValueInfo } from './onnx/onnx-proto.js';
+// Training tools (issue 9): optimizers with parameter groups and state dicts, gradient clipping,
+// learning-rate schedulers, datasets and loaders, accuracy and summary.
+export {
+  type ParamsOrGroups,
+  type ParamGroup,
+  type ParamGroupInput,
+  type HyperparameterSpec,
+  type StateSpec,
+  type ParamState,
+  type OptimizerStateDict,
+  type OptimizerGroupState,
+} from './optim/optimizer.js';
+export { type SGDHyperparameters, type SGDParamGroup, type SGDState } from './optim/sgd.js';
+export { AdamW, type AdamHyperparameters, type AdamParamGroup, type AdamState } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions, type RMSpropHyperparameters, type RMSpropParamGroup, type RMSpropState } from './optim/rmsprop.js';
+export { Adagrad, type AdagradOptions, type AdagradHyperparameters, type AdagradParamGroup, type AdagradState } from './optim/adagrad.js';
+export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './clip-grad.js';
+export { LRScheduler, type SchedulerStateDict, type SchedulerStateValue, type SchedulerSetting, type GroupAssignment } from './optim/lr-scheduler.js';
+export { StepLR, type StepLROptions } from './optim/step-lr.js';
+export { MultiStepLR, type MultiStepLROptions } from './optim/multi-step-lr.js';
+export { ExponentialLR, type ExponentialLROptions } from './optim/exponential-lr.js';
+export { CosineAnnealingLR, type CosineAnnealingLROptions } from './optim/cosine-annealing-lr.js';
+export { LinearLR, type LinearLROptions } from './optim/linear-lr.js';
+export { OneCycleLR, type OneCycleLROptions } from './optim/one-cycle-lr.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/reduce-lr-on-plateau.js';
+export { type ForwardHook } from './module.js';
+export { TensorDataset, Subset, randomSplit, type Dataset, type RandomSplitOptions } from './data/dataset.js';
+export { DataLoader, collate, type DataLoaderOptions, type Collated } from './data/data-loader.js';
+export { accuracy } from './accuracy.js';
+export { summary, type SummaryOptions } from './summary.js';

@@ -313,7 +313,64 @@ export abstract class Module {
     for (const p of this.parameters()) n += p.size;
     return n;
   }
+
+  /** The forward hooks, in the order registered; null until the first. */
+  #forwardHooks: ForwardHook[] | null = null;
+
+  /**
+   * Registers `hook(module, inputs, output)`, called after every `forward` of this module, as
+   * PyTorch's `register_forward_hook`; a hook that returns a tensor replaces the output (the next
+   * hook sees it). Returns a handle whose `remove()` unregisters the hook.
+   *
+   * How: chainrule has no `__call__`, every caller calls `forward` directly, so the first hook
+   * wraps this instance's `forward` (a non-enumerable own property: discovery, state dicts and
+   * `toString` do not see it) and the wrapper runs the hooks; with no hooks left it calls the
+   * method alone. `summary` uses this to see each layer's output shape.
+   * @example
+   * ```ts
+   * const shapes: number[][] = [];
+   * const handle = net.layers[0].registerForwardHook((_m, _inputs, out) => { shapes.push([...out.shape]); });
+   * net.forward(x);
+   * handle.remove();
+   * ```
+   */
+  registerForwardHook(hook: ForwardHook): { remove(): void } {
+    if (typeof hook !== 'function') {
+      throw new ChainruleError(`${this.constructor.name}.registerForwardHook: expected a function (module, inputs, output) => Tensor | void, got ${describeValue(hook)}`);
+    }
+    if (this.#forwardHooks === null) {
+      const hooks: ForwardHook[] = (this.#forwardHooks = []);
+      const inner = this.forward;
+      const wrapped = (...inputs: Tensor[]): Tensor => {
+        let out = inner.apply(this, inputs);
+        for (const h of hooks.slice()) {
+          const replaced = h(this, inputs, out);
+          if (replaced !== undefined) {
+            if (!isTensor(replaced)) throw new ChainruleError(`${this.constructor.name}: a forward hook returned ${describeValue(replaced)}; return a Tensor to replace the output, or nothing`);
+            out = replaced;
+          }
+        }
+        return out;
+      };
+      Object.defineProperty(this, 'forward', { value: wrapped, enumerable: false, configurable: true, writable: true });
+    }
+    const hooks = this.#forwardHooks;
+    hooks.push(hook);
+    return {
+      remove: () => {
+        const i = hooks.indexOf(hook);
+        if (i >= 0) hooks.splice(i, 1);
+      },
+    };
+  }
 }
+
+/**
+ * A forward hook (see {@link Module.registerForwardHook}): called with the module, the inputs of
+ * `forward` and its output; returning a tensor replaces the output.
+ * @example `const hook: ForwardHook = (m, inputs, out) => { console.log(m.constructor.name, out.shape); };`
+ */
+export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => Tensor | void;
 
 /**
  * Calls `visit(name, value)` for each Parameter or Module held by `m`'s own enumerable fields,

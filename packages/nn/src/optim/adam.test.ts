@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, type Tensor } from '@chainrule/core';
 import { Parameter } from '../parameter.js';
-import { Adam, type AdamOptions } from './adam.js';
+import { Adam, AdamW, type AdamOptions } from './adam.js';
 
 const c = [0.5, 3, -1];
 const lossOf = (p: Tensor) => p.mul(p).mul(tensor(c)).sum().mul(0.5); // g = c ⊙ θ
@@ -108,5 +108,60 @@ describe('Adam refusals', () => {
 
   it('stepCount refuses an index that names no parameter', () => {
     expect(() => new Adam(ps()).stepCount(1)).toThrow('Adam.stepCount: index must be an integer in 0..0, got 1');
+  });
+});
+
+describe('AdamW', () => {
+  /** AdamW as Loshchilov & Hutter's Algorithm 2 with PyTorch's order: decay θ first, then Adam on the raw gradient. */
+  function referenceW(theta0: number[], steps: number, lr: number, b1: number, b2: number, eps: number, wd: number): number[] {
+    const theta = theta0.slice();
+    const m = theta.map(() => 0), v = theta.map(() => 0);
+    for (let t = 1; t <= steps; t++) {
+      for (let i = 0; i < theta.length; i++) {
+        const g = c[i] * theta[i];
+        theta[i] *= 1 - lr * wd;
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        theta[i] -= ((lr / (1 - b1 ** t)) * m[i]) / (Math.sqrt(v[i]) / Math.sqrt(1 - b2 ** t) + eps);
+      }
+    }
+    return theta;
+  }
+
+  const runW = (options: AdamOptions, steps: number): number[] => {
+    const p = new Parameter([1, -2, 0.5]);
+    const opt = new AdamW([p], options);
+    for (let t = 0; t < steps; t++) {
+      opt.zeroGrad();
+      lossOf(p).backward();
+      opt.step();
+    }
+    return Array.from(p.buffer);
+  };
+
+  it("has PyTorch's defaults, weight decay 1e-2 included", () => {
+    const opt = new AdamW([new Parameter([1])]);
+    expect([opt.lr, opt.betas, opt.eps, opt.weightDecay]).toEqual([1e-3, [0.9, 0.999], 1e-8, 1e-2]);
+  });
+
+  it('first step by hand: θ(1 − ηλ) − η·g/(|g| + ε)', () => {
+    const lr = 0.1, wd = 0.5;
+    // the gradient is taken before the decay: g = cθ at the old θ
+    expect(runW({ lr, weightDecay: wd }, 1)[1]).toBeAllClose(-2 * (1 - lr * wd) + lr * (6 / (6 + 1e-8)), { rtol: 1e-15, atol: 0 });
+  });
+
+  it('five steps match the written-out algorithm, with the default and other hyperparameters', () => {
+    expect(runW({ lr: 0.1 }, 5)).toBeAllClose(referenceW([1, -2, 0.5], 5, 0.1, 0.9, 0.999, 1e-8, 1e-2), { rtol: 1e-14, atol: 0 });
+    expect(runW({ lr: 0.05, betas: [0.8, 0.99], eps: 1e-3, weightDecay: 0.3 }, 5)).toBeAllClose(referenceW([1, -2, 0.5], 5, 0.05, 0.8, 0.99, 1e-3, 0.3), { rtol: 1e-14, atol: 0 });
+  });
+
+  it('differs from Adam with the same weight decay (decoupled, not added to the gradient), and equals it without', () => {
+    expect(runW({ lr: 0.1, weightDecay: 0.1 }, 3)).not.toEqual(run({ lr: 0.1, weightDecay: 0.1 }, 3));
+    expect(runW({ lr: 0.1, weightDecay: 0 }, 3)).toEqual(run({ lr: 0.1 }, 3));
+  });
+
+  it('names itself in messages', () => {
+    expect(() => new AdamW([new Parameter([1])], { betas: [1, 0.5] })).toThrow('AdamW: betas[0] must be a finite number ≥ 0 and < 1, got 1');
+    expect(() => new AdamW([new Parameter([1])]).stepCount(3)).toThrow('AdamW.stepCount: index must be an integer in 0..0, got 3');
   });
 });

@@ -6,14 +6,28 @@ import { tensor, type Buffer, type Tensor } from '@chainrule/core';
 import { Dense } from '../linear.js';
 import { Parameter } from '../parameter.js';
 import { Sequential } from '../sequential.js';
-import { Adam } from './adam.js';
+import { Adagrad } from './adagrad.js';
+import { Adam, AdamW } from './adam.js';
 import { Optimizer, type ParamsInput } from './optimizer.js';
+import { RMSprop } from './rmsprop.js';
 import { SGD } from './sgd.js';
 
 const makers: [string, (ps: ParamsInput) => Optimizer][] = [
   ['SGD', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9 })],
   ['Adam', (ps) => new Adam(ps, { lr: 0.1 })],
+  ['AdamW', (ps) => new AdamW(ps, { lr: 0.1 })],
+  ['RMSprop', (ps) => new RMSprop(ps, { lr: 0.1, momentum: 0.9, centered: true })],
+  ['Adagrad', (ps) => new Adagrad(ps, { lr: 0.1, lrDecay: 0.01 })],
 ];
+
+/** Each optimizer's option keys and constructor, for the tests that name them. */
+const known: Record<string, [string, (ps: ParamsInput, o: object) => Optimizer]> = {
+  SGD: ['lr, momentum, dampening, weightDecay, nesterov', (ps, o) => new SGD(ps, o as never)],
+  Adam: ['lr, betas, eps, weightDecay', (ps, o) => new Adam(ps, o as never)],
+  AdamW: ['lr, betas, eps, weightDecay', (ps, o) => new AdamW(ps, o as never)],
+  RMSprop: ['lr, alpha, eps, weightDecay, momentum, centered', (ps, o) => new RMSprop(ps, o as never)],
+  Adagrad: ['lr, lrDecay, weightDecay, initialAccumulatorValue, eps', (ps, o) => new Adagrad(ps, o as never)],
+};
 
 /** Values, versions and gradients of `ps`, to show that a refused step changed nothing. */
 const snapshot = (ps: Tensor[]) => ps.map((p) => [Array.from(p.buffer), p.version]);
@@ -145,9 +159,9 @@ describe.each(makers)('%s validates everything before changing anything', (name,
   it('refuses unknown options (a misspelt option would otherwise be ignored)', () => {
     const ps = [new Parameter([1])];
     const opts = { lr: 0.1, weight_decay: 1e-4 };
-    const known = name === 'SGD' ? 'lr, momentum, dampening, weightDecay, nesterov' : 'lr, betas, eps, weightDecay';
-    const ctor = name === 'SGD' ? (o: object) => new SGD(ps, o as never) : (o: object) => new Adam(ps, o as never);
-    expect(() => ctor(opts)).toThrow(`${name}: unknown option 'weight_decay'; the options are ${known}`);
+    const [keys, make] = known[name];
+    const ctor = (o: object) => make(ps, o);
+    expect(() => ctor(opts)).toThrow(`${name}: unknown option 'weight_decay'; the options are ${keys}`);
     expect(() => ctor(0.1 as unknown as object)).toThrow(`${name}: options must be an object such as { lr: `);
   });
 });
@@ -184,6 +198,11 @@ describe('hyperparameters are checked wherever they are set', () => {
     ['Adam', () => new Adam([new Parameter([1])]), 'lr', undefined],
     ['Adam', () => new Adam([new Parameter([1])]), 'eps', undefined],
     ['Adam', () => new Adam([new Parameter([1])]), 'weightDecay', undefined],
+    ['AdamW', () => new AdamW([new Parameter([1])]), 'lr', undefined],
+    ['AdamW', () => new AdamW([new Parameter([1])]), 'eps', undefined],
+    ['AdamW', () => new AdamW([new Parameter([1])]), 'weightDecay', undefined],
+    ...(['lr', 'alpha', 'eps', 'weightDecay', 'momentum'] as const).map((k) => ['RMSprop', () => new RMSprop([new Parameter([1])]), k, undefined] as [string, () => Optimizer, string, undefined]),
+    ...(['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps'] as const).map((k) => ['Adagrad', () => new Adagrad([new Parameter([1])]), k, undefined] as [string, () => Optimizer, string, undefined]),
   ];
   const anyValue = fc.oneof(fc.double(), fc.anything(), fc.constantFrom(NaN, Infinity, -Infinity, -0, -1e-300, '1', null, undefined, [1]));
 
@@ -212,8 +231,7 @@ describe('hyperparameters are checked wherever they are set', () => {
       fc.assert(
         fc.property(fc.oneof(fc.double({ max: -Number.MIN_VALUE }), fc.constantFrom(NaN, Infinity, '0.1')), (value) => {
           const options = { lr: 0.1, [key]: value };
-          const make = name === 'SGD' ? () => new SGD([new Parameter([1])], options as never) : () => new Adam([new Parameter([1])], options as never);
-          expect(make).toThrow(`${name}: ${key} must be a finite number ≥ 0, got `);
+          expect(() => known[name][1]([new Parameter([1])], options)).toThrow(`${name}: ${key} must be a finite number ≥ 0, got `);
         }),
         { numRuns: 30 },
       );

@@ -3,12 +3,11 @@
  * @module
  */
 import { ChainruleError, type Buffer as TensorBuffer } from '@chainrule/core';
-import { describeValue } from '../describe-value.js';
-import { checkHyper, checkOptions, Optimizer, type ParamsInput } from './optimizer.js';
+import { checkFlag, checkHyper, Optimizer, zerosOf, type HyperparameterSpec, type ParamGroup, type ParamGroupInput, type ParamsOrGroups, type StateSpec } from './optimizer.js';
 
 /** Options of {@link SGD}. @example `{ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }` */
 export interface SGDOptions {
-  /** Learning rate η (≥ 0). */
+  /** Learning rate η (≥ 0); required, here or in every group. */
   lr: number;
   /** Momentum factor μ (≥ 0; default 0: plain gradient descent). */
   momentum?: number;
@@ -20,7 +19,30 @@ export interface SGDOptions {
   nesterov?: boolean;
 }
 
-const OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'] as const;
+/** The hyperparameters of each {@link SGD} parameter group. @example `opt.paramGroups[0].momentum // 0.9` */
+export type SGDHyperparameters = Required<SGDOptions>;
+
+/** A parameter group given to {@link SGD}. @example `{ params: head.parameters(), lr: 0.1 }` */
+export type SGDParamGroup = ParamGroupInput<SGDHyperparameters>;
+
+/** SGD's per-parameter state: the momentum buffer (once a step with momentum has run). @example `opt.stateDict().state[0].momentumBuffer` */
+export interface SGDState {
+  [key: string]: TensorBuffer | number | undefined;
+  momentumBuffer?: TensorBuffer;
+}
+
+const hyper = (v: unknown, key: string) => checkHyper('SGD', key, v);
+const SPEC: HyperparameterSpec<SGDHyperparameters> = {
+  check: { lr: hyper, momentum: hyper, dampening: hyper, weightDecay: hyper, nesterov: (v, key) => checkFlag('SGD', key, v) },
+  defaults: { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false },
+  checkTogether: ({ nesterov, momentum, dampening }, where) => {
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+      throw new ChainruleError(`SGD: ${where}Nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${momentum}, dampening ${dampening})`);
+    }
+  },
+  examples: { lr: '0.1' },
+};
+const STATE: StateSpec = { momentumBuffer: { kind: 'buffer', required: true } };
 
 /**
  * Gradient descent, with PyTorch's update for each parameter θ with gradient g at step t:
@@ -35,9 +57,10 @@ const OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'] as co
  *
  * With the defaults this is θ ← θ − η∇E, the article's rule (η = 0.5). Frozen parameters and
  * parameters without a gradient are skipped (their momentum buffer is not advanced either).
- * Every hyperparameter may be changed between steps (a schedule) and is checked when set, with
- * PyTorch's rules: lr, momentum, dampening and weightDecay finite and ≥ 0; Nesterov needs
- * momentum > 0 and dampening 0.
+ * Every hyperparameter may be changed between steps (a schedule), per group
+ * (`opt.paramGroups[1].lr`) or for all groups (`opt.lr`), and is checked when set, with PyTorch's
+ * rules: lr, momentum, dampening and weightDecay finite and ≥ 0; Nesterov needs momentum > 0 and
+ * dampening 0. `opt.lr` reads the value all groups share (and throws if they differ).
  *
  * @example
  * ```ts
@@ -48,81 +71,66 @@ const OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'] as co
  *   opt.step();
  * }
  * opt.lr = 0.05; // checked: opt.lr = NaN would throw and keep 0.05
+ * // parameter groups: the head learns ten times faster, without weight decay
+ * const grouped = new SGD([{ params: body.parameters() }, { params: head.parameters(), lr: 0.1, weightDecay: 0 }], { lr: 0.01, weightDecay: 1e-4 });
  * ```
  */
-export class SGD extends Optimizer {
-  #lr: number;
-  #momentum: number;
-  #dampening: number;
-  #weightDecay: number;
-  #nesterov: boolean;
-  /** Momentum buffer per parameter (null until its first update with momentum). */
-  readonly #buffers: (TensorBuffer | null)[];
-
-  constructor(params: ParamsInput, options: SGDOptions) {
-    super(params, 'SGD');
-    if (options === undefined) throw new ChainruleError('SGD: the learning rate `lr` is required, e.g. new SGD(net.parameters(), { lr: 0.1 })');
-    checkOptions('SGD', options, OPTIONS, '{ lr: 0.1 }');
-    if (options.lr === undefined) throw new ChainruleError('SGD: the learning rate `lr` is required, e.g. { lr: 0.1 }');
-    this.#lr = checkHyper('SGD', 'lr', options.lr);
-    this.#momentum = checkHyper('SGD', 'momentum', options.momentum ?? 0);
-    this.#dampening = checkHyper('SGD', 'dampening', options.dampening ?? 0);
-    this.#weightDecay = checkHyper('SGD', 'weightDecay', options.weightDecay ?? 0);
-    this.#nesterov = checkNesterov(options.nesterov ?? false, this.#momentum, this.#dampening);
-    this.#buffers = this.params.map(() => null);
+export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
+  /**
+   * @param params the parameters (`net.parameters()`), or parameter groups `{ params, ...options }`.
+   * @param options the hyperparameters of every group that does not name its own; `lr` is required here or in every group.
+   */
+  constructor(params: ParamsOrGroups<SGDHyperparameters>, options?: SGDOptions) {
+    super(params, 'SGD', SPEC, options, STATE);
   }
 
-  /** Learning rate η, finite and ≥ 0. */
+  /** Learning rate η of every group (finite and ≥ 0). */
   get lr(): number {
-    return this.#lr;
+    return this.sharedHyper('lr');
   }
   set lr(value: number) {
-    this.#lr = checkHyper('SGD', 'lr', value);
+    this.setSharedHyper('lr', value);
   }
-  /** Momentum factor μ, finite and ≥ 0 (> 0 with Nesterov). */
+  /** Momentum factor μ of every group (finite and ≥ 0; > 0 with Nesterov). */
   get momentum(): number {
-    return this.#momentum;
+    return this.sharedHyper('momentum');
   }
   set momentum(value: number) {
-    const v = checkHyper('SGD', 'momentum', value);
-    checkNesterov(this.#nesterov, v, this.#dampening);
-    this.#momentum = v;
+    this.setSharedHyper('momentum', value);
   }
-  /** Dampening τ, finite and ≥ 0 (0 with Nesterov). */
+  /** Dampening τ of every group (finite and ≥ 0; 0 with Nesterov). */
   get dampening(): number {
-    return this.#dampening;
+    return this.sharedHyper('dampening');
   }
   set dampening(value: number) {
-    const v = checkHyper('SGD', 'dampening', value);
-    checkNesterov(this.#nesterov, this.#momentum, v);
-    this.#dampening = v;
+    this.setSharedHyper('dampening', value);
   }
-  /** L2 penalty λ, finite and ≥ 0. */
+  /** L2 penalty λ of every group (finite and ≥ 0). */
   get weightDecay(): number {
-    return this.#weightDecay;
+    return this.sharedHyper('weightDecay');
   }
   set weightDecay(value: number) {
-    this.#weightDecay = checkHyper('SGD', 'weightDecay', value);
+    this.setSharedHyper('weightDecay', value);
   }
-  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
+  /** Nesterov momentum in every group (needs momentum > 0 and dampening 0). */
   get nesterov(): boolean {
-    return this.#nesterov;
+    return this.sharedHyper('nesterov');
   }
   set nesterov(value: boolean) {
-    this.#nesterov = checkNesterov(value, this.#momentum, this.#dampening);
+    this.setSharedHyper('nesterov', value);
   }
 
-  protected stepParameter(j: number, x: TensorBuffer, g: TensorBuffer): void {
-    const lr = this.#lr, mu = this.#momentum, wd = this.#weightDecay;
+  protected stepParameter(j: number, x: TensorBuffer, g: TensorBuffer, group: ParamGroup<SGDHyperparameters>): void {
+    const { lr, momentum: mu, weightDecay: wd } = group;
     if (mu === 0) {
       if (wd === 0) for (let i = 0; i < x.length; i++) x[i] -= lr * g[i];
       else for (let i = 0; i < x.length; i++) x[i] -= lr * (g[i] + wd * x[i]);
       return;
     }
-    const dampening = this.#dampening, nesterov = this.#nesterov;
-    let b = this.#buffers[j];
-    const first = b === null;
-    if (b === null) b = this.#buffers[j] = x instanceof Float32Array ? new Float32Array(x.length) : new Float64Array(x.length);
+    const { dampening, nesterov } = group;
+    const s = this.state[j];
+    const first = s.momentumBuffer === undefined;
+    const b = (s.momentumBuffer ??= zerosOf(x));
     for (let i = 0; i < x.length; i++) {
       const d = wd === 0 ? g[i] : g[i] + wd * x[i];
       const bi = first ? d : mu * b[i] + (1 - dampening) * d;
@@ -130,13 +138,4 @@ export class SGD extends Optimizer {
       x[i] -= lr * (nesterov ? d + mu * bi : bi);
     }
   }
-}
-
-/** `nesterov` if it is a boolean that fits `momentum` and `dampening` (PyTorch's rule), else throws. */
-function checkNesterov(nesterov: unknown, momentum: number, dampening: number): boolean {
-  if (typeof nesterov !== 'boolean') throw new ChainruleError(`SGD: nesterov must be true or false, got ${describeValue(nesterov)}`);
-  if (nesterov && (momentum <= 0 || dampening !== 0)) {
-    throw new ChainruleError(`SGD: Nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${momentum}, dampening ${dampening})`);
-  }
-  return nesterov;
 }
