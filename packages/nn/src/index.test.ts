@@ -12,7 +12,7 @@ describe('@chainrule/nn entry points', () => {
         'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
         // the hand-off: safetensors and ONNX
         'toSafetensors', 'fromSafetensors', 'readSafetensorsMetadata', 'exportOnnx', 'exportOnnxModel', 'importOnnx', 'OnnxModule',
-        'EXPORT_RULES', 'IMPORT_RULES', 'encodeModel', 'decodeModel', 'DataType',
+        'EXPORT_RULES', 'IMPORT_RULES', 'REFUSED_OPS', 'encodeModel', 'decodeModel', 'DataType',
       ].sort(),
     );
     expect(Object.keys(nnNode).sort()).toEqual(['load', 'loadSafetensors', 'save', 'saveSafetensors']);
