@@ -7,9 +7,14 @@
 // bit against naive loops with the WebAssembly SIMD tile, a gradcheck), `js` (the same with WebAssembly
 // SIMD hidden, so core's JavaScript tile runs), `nowasm` (the same under a policy that also forbids
 // compiling WebAssembly) and `refusal` (the ndarray interop, the one part that needs code generation,
-// reports the refusal as a ChainruleError). Fails on any failed check, page error, console error, or
-// Content-Security-Policy violation, except on the nowasm and refusal pages, which must report exactly
-// the violation they provoke. Exits 0 only if every check passed.
+// reports the refusal as a ChainruleError). A fifth page of its own, /ort.html, bundles the built
+// @chainrule/core and @chainrule/nn (scripts/browser-ort-entry.js), exports models with exportOnnx in
+// the page and runs them in onnxruntime-web's WebAssembly backend (one thread, its files served from
+// node_modules/onnxruntime-web/dist by this server), comparing outputs with chainrule's; its policy
+// allows 'self' and 'wasm-unsafe-eval' and nothing more, and every request it makes must go to this
+// server. Fails on any failed check, page error, console error, or Content-Security-Policy violation,
+// except on the nowasm and refusal pages, which must report exactly the violation they provoke.
+// Exits 0 only if every check passed.
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -36,9 +41,21 @@ if (!existsSync(CHROMIUM)) {
 // through the package's self-reference, since the workspace root does not depend on it.
 const coreRequire = createRequire(fileURLToPath(new URL('../packages/core/package.json', import.meta.url)));
 const coreEntry = coreRequire.resolve('@chainrule/core');
-if (!existsSync(coreEntry)) {
-  console.error(`browser smoke test: ${coreEntry} is missing; run pnpm run build first`);
-  process.exit(2);
+const nnEntry = createRequire(fileURLToPath(new URL('../packages/nn/package.json', import.meta.url))).resolve('@chainrule/nn');
+for (const entry of [coreEntry, nnEntry]) {
+  if (!existsSync(entry)) {
+    console.error(`browser smoke test: ${entry} is missing; run pnpm run build first`);
+    process.exit(2);
+  }
+}
+// onnxruntime-web's WebAssembly backend: the ESM entry, its Emscripten glue and the .wasm, served as files
+const ORT_DIST = fileURLToPath(new URL('../node_modules/onnxruntime-web/dist/', import.meta.url));
+const ORT_FILES = { 'ort.wasm.min.mjs': 'text/javascript', 'ort-wasm-simd-threaded.mjs': 'text/javascript', 'ort-wasm-simd-threaded.wasm': 'application/wasm' };
+for (const f of Object.keys(ORT_FILES)) {
+  if (!existsSync(join(ORT_DIST, f))) {
+    console.error(`browser smoke test: ${join(ORT_DIST, f)} is missing; run pnpm install (onnxruntime-web is a dev dependency)`);
+    process.exit(2);
+  }
 }
 
 const bundle = await build({
@@ -56,6 +73,27 @@ const bundle = await build({
 });
 const js = bundle.outputFiles[0].text;
 
+// The ONNX Runtime Web page's bundle: the built core and nn; onnxruntime-web stays a file of its own,
+// imported at run time from /ort-dist/ as a site would serve it.
+const ortBundle = await build({
+  entryPoints: [fileURLToPath(new URL('./browser-ort-entry.js', import.meta.url))],
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  write: false,
+  logLevel: 'warning',
+  plugins: [{
+    name: 'chainrule-packages',
+    setup(b) {
+      b.onResolve({ filter: /^@chainrule\/core$/ }, () => ({ path: coreEntry }));
+      b.onResolve({ filter: /^@chainrule\/nn$/ }, () => ({ path: nnEntry }));
+      b.onResolve({ filter: /^\/ort-dist\// }, (a) => ({ path: a.path, external: true }));
+    },
+  }],
+});
+const ortJs = ortBundle.outputFiles[0].text;
+
 const instrument = readFileSync(fileURLToPath(new URL('./browser-smoke-instrument.js', import.meta.url)), 'utf8');
 
 // What a strict site sends: scripts only from this origin, no eval or new Function ('unsafe-eval'
@@ -63,6 +101,13 @@ const instrument = readFileSync(fileURLToPath(new URL('./browser-smoke-instrumen
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 // Stricter still, on the `nowasm` page: no WebAssembly compilation either.
 const CSP_NO_WASM = "default-src 'self'; script-src 'self'";
+// The ONNX Runtime Web page: WebAssembly compilation ('wasm-unsafe-eval') and nothing more than 'self'.
+const CSP_ORT = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+const ortHtml = `<!doctype html>
+<html><head><meta charset="utf-8"><title>chainrule and ONNX Runtime Web</title>
+<script src="/instrument.js"></script>
+<script type="module" src="/ort-bundle.js"></script>
+</head><body>chainrule exports, ONNX Runtime Web runs</body></html>`;
 const html = `<!doctype html>
 <html><head><meta charset="utf-8"><title>chainrule browser smoke</title>
 <script src="/instrument.js"></script>
@@ -75,6 +120,11 @@ const server = createServer((req, res) => {
   if (path === '/') send('text/html', html, searchParams.get('mode') === 'nowasm' ? CSP_NO_WASM : CSP);
   else if (path === '/instrument.js') send('text/javascript', instrument);
   else if (path === '/bundle.js') send('text/javascript', js);
+  else if (path === '/ort.html') send('text/html', ortHtml, CSP_ORT);
+  else if (path === '/ort-bundle.js') send('text/javascript', ortJs, CSP_ORT);
+  else if (path.startsWith('/ort-dist/') && Object.hasOwn(ORT_FILES, path.slice(10))) {
+    res.writeHead(200, { 'content-type': ORT_FILES[path.slice(10)], 'content-security-policy': CSP_ORT }).end(readFileSync(join(ORT_DIST, path.slice(10))));
+  }
   else if (path === '/favicon.ico') res.writeHead(204, { 'content-security-policy': CSP }).end();
   else res.writeHead(404, { 'content-security-policy': CSP }).end();
 });
@@ -85,16 +135,18 @@ const url = `http://127.0.0.1:${server.address().port}/`;
 async function visit(context, mode) {
   const page = await context.newPage();
   const errors = [];
+  const requests = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
+  page.on('request', (r) => requests.push(r.url()));
   try {
-    await page.goto(`${url}?mode=${mode}`);
+    await page.goto(mode === 'ort' ? `${url}ort.html` : `${url}?mode=${mode}`);
     await page.waitForFunction(() => window.__smoke !== undefined, null, { timeout: TIMEOUT_MS });
     // securitypolicyviolation events are dispatched as tasks: give late ones time to arrive.
     await page.waitForTimeout(200);
     const { checks, info } = await page.evaluate(() => window.__smoke);
     const violations = await page.evaluate(() => window.__cspViolations ?? null);
-    return { checks, info, errors, violations };
+    return { checks, info, errors, violations, requests };
   } finally {
     await page.close();
   }
@@ -118,7 +170,7 @@ try {
   let failed = 0;
   let total = 0;
   const results = {};
-  for (const mode of ['simd', 'js', 'nowasm', 'refusal']) {
+  for (const mode of ['simd', 'js', 'nowasm', 'refusal', 'ort']) {
     const t0 = Date.now();
     const r = await visit(context, mode);
     results[mode] = r;
@@ -138,12 +190,21 @@ try {
     } else {
       own.push({ name: 'no Content-Security-Policy violation', ok: r.violations.length === 0, detail: r.violations.length === 0 ? '' : JSON.stringify(r.violations) });
     }
+    if (mode === 'ort') {
+      const away = r.requests.filter((u) => !u.startsWith(url));
+      own.push({ name: `every request of the page went to ${url} (${r.requests.length} requests, no network)`, ok: away.length === 0, detail: away.join(' ') });
+    }
     for (const e of r.errors) own.push({ name: e, ok: false });
     for (const c of own) console.log(`    ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}${c.detail ? `: ${c.detail}` : ''}`);
     total += own.length;
     failed += own.filter((c) => !c.ok).length;
   }
   console.log(`  navigator.userAgent: ${results.simd.info.userAgent}`);
+  const ortInfo = results.ort.info;
+  if (ortInfo.ms !== undefined) {
+    console.log(`  ONNX Runtime Web ${ortInfo.ortVersion} (WebAssembly backend, 1 thread, crossOriginIsolated ${ortInfo.crossOriginIsolated}): ` +
+      `${Object.keys(ortInfo).filter((k) => k.startsWith('ms ')).length} models in ${(ortInfo.ms / 1000).toFixed(1)} s, page policy: ${CSP_ORT}`);
+  }
   const ms = (m) => results[m].info.ms256;
   if (ms('simd') !== undefined && ms('js') !== undefined) {
     console.log(`  256x256 forward+backward: ${ms('simd').toFixed(1)} ms with the SIMD tile, ${ms('js').toFixed(1)} ms with the JavaScript tile (best of 3 each, informational)`);

@@ -4,6 +4,7 @@
  * expected values come from ONNX Runtime, never from chainrule.
  */
 import { Tensor, concat, defineOp, rand, randn, stack, tensor, where, type DType } from '@chainrule/core';
+import { argmax, argmin, einsum, maxWithIndices, minWithIndices, oneHot, pad, topk } from '@chainrule/core';
 import { BCELoss, CrossEntropyLoss, Dense, Module, Parameter, ReLU, Sequential, Sigmoid, Softmax, Tanh, mseLoss } from '@chainrule/nn';
 
 /** A module computing `f` with the given parameters (fields `p0`, `p1`, ...). */
@@ -115,6 +116,7 @@ export function ortCases(): OrtCase[] {
       batchAxis: 0,
       rtol: f64,
     },
+    ...opsBCases(),
     {
       name: 'float32 model (ONNX Runtime in float32)',
       module: new Sequential(new Dense(3, 8, { seed: 5, dtype: 'float32' }), new Tanh(), new Dense(8, 2, { seed: 6, dtype: 'float32' })),
@@ -128,5 +130,62 @@ export function ortCases(): OrtCase[] {
       dtype: 'float32',
       rtol: 1e-6,
     },
+  ];
+}
+
+
+// ------------------------------------------------------------------ comparisons, indexing, search and sort, shape ops
+
+/**
+ * One case (or more) per op of core's batch B and the comparisons: ONNX Runtime runs each. Inputs
+ * of the order-selecting ops (argmax, argsort, topk) are tie-free unless a case says "ties", and
+ * NaN-free: ONNX leaves the place of NaN open.
+ */
+function opsBCases(): OrtCase[] {
+  const c = (name: string, f: (xs: Tensor[]) => Tensor, inputs: Tensor[], extra: Partial<OrtCase> = {}): OrtCase => ({ name, module: new Fn(f), inputs, rtol: f64, ...extra });
+  const x34 = r([3, 4], 40);
+  const ints = tensor([[1, 2, 3, 4], [4, 5, 6, 0], [7, 0, 2, 2]]);
+  const other = tensor([[1, 0, 3, 5], [7, 5, 2, 0], [1, 1, 2, 3]]);
+  return [
+    c('comparisons gt, ge, lt, le, eq, ne (Greater ... Not(Equal))', ([a, b]) =>
+      a.gt(b).add(a.ge(b).mul(10)).add(a.lt(b).mul(100)).add(a.le(b).mul(1000)).add(a.eq(b).mul(1e4)).add(a.ne(b).mul(1e5)), [ints, other]),
+    c('a mask from a comparison, dynamic batch', ([x]) => x.mul(x.gt(0)), [r([2, 3], 41)], { runInputs: [r([5, 3], 42)], batchAxis: 0 }),
+    c('sign', ([x]) => x.sign().add(x.mul(x.sign())), [tensor([[-2, 0, 3.5], [1e-300, -0.25, 7]])]),
+    c('index: picks, ranges, steps, new axes, ...', ([x]) =>
+      x.index([-1, null, [1, -1], '...']).sum(0).add(x.index([':', 0, { start: 1, step: 2 }]).sum()).add(x.index([]).sum(0).slice(0, 0, 2)), [r([3, 4, 5], 43)]),
+    c('index: dynamic batch', ([x]) => x.index([':', [1, null], -1]).add(x.index(['...', null, 0]).sum(2).slice(1, 0, 2)), [r([2, 3, 4], 44)], { runInputs: [r([6, 3, 4], 45)], batchAxis: 0 }),
+    c('indexSelect (constant positions, positions as an input)', ([x, i]) => x.indexSelect(1, [3, 0, 3]).add(x.indexSelect(0, i).sum(1, true)), [x34, tensor([2, 0, 1])]),
+    c('maskedFill (recorded mask, constant mask, infinite value)', ([x]) =>
+      x.maskedFill(x.gt(0.3), -1.5).add(x.maskedFill(tensor([[1], [0], [1]]), 2)).add(x.maskedFill(x.lt(-1), -Infinity).exp()), [x34]),
+    c('argmax, argmin (axis, keepdims, flattened)', ([x]) =>
+      x.argmax(1).add(x.argmin(0, { keepdims: true }).sum()).add(argmax(x)).add(argmin(x, { keepdims: true }).sum()), [x34]),
+    c('maxWithIndices, minWithIndices (values and positions)', ([x]) => {
+      const hi = maxWithIndices(x, { axis: 1 });
+      const lo = minWithIndices(x, { axis: 0, keepdims: true });
+      return hi.values.add(hi.indices).add(lo.values.sum()).add(lo.indices.sum());
+    }, [x34]),
+    c('sort, argsort, topk (TopK: ascending, descending, k < n)', ([x]) => {
+      const top = topk(x, 2, { axis: 0, largest: false });
+      return x.sort({ axis: 1 }).values.add(x.argsort({ descending: true })).add(x.sort().indices.mul(10)).add(top.values.sum(0)).add(top.indices.sum(0).mul(100));
+    }, [x34]),
+    c('argsort and topk with ties (the lower position first, as chainrule)', ([x]) => x.argsort().add(x.argsort({ descending: true }).mul(10)).add(topk(x, 3).indices.sum(1, true).mul(100)), [tensor([[1, 3, 1, 2], [2, 2, 0, 2], [5, 5, 5, 5]])]),
+    c('argsort along a dynamic batch axis (K from Shape)', ([x]) => x.argsort({ axis: 0 }).add(x.sort({ axis: 0 }).values), [r([3, 2], 46)], { runInputs: [r([7, 2], 47)], batchAxis: 0 }),
+    c('split, chunk (slices)', ([x]) => {
+      const [a, b, d] = x.split([1, 2, 1], 1);
+      const [top, bottom] = x.chunk(2, 0);
+      return concat([d, a, b], { axis: 1 }).add(x.split(3, 1)[1].sum(1, true)).add(top.sum()).add(bottom.sum());
+    }, [x34]),
+    c('pad constant (growing and cropping)', ([x]) => pad(x, [2, -1, 0, 1], { value: 0.5 }), [x34]),
+    c('pad reflect (growing and cropping, 2 axes)', ([x]) => pad(x, [2, -1, 1, 2], { mode: 'reflect' }), [x34]),
+    c('pad replicate (ONNX edge), 3-D', ([x]) => pad(x, [1, 2, 0, 1], { mode: 'replicate' }), [r([2, 3, 4], 48)]),
+    c('flip (one axis, several, negative)', ([x]) => x.flip(1).add(x.flip([0, 1])).add(x.flip(-1).flip(0).mul(3)), [x34]),
+    c('repeat, tile', ([x]) => x.repeat(2, 1, 2).sum(0).add(x.tile(2)), [r([2, 3], 49)]),
+    c('tril, triu (k)', ([x]) => x.tril().add(x.triu(1)).add(x.tril(-1).mul(3)).add(x.triu(-1).mul(5)), [r([2, 3, 4], 50)]),
+    c('flatten(start, end), unflatten', ([x]) => x.flatten(1).add(x.flatten(0, 1).unflatten(0, [2, -1]).flatten(1)), [r([2, 3, 4], 51)]),
+    c('einsum: product, diagonal, trace, sums', ([a, b]) => {
+      const m = einsum('ij,jk->ik', a, b);
+      return einsum('ii->i', m).add(einsum('ij,kj->i', a, b.transpose())).add(einsum('ii', m)).add(einsum('bij,bj->bi', stack([a, a.mul(2)]), stack([b.transpose().sum(0), b.sum(1)]).slice(1, 0, 4)).sum(0));
+    }, [r([3, 4], 52), r([4, 3], 53)]),
+    c('oneHot (given classes, inferred, of an argmax)', ([x, i]) => oneHot(i, 4).mul(x).add(oneHot(i)).add(oneHot(x.argmax(1), 4).mul(x)), [x34, tensor([2, 0, 3])]),
   ];
 }

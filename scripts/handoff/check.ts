@@ -22,8 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { Tensor, noGrad, randn, tensor } from '@chainrule/core';
-import { Adam, Dense, EXPORT_RULES, Module, Sequential, Tanh, exportOnnx, fromSafetensors, importOnnx, mseLoss, readSafetensorsMetadata } from '@chainrule/nn';
+import { Tensor, bernoulli, multinomial, noGrad, randn, randperm, tensor, traceOps } from '@chainrule/core';
+import { Adam, Dense, EXPORT_RULES, REFUSED_OPS, Module, Sequential, Tanh, exportOnnx, fromSafetensors, importOnnx, mseLoss, readSafetensorsMetadata } from '@chainrule/nn';
 import { saveSafetensors } from '@chainrule/nn/node';
 import { handOff } from '../../packages/examples/src/hand-off.js';
 import { cube, ortCases, type OrtCase } from './cases.js';
@@ -95,14 +95,14 @@ function ortTensor(t: Tensor, dtype: 'float64' | 'float32'): ort.Tensor {
   return dtype === 'float64' ? new ort.Tensor('float64', Float64Array.from(t.buffer), t.shape.slice()) : new ort.Tensor('float32', Float32Array.from(t.buffer), t.shape.slice());
 }
 
-/** The names of the ops recorded by a forward of `m` (inputs and parameters made to require grad, as exportOnnx does). */
+/** The names of the ops recorded by a forward of `m` (inputs and parameters made to require grad, in core's trace mode, as exportOnnx does). */
 function recordedOps(m: Module, inputs: Tensor[]): Set<string> {
   const leaves = inputs.map((x) => new Tensor(x.buffer.slice(), x.shape, true));
   const frozen = m.parameters().filter((p) => !p.requiresGrad);
   for (const p of frozen) p.requiresGrad = true;
   let out: Tensor;
   try {
-    out = m.forward(...leaves);
+    out = traceOps(() => m.forward(...leaves)).result;
   } finally {
     for (const p of frozen) p.requiresGrad = false;
   }
@@ -157,11 +157,26 @@ function refusals(): void {
   tally.expect('refusal: an op without an ONNX form', msg1.includes("op 'cube'"), `got: ${msg1}`);
   const hidden = new (class extends Module {
     forward(x: Tensor): Tensor {
-      return x.mul(x.gt(0)); // the mask comes from a comparison, which records nothing
+      return x.mul(x.gt(0).detach()); // the mask is taken out of the recorded graph
     }
   })();
   const msg2 = tryExport(hidden, x);
   tally.expect('refusal: a constant that depends on the input', msg2.includes("input 'b' of mul") && msg2.includes('changes with the inputs'), `got: ${msg2}`);
+  // the samplers are refused by name with the reason, also where the draw records nothing
+  const samplers: [string, (x: Tensor) => Tensor][] = [
+    ['randperm', (v) => v.add(randperm(3, { seed: 1 }))],
+    ['multinomial', (v) => v.add(multinomial(v.softmax(), 3, { seed: 2 }))],
+    ['bernoulli', (v) => v.mul(bernoulli(v.sigmoid(), { seed: 3 }))],
+    ['bernoulli', (v) => v.mul(bernoulli(tensor([[0.5, 0.5, 0.5]]), { seed: 4 }))],
+  ];
+  for (const [op, f] of samplers) {
+    const msg = tryExport(new (class extends Module {
+      forward(v: Tensor): Tensor {
+        return f(v);
+      }
+    })(), x);
+    tally.expect(`refusal: the sampler ${op}, by name with its reason`, msg.includes(`calls ${op}, which does not export: ${REFUSED_OPS[op]}`), `got: ${msg}`);
+  }
 }
 
 // ------------------------------------------------------------------ 3. PyTorch
@@ -177,7 +192,7 @@ interface TorchModel {
 
 interface TorchReply {
   fromChainrule: { reader: string; metadata: Record<string, string>; y: number[]; keys: string[] };
-  toChainrule: { models: Record<string, TorchModel>; torch: string };
+  toChainrule: { models: Record<string, TorchModel>; ops: Record<string, { x: number[]; xShape: number[]; y: number[] }>; torch: string };
   checker: { checked: number; failures: string[]; onnx: string };
 }
 
@@ -229,6 +244,20 @@ async function fromTorch(dir: string, name: string, reply: TorchModel): Promise<
   tally.compare('PyTorch → chainrule', `${at}: fine-tuned import, exported again, run by ONNX Runtime`, Array.from(r[session.outputNames[0]].data as Float64Array), reply.yAfter, 1e-12);
 }
 
+/** A module of indexing, sorting and shape ops written by torch.onnx.export: imported, it computes what PyTorch and ONNX Runtime compute. */
+async function opsFromTorch(dir: string, name: string, reply: { x: number[]; xShape: number[]; y: number[] }): Promise<void> {
+  const bytes = fs.readFileSync(path.join(dir, `torch-ops-${name}.onnx`));
+  const net = importOnnx(bytes);
+  const written = [...new Set(net.opTypes.filter((t) => t !== 'Constant'))].join(', ');
+  console.log(`torch ops-${name}: torch.onnx.export wrote ${written}`);
+  const x = tensor(Float64Array.from(reply.x), { shape: reply.xShape });
+  const ours = noGrad(() => net.forward(x)).buffer;
+  tally.compare('PyTorch → chainrule', `torch ops-${name}: torch.onnx.export → importOnnx: outputs = PyTorch's (${written})`, ours, reply.y, 1e-12);
+  const session = await ort.InferenceSession.create(bytes);
+  const r = await session.run({ [session.inputNames[0]]: ortTensor(x, 'float64') });
+  tally.compare('PyTorch → chainrule', `torch ops-${name}: importOnnx outputs = ONNX Runtime's on the same file`, ours, Array.from(r[session.outputNames[0]].data as Float64Array), 1e-12);
+}
+
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -270,6 +299,7 @@ async function main(): Promise<void> {
     tally.expect('safetensors metadata reaches PyTorch', from.metadata.format === 'pt' && from.metadata['chainrule.model'] === String(mine.net), JSON.stringify(from.metadata));
     tally.expect('chainrule reads its own metadata back', readSafetensorsMetadata(fs.readFileSync(path.join(dir, 'chainrule-trained.safetensors'))).description?.startsWith('a 3-8-2') === true, 'description missing');
     for (const [name, model] of Object.entries(reply.toChainrule.models)) await fromTorch(dir, name, model);
+    for (const [name, ops] of Object.entries(reply.toChainrule.ops)) await opsFromTorch(dir, name, ops);
     // the README's example (packages/examples/src/hand-off.ts): chainrule → PyTorch → chainrule
     const example = handOff(dir, { chainruleSteps: 100, torchSteps: 100 });
     if (example === null) tally.expect('hand-off example', false, 'PyTorch is missing');

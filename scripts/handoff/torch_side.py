@@ -10,7 +10,9 @@ Reads one JSON request on stdin with the working directory, and writes one JSON 
    ops), writes each with torch.onnx.export
    (opset 17, dynamic batch) and its state dict as safetensors, returns its outputs on test inputs,
    then trains it further with Adam and returns the final parameters and outputs, for chainrule to
-   reproduce from the exported files.
+   reproduce from the exported files. Also writes three modules of indexing, sorting and shape ops
+   (Gather, Slice with negative steps, TopK, ArgMax, Split, Tile, Trilu, Pad, OneHot, Einsum, ...) with
+   torch.onnx.export, and returns their outputs, for chainrule's importOnnx and ONNX Runtime.
 3. Runs onnx.checker (full check, with shape inference) on every .onnx file chainrule wrote.
 Nothing here touches the network.
 """
@@ -149,7 +151,72 @@ def to_chainrule(req):
             "yBefore": flat(y_before), "yAfter": flat(y_after),
             "final": {k: flat(v) for k, v in model.state_dict().items()},
         }
-    return {"models": out, "torch": torch.__version__}
+    return {"models": out, "ops": ops_for_chainrule(req), "torch": torch.__version__}
+
+
+class IndexOps(nn.Module):
+    """Indexing as torch.onnx.export writes it: Gather (index_select, a picked column), Slice (steps, flip's negative step), Where, Sign, Not(Equal)."""
+
+    def forward(self, x):
+        a = x.index_select(1, torch.tensor([5, 0, 2]))
+        b = x[:, 1]
+        c = x[:, 1:5:2]
+        d = x.flip(1)[:, :3]
+        e = x.masked_fill(x > 0.5, -1.0)[:, 2:5]
+        return a + b[:, None] + c.sum(1, keepdim=True) + d + e + torch.sign(x[:, :3]) + (x[:, :3] != x[:, 3:]).double()
+
+
+class SortOps(nn.Module):
+    """Search and sort: TopK (topk, sort), ArgMax, ReduceMax with ArgMax (max along a dim); positions cast to float64."""
+
+    def forward(self, x):
+        v, i = torch.topk(x, 3, dim=1)
+        s, j = torch.sort(x, dim=1)
+        am = torch.argmin(x, dim=1, keepdim=True)
+        mx, mi = torch.max(x, dim=1, keepdim=True)
+        return v + i.double() + s[:, :3] + j[:, 3:].double() + am.double() + mx + mi.double()
+
+
+class ShapeOps(nn.Module):
+    """Split (split, chunk), Tile (repeat), Trilu, Pad (reflect, edge, constant), OneHot, Einsum, and an Embedding's Gather."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(6, 4)
+
+    def forward(self, x):
+        p, q = torch.split(x, [2, 4], dim=1)
+        _, r2, _ = x.chunk(3, dim=1)
+        m = x[:, :4].reshape(-1, 2, 2)
+        tri = (torch.tril(m) + torch.triu(m, 1) * 2).reshape(-1, 4)
+        reflect = F.pad(p.unsqueeze(1), (1, 1), mode="reflect")[:, 0]
+        edge = F.pad(p.unsqueeze(1), (2, 0), mode="replicate")[:, 0]
+        const = F.pad(p, (1, 1), value=0.25)
+        hot = F.one_hot(torch.argmax(q, dim=1), 4).double()
+        outer = torch.einsum("bi,bj->bij", p, p).reshape(-1, 4)
+        looked = self.emb(torch.argmax(x, dim=1))
+        return q + p.repeat(1, 2) + tri + reflect + edge + const + hot + outer + r2.repeat(1, 2) + looked
+
+
+IMPORTS = {"index": IndexOps, "sort": SortOps, "shape": ShapeOps}
+
+
+def ops_for_chainrule(req):
+    """Modules of indexing, sorting and shape ops written by torch.onnx.export (opset 17, dynamic batch), with their outputs."""
+    d = req["dir"]
+    out = {}
+    for name, make in IMPORTS.items():
+        torch.manual_seed(req["torch"]["seed"])
+        model = make().double().eval()
+        x = torch.randn(5, 6)
+        torch.onnx.export(
+            model, x[:2], os.path.join(d, f"torch-ops-{name}.onnx"), opset_version=17, input_names=["x"], output_names=["y"],
+            dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+        )
+        with torch.no_grad():
+            y = model(x)
+        out[name] = {"x": flat(x), "xShape": list(x.shape), "y": flat(y)}
+    return out
 
 
 def check_onnx(req):

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChainruleError } from './errors.js';
-import { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
-import { tensor } from './tensor.js';
+import { enableGrad, isGradEnabled, noGrad, traceOps } from './grad-mode.js';
+import { argmax, randperm } from './ops/index.js';
+import { Tensor, tensor } from './tensor.js';
 import { expectThrows } from './test-utils/index.js';
 
 describe('grad mode', () => {
@@ -83,5 +84,40 @@ describe('grad mode', () => {
   it('restores the mode when the function throws', () => {
     expect(() => noGrad(() => { throw new Error('x'); })).toThrow('x');
     expect(isGradEnabled()).toBe(true);
+  });
+});
+
+describe('traceOps (for exporters)', () => {
+  it('records ops without a gradient rule when an input requires grad, and only inside the trace', () => {
+    const x = tensor([3, 1, 2], { requiresGrad: true });
+    expect(argmax(x).gradFn).toBeNull();
+    const { result, ops } = traceOps(() => x.mul(2).argmax().add(x.gt(1).sum()));
+    expect(result.gradFn?.op.name).toBe('add');
+    const names = new Set<string>();
+    const walk = (t: Tensor) => {
+      if (t.gradFn === null) return;
+      names.add(t.gradFn.op.name);
+      t.gradFn.inputs.forEach(walk);
+    };
+    walk(result);
+    expect([...names].sort()).toEqual(['add', 'argmax', 'gt', 'mul', 'sum']);
+    expect([...ops].sort()).toEqual(['add', 'argmax', 'gt', 'mul', 'sum']);
+    expect(isGradEnabled()).toBe(true);
+  });
+
+  it('gives the inputs of a traced op without a rule no gradient, as outside a trace', () => {
+    const x = tensor([3, 1, 2], { requiresGrad: true });
+    const { result } = traceOps(() => x.mul(x.gt(1)).sum());
+    result.backward();
+    expect(x.grad!.toArray()).toEqual([1, 0, 1]);
+  });
+
+  it('names samplers that take no tensor, runs with grad on even inside noGrad, refuses nesting', () => {
+    expect([...traceOps(() => randperm(3, { seed: 1 })).ops]).toEqual(['randperm']);
+    const x = tensor([1, 2], { requiresGrad: true });
+    expect(noGrad(() => traceOps(() => x.mul(2)).result.requiresGrad)).toBe(true);
+    expect(isGradEnabled()).toBe(true);
+    expect(() => traceOps(() => traceOps(() => 1))).toThrow(/already tracing/);
+    expect(traceOps(() => 1).ops.size).toBe(0); // the refused nesting left no trace on
   });
 });

@@ -126,3 +126,61 @@ export function swapGradEnabled(enabled: boolean): boolean {
   gradEnabled = enabled;
   return previous;
 }
+
+// ------------------------------------------------------------------ tracing (for exporters)
+
+/** The names of the ops run inside the current {@link traceOps}, or null outside one. */
+let traced: Set<string> | null = null;
+
+/**
+ * What {@link traceOps} saw: `fn`'s result and the name of every op that ran while it did (also
+ * ops whose inputs recorded nothing, and samplers such as `randperm` that take no tensor).
+ * @example
+ * ```ts
+ * const { result, ops } = traceOps(() => model.forward(x)); // ops: Set { 'linear', 'argmax', ... }
+ * ```
+ */
+export interface OpTrace<T> {
+  readonly result: T;
+  readonly ops: ReadonlySet<string>;
+}
+
+/**
+ * Runs `fn` with grad mode on and in trace mode, as an exporter does (ONNX's `exportOnnx`): ops
+ * without a gradient rule (comparisons, argmax, argsort, oneHot, samplers, custom ops without
+ * `backward`) then record a graph node too when an input is recorded or requires grad, so the
+ * exporter sees what computed every value. Such a node holds no gradient rule: its result
+ * `requiresGrad` only so that the ops after it record too, and calling `backward()` through it
+ * gives those inputs no gradient, as outside the trace. Also returns the names of all ops run.
+ * Synchronous, like {@link noGrad}; traces do not nest.
+ * @example
+ * ```ts
+ * const x = tensor([3, 1, 2], { requiresGrad: true });
+ * const { result } = traceOps(() => x.argmax());
+ * result.gradFn?.op.name; // 'argmax' (outside traceOps: null)
+ * ```
+ */
+export function traceOps<T>(fn: () => T): OpTrace<T> {
+  const ops = new Set<string>();
+  const result = runSynchronously('traceOps', 'trace mode', fn, () => {
+    if (traced !== null) throw new ChainruleError('traceOps: already tracing; traces do not nest');
+    const previous = gradEnabled;
+    traced = ops;
+    gradEnabled = true;
+    return previous;
+  }, (previous) => {
+    traced = null;
+    gradEnabled = previous;
+  });
+  return { result, ops };
+}
+
+/** @internal Whether a {@link traceOps} is running (the op wrapper then records every op). */
+export function isTracingOps(): boolean {
+  return traced !== null;
+}
+
+/** @internal Notes an op (or a sampler that is not an op) as run, when tracing. */
+export function noteOp(name: string): void {
+  if (traced !== null) traced.add(name);
+}

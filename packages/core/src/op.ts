@@ -15,7 +15,7 @@ import type { NdArray } from 'ndarray';
 import { AnomalyError, DTypeError, ShapeError, fmtShape } from './errors.js';
 import { Op, OpContext, type GradRule, type GradRules } from './op-context.js';
 import { allocSite, type TensorData } from './dtype.js';
-import { isGradEnabled, swapGradEnabled } from './grad-mode.js';
+import { isGradEnabled, isTracingOps, noteOp, swapGradEnabled } from './grad-mode.js';
 import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
 import { Tensor, tensor, type TensorLike } from './tensor.js';
 import { ndarrayToBuffer } from './kernels/nd.js';
@@ -274,7 +274,7 @@ function scalar(v: number, dtype: Tensor['dtype'] | undefined): Tensor {
 }
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 
-/** Runs forward, then records the node if any input requires grad and grad mode is on. */
+/** Runs forward, then records the node if any input requires grad and grad mode is on (in a trace, also without a rule). */
 function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   let recording = false;
   let needsInputGrad: readonly boolean[] = NO_GRADS;
@@ -289,6 +289,14 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
       const flags = inputs.map((t, i) => t.requiresGrad && op.hasRule(i));
       recording = flags.includes(true);
       needsInputGrad = flags;
+    }
+  }
+  if (isTracingOps()) {
+    // an exporter's trace (traceOps): ops without a rule for a recorded input record too, with no gradient
+    noteOp(op.name);
+    if (!recording && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+      recording = true;
+      needsInputGrad = inputs.map(() => false);
     }
   }
   const ctx = new OpContext(op, inputs, params, needsInputGrad, recording);

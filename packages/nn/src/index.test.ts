@@ -12,7 +12,7 @@ describe('@chainrule/nn entry points', () => {
         'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
         // the hand-off: safetensors and ONNX
         'toSafetensors', 'fromSafetensors', 'readSafetensorsMetadata', 'exportOnnx', 'exportOnnxModel', 'importOnnx', 'OnnxModule',
-        'EXPORT_RULES', 'IMPORT_RULES', 'encodeModel', 'decodeModel', 'DataType',
+        'EXPORT_RULES', 'IMPORT_RULES', 'REFUSED_OPS', 'encodeModel', 'decodeModel', 'DataType',
         // issue 9 (init, layers, containers, losses)
         'BatchNorm1d', 'BatchNorm2d', 'BatchNormBase', 'Dropout', 'Embedding', 'Flatten', 'Identity', 'LayerNorm', 'ModuleDict', 'ModuleList',
         'batchNorm', 'calculateGain', 'constant_', 'dropout', 'embedding', 'kaimingNormal_', 'kaimingUniform_', 'layerNorm', 'normal_', 'ones_',

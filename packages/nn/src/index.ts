@@ -86,7 +86,7 @@ export { Adam, type AdamOptions } from './optim/adam.js';
 export { toSafetensors, fromSafetensors, readSafetensorsMetadata, type SafetensorsMetadata } from './safetensors.js';
 export { exportOnnx, exportOnnxModel, type ExportOnnxOptions } from './onnx/export.js';
 export { importOnnx, OnnxModule, type ImportOnnxOptions } from './onnx/import.js';
-export { EXPORT_RULES, IMPORT_RULES, type ExportRule, type ExportNode, type OnnxEmitter, type ImportRule, type ImportNode } from './onnx/op-table.js';
+export { EXPORT_RULES, IMPORT_RULES, REFUSED_OPS, type ExportRule, type ExportNode, type OnnxEmitter, type ImportRule, type ImportNode } from './onnx/op-table.js';
 export { encodeModel, decodeModel, DataType, type OnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxAttribute, type OnnxValueInfo } from './onnx/onnx-proto.js';
 // Training tools (issue 9): optimizers with parameter groups and state dicts, gradient clipping,
 // learning-rate schedulers, datasets and loaders, accuracy and summary.

@@ -8,6 +8,7 @@
 import { ChainruleError, ShapeError, fmtShape } from '../errors.js';
 import { allocBuffer, checkDType, DEFAULT_DTYPE } from '../dtype.js';
 import { defineOp, type OpContext } from '../op.js';
+import { noteOp } from '../grad-mode.js';
 import { generatorFor, type RandomGenerator } from '../random.js';
 import { frozenShape } from '../shape.js';
 import { Tensor, tensor, type TensorLike, type TensorOptions } from '../tensor.js';
@@ -48,6 +49,7 @@ export function randperm(n: number, options: SamplingOptions & TensorOptions = {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ShapeError(`randperm: n must be a non-negative integer, got ${String(n)}`);
   const dtype = options.dtype === undefined ? DEFAULT_DTYPE : checkDType(options.dtype, 'randperm');
   checkIndexDType('randperm', dtype, n);
+  noteOp('randperm'); // not an op (no tensor input): named for traceOps, so exporters can refuse it
   const g = generatorFor(options, 'randperm');
   const out = allocBuffer(dtype, n);
   for (let i = 0; i < n; i++) out[i] = i;

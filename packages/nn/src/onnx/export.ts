@@ -4,27 +4,32 @@
  *
  * How the graph is read. chainrule records a node for every op that has an input requiring grad,
  * so the export makes the example inputs and every parameter require grad for the one traced call
- * (and restores them after). The walk follows every input of every node, not only the edges that
- * carry a gradient as the engine's `graphOrder` does: a recorded tensor used where no gradient
- * flows (the condition of `where`, the index of `gather`) is still computed, not frozen.
+ * (and restores them after), and runs it in core's trace mode (`traceOps`), where ops without a
+ * gradient rule (comparisons, argmax, argsort, oneHot) record a node too. The walk follows every
+ * input of every node, not only the edges that carry a gradient as the engine's `graphOrder` does:
+ * a recorded tensor used where no gradient flows (the condition of `where`, the index of `gather`)
+ * is still computed, not frozen.
  *
- * What the recorded graph cannot show is a value computed from the inputs by an op that records
- * nothing (a comparison, `detach()`): it looks like a constant. So the export checks itself: it
- * traces a second time on changed inputs (reversed in order, scaled when not integers; with a
- * batch axis, one sample more) and requires the same ops with the same parameters and the same
- * constants. The one input-dependent constant it understands is the stabilising shift of softmax,
+ * What the recorded graph cannot show is a value computed from the inputs outside the graph
+ * (`detach()`, `noGrad`, values read with `item()` and made into a new tensor): it looks like a
+ * constant. So the export checks itself: it traces a second time on changed inputs (reversed in
+ * order, scaled when not integers; with a batch axis, one sample more) and requires the same ops
+ * with the same parameters and the same constants. The one input-dependent constant it understands is the stabilising shift of softmax,
  * logSoftmax and logsumexp (the detached maximum along the reduced axes, 0 where infinite): core's
  * softmax and logSoftmax are recognised whole and written as one Softmax / LogSoftmax node, and any
  * other use of the shift (logsumexp) as ReduceMax, IsInf and Where. Anything else is refused, naming
  * the op that used it.
+ *
+ * A forward that draws random numbers (randperm, multinomial, bernoulli) is refused by name
+ * ({@link REFUSED_OPS}), also where the draw records nothing: it would be frozen as a constant.
  * @module
  */
-import { ChainruleError, Tensor, enableGrad, fmtShape, noGrad, type DType } from '@chainrule/core';
+import { ChainruleError, Tensor, fmtShape, noGrad, traceOps, type DType } from '@chainrule/core';
 import { describeValue } from '../describe-value.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { DataType, encodeModel, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-proto.js';
-import { EXPORT_RULES, type ExportNode, type OnnxEmitter } from './op-table.js';
+import { EXPORT_RULES, REFUSED_OPS, type ExportNode, type OnnxEmitter } from './op-table.js';
 
 /** Options of {@link exportOnnx}. @example `{ inputNames: ['features'], outputNames: ['price'], batchAxis: 0 }` */
 export interface ExportOnnxOptions {
@@ -57,9 +62,11 @@ const IR_VERSION = 8; // the IR version of opset 17 (ONNX 1.12)
  *
  * Every op in the op table exports (see `onnx/op-table.ts`: arithmetic, exp/log/sqrt/abs,
  * activations, reductions, matmul and nn's fused `linear` as Gemm, layout ops, where, maximum,
- * minimum, clamp, gather, scatterAdd, cast, nn's `mseLoss` and `binaryCrossEntropy`; softmax, logSoftmax, mean, transpose and
- * the other composites through the primitives they are made of). An op without an ONNX form is
- * refused with its name.
+ * minimum, clamp, gather, scatterAdd, cast, nn's `mseLoss` and `binaryCrossEntropy`, comparisons,
+ * sign, index, maskedFill, argmax/argmin, argsort (so sort and topk), pad, flip, tril/triu, oneHot;
+ * softmax, logSoftmax, mean, transpose, indexSelect, split, repeat, einsum and the other composites
+ * through the primitives they are made of). An op without an ONNX form is refused with its name,
+ * and the samplers with the reason ({@link REFUSED_OPS}).
  * @example
  * ```ts
  * const net = new Sequential(new Dense(3, 8), new Tanh(), new Dense(8, 1));
@@ -103,6 +110,7 @@ export function exportOnnxModel(module: Module, exampleInputs: Tensor | readonly
   const params = new Map<Tensor, string>();
   for (const [name, p] of module.namedParameters()) params.set(p, name);
   const first = trace(module, inputs.map((x) => x.detach()));
+  refuseSamplers(first);
   let second: Trace | null = null;
   if (options.check !== false) {
     try {
@@ -127,24 +135,42 @@ export function exportOnnxModel(module: Module, exampleInputs: Tensor | readonly
   };
 }
 
-/** One traced call: the tensors in post-order (each after its inputs), the inputs and the output. */
+/** One traced call: the tensors in post-order (each after its inputs), the inputs and the output, and every op run. */
 interface Trace {
   readonly order: Tensor[];
   readonly position: Map<Tensor, number>;
   readonly inputs: Tensor[];
   readonly output: Tensor;
+  readonly ops: ReadonlySet<string>;
 }
 
-/** Runs the forward once with recording forced on for the inputs and every parameter. */
+/**
+ * A forward that draws random numbers (randperm, multinomial, bernoulli) is refused by name, even
+ * where the draw records nothing (a sampler on a constant, or randperm, which takes no tensor): it
+ * would otherwise be frozen into the file as a constant.
+ */
+function refuseSamplers(t: Trace): void {
+  for (const op of t.ops) {
+    const reason = REFUSED_OPS[op];
+    if (reason !== undefined) throw new ChainruleError(`exportOnnx: the forward calls ${op}, which does not export: ${reason}`);
+  }
+}
+
+/**
+ * Runs the forward once in core's trace mode (`traceOps`) with recording forced on for the inputs
+ * and every parameter: ops without a gradient rule (comparisons, argmax, argsort, oneHot) record
+ * a node too, so the values they compute are not mistaken for constants.
+ */
 function trace(module: Module, examples: Tensor[]): Trace {
   const inputs = examples.map((x) => new Tensor(x.buffer.slice(), x.shape, true));
   const modes = module.modules().map((m) => [m, m.training] as const);
   const frozen = module.parameters().filter((p) => !p.requiresGrad);
   let output: unknown;
+  let ops: ReadonlySet<string>;
   try {
     module.eval();
     for (const p of frozen) p.requiresGrad = true;
-    output = enableGrad(() => module.forward(...inputs));
+    ({ result: output, ops } = traceOps(() => module.forward(...inputs)));
   } finally {
     for (const p of frozen) p.requiresGrad = false;
     for (const [m, training] of modes) m.training = training;
@@ -173,7 +199,7 @@ function trace(module: Module, examples: Tensor[]): Trace {
       order.push(t);
     }
   }
-  return { order, position, inputs, output };
+  return { order, position, inputs, output, ops };
 }
 
 /** The second trace's input: reversed element order, scaled unless all integers, and one more sample along the batch axis. */
@@ -271,13 +297,22 @@ class GraphWriter implements OnnxEmitter {
   }
 
   node(opType: string, inputs: readonly string[], attributes: readonly OnnxAttribute[] = []): string {
-    const out = this.fresh(`${opType}_${this.nodes.length}`);
-    this.nodes.push({ opType, inputs: inputs.slice(), outputs: [out], attributes: attributes.slice(), name: `${opType}_${this.nodes.length}` });
-    return out;
+    return this.nodeOutputs(opType, inputs, attributes, 1)[0];
+  }
+
+  nodeOutputs(opType: string, inputs: readonly string[], attributes: readonly OnnxAttribute[], count: number): string[] {
+    const base = `${opType}_${this.nodes.length}`;
+    const outs = Array.from({ length: count }, (_, i) => this.fresh(i === 0 ? base : `${base}_out${i}`));
+    this.nodes.push({ opType, inputs: inputs.slice(), outputs: outs, attributes: attributes.slice(), name: base });
+    return outs;
   }
 
   int64s(values: readonly number[]): string {
     return this.constant({ name: '', dims: [values.length], dataType: DataType.INT64, values: values.slice() });
+  }
+
+  int64(value: number): string {
+    return this.constant({ name: '', dims: [], dataType: DataType.INT64, values: [value] });
   }
 
   scalar(value: number): string {
@@ -329,9 +364,9 @@ class GraphWriter implements OnnxEmitter {
     }
     let out = this.nameOf(first.output, null, -1);
     // the output gets the name asked for: the node that made it is renamed, or an Identity added
-    const maker = first.output.gradFn === null ? undefined : this.nodes.find((n) => n.outputs[0] === out);
+    const maker = first.output.gradFn === null ? undefined : this.nodes.find((n) => n.outputs.includes(out));
     if (maker !== undefined && !this.used.has(this.outputName)) {
-      maker.outputs[0] = this.outputName;
+      maker.outputs[maker.outputs.indexOf(out)] = this.outputName;
       for (const n of this.nodes) n.inputs = n.inputs.map((i) => (i === out ? this.outputName : i));
       out = this.fresh(this.outputName);
     } else {
@@ -456,7 +491,7 @@ class GraphWriter implements OnnxEmitter {
       const by = user === null ? 'the output' : `input '${user.gradFn!.op.inputName(index)}' of ${user.gradFn!.op.name}`;
       throw new ChainruleError(
         `exportOnnx: ${by} (shape ${fmtShape(t.shape)}) is a constant in the recorded graph but changes with the inputs: it was computed from them ` +
-          'by an op that records nothing (a comparison, sign, detach()); such a graph cannot be exported (pass { check: false } to freeze the traced value)',
+          'outside the recorded graph (detach(), noGrad, or values read out and made into a new tensor); such a graph cannot be exported (pass { check: false } to freeze the traced value)',
       );
     }
     const name = this.constant({ name: '', dims: t.shape.slice(), dataType: this.floatType, values: t.buffer });
@@ -468,6 +503,8 @@ class GraphWriter implements OnnxEmitter {
     const node = t.gradFn!;
     const name = node.op.name;
     const rule = EXPORT_RULES[name];
+    const refused = REFUSED_OPS[name];
+    if (refused !== undefined) throw new ChainruleError(`exportOnnx: op '${name}' (result of shape ${fmtShape(t.shape)}) does not export: ${refused}`);
     if (rule === undefined) {
       throw new ChainruleError(
         `exportOnnx: op '${name}' (result of shape ${fmtShape(t.shape)}) has no ONNX form in chainrule's op table; ` +

@@ -138,14 +138,27 @@ export class OnnxModule extends Module {
       if (!(x instanceof Tensor)) throw new ChainruleError(`OnnxModule: input '${name}' must be a Tensor, got ${describeValue(x)}`);
       env.set(name, x);
     });
+    // values of an integer type in ONNX (shapes, positions): carried as floats, but Div truncates them
+    const integer = new Set(this.#model.graph.initializers.filter((t) => INTEGER_TYPES.has(t.dataType)).map((t) => t.name));
     for (const n of this.#model.graph.nodes) {
-      const out = IMPORT_RULES[n.opType](this.#view(n, env));
-      env.set(n.outputs[0], out);
+      const out = IMPORT_RULES[n.opType](this.#view(n, env, integer));
+      n.outputs.forEach((name, i) => {
+        if (name !== '' && isIntegerOutput(n, i, integer)) integer.add(name);
+      });
+      if (out instanceof Tensor) env.set(n.outputs[0], out);
+      else {
+        // several outputs (TopK, Split): an empty name leaves that output out
+        n.outputs.forEach((name, i) => {
+          if (name === '') return;
+          if (out[i] === undefined) throw new ChainruleError(`importOnnx: ${n.opType} '${n.name ?? name}' has ${n.outputs.length} outputs, chainrule computed ${out.length}`);
+          env.set(name, out[i]);
+        });
+      }
     }
     return this.outputNames.map((o) => env.get(o)!);
   }
 
-  #view(n: OnnxNode, env: Map<string, Tensor>): ImportNode {
+  #view(n: OnnxNode, env: Map<string, Tensor>, integer: ReadonlySet<string>): ImportNode {
     const label = n.name !== undefined && n.name !== '' ? n.name : n.outputs[0];
     const attrs = new Map<string, OnnxAttribute>(n.attributes.map((a) => [a.name, a]));
     const optional = (i: number): Tensor | undefined => {
@@ -164,6 +177,7 @@ export class OnnxModule extends Module {
     return {
       opType: n.opType,
       label,
+      outputCount: n.outputs.length,
       dtype: this.#dtype,
       opset: this.#opset,
       optional,
@@ -177,6 +191,7 @@ export class OnnxModule extends Module {
         if (v === undefined) throw new ChainruleError(`importOnnx: ${n.opType} '${label}' needs input ${i} (a list of integers)`);
         return Array.from(v.buffer);
       },
+      integer: (i) => n.inputs[i] !== undefined && integer.has(n.inputs[i]),
       has: (name) => attrs.has(name),
       int: (name, fallback) => attrOf(name, 'int')?.value ?? fallback,
       intsAttr: (name) => attrOf(name, 'ints')?.value,
@@ -187,6 +202,44 @@ export class OnnxModule extends Module {
         return t === undefined ? undefined : toTensor(t);
       },
     };
+  }
+}
+
+/** ONNX's integer element types (INT8 to UINT64). */
+const INTEGER_TYPES = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
+
+/** Ops whose output has the element type of their (first data) input. */
+const SAME_TYPE = new Set([
+  'Abs', 'Add', 'Clip', 'Concat', 'Div', 'Expand', 'Flatten', 'Gather', 'GatherElements', 'Identity', 'Max', 'Min', 'Mul', 'Neg', 'Pad',
+  'ReduceMax', 'ReduceMin', 'ReduceSum', 'Reshape', 'Sign', 'Slice', 'Split', 'Squeeze', 'Sub', 'Tile', 'Transpose', 'Unsqueeze',
+]);
+
+/** Whether output `i` of node `n` is of an integer type in ONNX, given which values before it are. */
+function isIntegerOutput(n: OnnxNode, i: number, integer: ReadonlySet<string>): boolean {
+  const attr = (name: string) => n.attributes.find((a) => a.name === name);
+  const value = attr('value');
+  switch (n.opType) {
+    case 'Shape':
+    case 'Size':
+    case 'ArgMax':
+    case 'ArgMin':
+      return true;
+    case 'TopK':
+      return i === 1;
+    case 'Cast': {
+      const to = attr('to');
+      return to?.kind === 'int' && INTEGER_TYPES.has(to.value);
+    }
+    case 'Constant':
+      return value?.kind === 'tensor' ? INTEGER_TYPES.has(value.value.dataType) : attr('value_int') !== undefined || attr('value_ints') !== undefined;
+    case 'ConstantOfShape':
+      return value?.kind === 'tensor' && INTEGER_TYPES.has(value.value.dataType);
+    case 'Range':
+      return integer.has(n.inputs[0]);
+    case 'Where':
+      return integer.has(n.inputs[1]);
+    default:
+      return SAME_TYPE.has(n.opType) && integer.has(n.inputs[0]);
   }
 }
 

@@ -1,7 +1,7 @@
 // Unit tests of the encoding and of what export and import refuse. Numbers are checked against the
 // real engines in scripts/handoff (ONNX Runtime, onnx.checker, PyTorch), not here.
 import { describe, expect, it } from 'vitest';
-import { defineOp, explain, tensor, type Tensor } from '@chainrule/core';
+import { bernoulli, defineOp, explain, multinomial, oneHot, randperm, tensor, type Tensor } from '@chainrule/core';
 import { Tanh } from '../activations.js';
 import { Dense } from '../linear.js';
 import { Module } from '../module.js';
@@ -9,6 +9,7 @@ import { Sequential } from '../sequential.js';
 import { mseLoss } from '../losses.js';
 import { exportOnnx, exportOnnxModel } from './export.js';
 import { importOnnx } from './import.js';
+import { REFUSED_OPS } from './op-table.js';
 import { DataType, decodeModel, encodeModel, type OnnxModel } from './onnx-proto.js';
 import { ProtoWriter, asInt, readFields, repeatedInt } from './protobuf.js';
 
@@ -101,10 +102,10 @@ describe('exportOnnx', () => {
     expect(() => exportOnnx(new Cube(), [tensor([1, 2])])).toThrow(/exportOnnx: op 'cube' \(result of shape \[2\]\) has no ONNX form in chainrule's op table; ops that export: .*linear/);
   });
 
-  it('refuses a value computed from the inputs by an op that records nothing, and a graph that depends on them', () => {
+  it('refuses a value computed from the inputs outside the recorded graph, and a graph that depends on them', () => {
     class Masked extends Module {
       forward(x: Tensor): Tensor {
-        return x.mul(x.gt(0));
+        return x.mul(x.gt(0).detach());
       }
     }
     expect(() => exportOnnx(new Masked(), [tensor([1, 2, -3])])).toThrow("exportOnnx: input 'b' of mul (shape [3]) is a constant in the recorded graph but changes with the inputs");
@@ -115,6 +116,29 @@ describe('exportOnnx', () => {
     }
     expect(() => exportOnnx(new Branchy(), [tensor([1, 2, -4])])).toThrow('exportOnnx: the forward computed exp with params undefined on the example inputs, but neg');
     expect(() => exportOnnx(new Branchy(), [tensor([1, 2, -4])], { check: false })).not.toThrow();
+  });
+
+  it('exports ops without a gradient rule, which the trace records: comparisons, argmax, argsort, oneHot', () => {
+    class Picks extends Module {
+      forward(x: Tensor): Tensor {
+        return x.mul(x.gt(0)).add(oneHot(x.argmax(1), 3)).add(x.argsort({ descending: true }));
+      }
+    }
+    const ops = exportOnnxModel(new Picks(), [tensor([[1, -2, 3], [0.5, 4, -1]])]).graph.nodes.map((n) => n.opType).filter((t) => t !== 'Constant');
+    expect(ops).toEqual(['Greater', 'Cast', 'Mul', 'ArgMax', 'Cast', 'Cast', 'Unsqueeze', 'Equal', 'Cast', 'Add', 'Shape', 'TopK', 'Cast', 'Add']);
+  });
+
+  it('refuses the samplers by name with the reason, also where the draw records nothing', () => {
+    const forward = (f: (x: Tensor) => Tensor) =>
+      new (class extends Module {
+        forward(x: Tensor): Tensor {
+          return f(x);
+        }
+      })();
+    const x = tensor([[0.2, 0.5, 0.9]]);
+    expect(() => exportOnnx(forward((v) => v.add(randperm(3, { seed: 1 }))), [x])).toThrow(`exportOnnx: the forward calls randperm, which does not export: ${REFUSED_OPS.randperm}`);
+    expect(() => exportOnnx(forward((v) => v.mul(bernoulli(tensor([[0.5, 0.5, 0.5]]), { seed: 1 }))), [x])).toThrow("calls bernoulli, which does not export: ONNX's Bernoulli draws from the runtime's own generator");
+    expect(() => exportOnnx(forward((v) => v.add(multinomial(v, 3, { seed: 1 }))), [x])).toThrow('calls multinomial, which does not export');
   });
 
   it('says so when the forward fails on the changed inputs of the check', () => {
@@ -144,6 +168,38 @@ describe('importOnnx', () => {
     expect(explain(mseLoss(imported.forward(x), tensor([[1, 0]])), w, 0).toString()).toContain('2.weight');
     // a PyTorch-named state dict loads straight in
     imported.loadStateDict(net.stateDict());
+  });
+
+  it('reads the multi-output and integer ops of PyTorch-written files: TopK, Split, Div of shapes, negative Slice steps', () => {
+    const int64 = (name: string, values: number[]) => ({ name, dims: [values.length], dataType: DataType.INT64, values });
+    const model: OnnxModel = {
+      irVersion: 8,
+      opsetImports: [{ domain: '', version: 17 }],
+      producerName: 'test',
+      producerVersion: '0',
+      docString: '',
+      metadataProps: [],
+      graph: {
+        name: 'g',
+        initializers: [int64('k', [2]), int64('sizes', [1, 3]), int64('axis1', [1]), int64('three', [3]), int64('big', [-9223372036854775808]), int64('last', [-1])],
+        inputs: [{ name: 'x', elemType: DataType.DOUBLE, shape: [2, 4] }],
+        outputs: [{ name: 'y', elemType: DataType.DOUBLE, shape: [2, 2] }, { name: 'i', elemType: DataType.INT64, shape: [2, 2] }, { name: 'z', elemType: DataType.DOUBLE, shape: [2, 1] }],
+        nodes: [
+          { opType: 'TopK', inputs: ['x', 'k'], outputs: ['y', 'i'], attributes: [{ name: 'axis', kind: 'int', value: 1 }] },
+          { opType: 'Split', inputs: ['x', 'sizes'], outputs: ['', 'rest'], attributes: [{ name: 'axis', kind: 'int', value: 1 }] },
+          { opType: 'Shape', inputs: ['rest'], outputs: ['shape'], attributes: [] },
+          { opType: 'Gather', inputs: ['shape', 'axis1'], outputs: ['n'], attributes: [] }, // 3
+          { opType: 'Div', inputs: ['n', 'three'], outputs: ['one'], attributes: [] }, // 3 / 3 = 1 (integers)
+          { opType: 'Add', inputs: ['one', 'one'], outputs: ['two'], attributes: [] },
+          { opType: 'Div', inputs: ['two', 'three'], outputs: ['zero'], attributes: [] }, // 2 / 3 = 0, truncated
+          { opType: 'Slice', inputs: ['rest', 'last', 'big', 'axis1', 'last'], outputs: ['back'], attributes: [] }, // rest[:, ::-1]
+          { opType: 'Gather', inputs: ['back', 'zero'], outputs: ['z'], attributes: [{ name: 'axis', kind: 'int', value: 1 }] },
+        ],
+      },
+    };
+    const net = importOnnx(encodeModel(model));
+    const [y, i, z] = net.run(tensor([[1, 5, 2, 7], [9, 3, 4, 0]]));
+    expect([y.toArray(), i.toArray(), z.toArray()]).toEqual([[[7, 5], [9, 4]], [[3, 1], [0, 2]], [[7], [0]]]);
   });
 
   it('refuses an op type it has no rule for, and an opset outside 13 to 17', () => {

@@ -15,11 +15,25 @@
 import {
   ChainruleError,
   Tensor,
+  arange,
+  argmax,
+  argmin,
   broadcastShapes,
   clamp,
   concat,
+  einsum,
+  flip,
+  full,
+  indexSelect,
+  oneHot,
+  pad,
+  repeat,
   slice,
+  split,
   tensor,
+  topk,
+  tril,
+  triu,
   where,
   type DType,
   type Shape,
@@ -63,8 +77,12 @@ export interface ExportNode {
 export interface OnnxEmitter {
   /** Adds a node and returns the name of its (first) output. */
   node(opType: string, inputs: readonly string[], attributes?: readonly OnnxAttribute[]): string;
+  /** Adds a node with `count` outputs (TopK's values and indices) and returns their names. */
+  nodeOutputs(opType: string, inputs: readonly string[], attributes: readonly OnnxAttribute[], count: number): string[];
   /** A constant 1-D INT64 tensor (shapes, axes, bounds). */
   int64s(values: readonly number[]): string;
+  /** A constant 0-D INT64 tensor (Trilu's k, Range's bounds). */
+  int64(value: number): string;
   /** A constant scalar of the model's float type. */
   scalar(value: number): string;
   /** The model's ONNX float type (DataType.DOUBLE or DataType.FLOAT). */
@@ -118,6 +136,205 @@ function targetShape(n: ExportNode, dynamicAs: (i: number) => number): number[] 
 }
 
 const INT64_MAX = 9223372036854775807;
+/** INT64's smallest value: a Slice end with a negative step that runs to the axis' start. */
+const INT64_MIN = -9223372036854775808;
+
+// ------------------------------------------------------------------ export: comparisons, indexing, search and sort, shape ops
+
+/** Positions and booleans come back to chainrule's rule for index tensors: whole numbers in the model's float type. */
+const toFloat = (b: OnnxEmitter, x: string): string => b.node('Cast', [x], [int('to', b.floatType)]);
+
+/** A comparison as 1 or 0 in the model's float type (`ne` is Not(Equal): true where either is NaN, as chainrule's). */
+const compare = (opType: 'Greater' | 'GreaterOrEqual' | 'Less' | 'LessOrEqual' | 'Equal', negate = false): ExportRule => (b, n) => {
+  const test = b.node(opType, [n.inputs[0], n.inputs[1]]);
+  return toFloat(b, negate ? b.node('Not', [test]) : test);
+};
+
+const positiveAxis = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
+
+/** The parts of a range item of core's `index` (`':'`, `[start, end, step]` or `{ start, end, step }`). */
+function rangeParts(item: unknown): [number | null, number | null, number | null] {
+  const v = (x: unknown) => (typeof x === 'number' ? x : null);
+  if (item === ':') return [null, null, null];
+  if (Array.isArray(item)) return [v(item[0]), v(item[1]), v(item[2])];
+  const r = item as { start?: unknown; end?: unknown; step?: unknown };
+  return [v(r.start), v(r.end), v(r.step)];
+}
+
+/**
+ * core's basic indexing as one Slice (ranges, and picked positions as one-element ranges), a Squeeze
+ * of the picked axes and an Unsqueeze of the new ones. Slice clamps and counts negative bounds from
+ * the end as Python does, so the file follows a dynamic batch.
+ */
+function exportIndex(b: OnnxEmitter, n: ExportNode): string {
+  const items = n.params as readonly unknown[];
+  const rank = n.inputShapes[0].length;
+  const consumed = items.filter((i) => i !== null && i !== '...').length;
+  const [starts, ends, axes, steps, picked, added] = [[], [], [], [], [], []] as number[][];
+  let d = 0;
+  let out = 0;
+  for (const item of items) {
+    if (item === null) added.push(out++);
+    else if (item === '...') {
+      d += rank - consumed;
+      out += rank - consumed;
+    } else if (typeof item === 'number') {
+      starts.push(item);
+      ends.push(item === -1 ? INT64_MAX : item + 1);
+      axes.push(d);
+      steps.push(1);
+      picked.push(d++);
+    } else {
+      const [start, end, step] = rangeParts(item);
+      if (start !== null || end !== null || (step !== null && step !== 1)) {
+        starts.push(start ?? 0);
+        ends.push(end ?? INT64_MAX);
+        axes.push(d);
+        steps.push(step ?? 1);
+      }
+      d++;
+      out++;
+    }
+  }
+  let x = n.inputs[0];
+  if (axes.length > 0) x = b.node('Slice', [x, b.int64s(starts), b.int64s(ends), b.int64s(axes), b.int64s(steps)]);
+  if (picked.length > 0) x = b.node('Squeeze', [x, b.int64s(picked)]);
+  if (added.length > 0) x = b.node('Unsqueeze', [x, b.int64s(added)]);
+  return x === n.inputs[0] ? b.node('Identity', [x]) : x;
+}
+
+/** argmax/argmin: ArgMax/ArgMin (first of the ties), over the flattened input when no axis is given. */
+const argExtreme = (opType: 'ArgMax' | 'ArgMin'): ExportRule => (b, n) => {
+  const { axis, keepdims } = (n.params ?? {}) as { axis?: number | null; keepdims?: boolean };
+  const shape = n.inputShapes[0];
+  if (shape.length === 0) return b.scalar(0); // a scalar's one position
+  const flat = axis === undefined || axis === null;
+  const x = flat ? b.node('Reshape', [n.inputs[0], b.int64s([-1])]) : n.inputs[0];
+  let r = b.node(opType, [x], [int('axis', flat ? 0 : positiveAxis(axis, shape.length)), int('keepdims', !flat && keepdims === true ? 1 : 0), int('select_last_index', 0)]);
+  if (flat && keepdims === true) r = b.node('Reshape', [r, b.int64s(shape.map(() => 1))]);
+  return toFloat(b, r);
+};
+
+/**
+ * The positions of one strided view of the input (einsum's diagonals), as a Gather from the
+ * flattened input: exact, but the positions are fixed, so not along a dynamic batch.
+ */
+function exportTakeView(b: OnnxEmitter, n: ExportNode): string {
+  if (n.inputDynamic[0].some((d) => d)) {
+    throw new ChainruleError('exportOnnx: a strided view (takeView, the diagonal of einsum) of a value that varies with the batch cannot be exported with a dynamic batch; export with fixed shapes');
+  }
+  const { shape, strides, offset } = n.params as { shape: readonly number[]; strides: readonly number[]; offset: number };
+  const positions: number[] = [];
+  const walk = (axis: number, at: number) => {
+    if (axis === shape.length) positions.push(at);
+    else for (let i = 0; i < shape[axis]; i++) walk(axis + 1, at + i * strides[axis]);
+  };
+  walk(0, offset);
+  const flat = b.node('Reshape', [n.inputs[0], b.int64s([-1])]);
+  return b.node('Reshape', [b.node('Gather', [flat, b.int64s(positions)], [int('axis', 0)]), b.int64s(shape)]);
+}
+
+/**
+ * core's pad: Pad with the amounts that grow (ONNX's order: every axis' start, then every axis'
+ * end), then a Slice for those that crop; reflect and replicate ('edge') mirror about the input's
+ * own edges, as core does, because the cropping comes after.
+ */
+function exportPad(b: OnnxEmitter, n: ExportNode): string {
+  const { pads, mode, value } = n.params as { pads: readonly number[]; mode: 'constant' | 'reflect' | 'replicate'; value: number };
+  const rank = n.inputShapes[0].length;
+  const before = new Array<number>(rank).fill(0);
+  const after = new Array<number>(rank).fill(0);
+  for (let k = 0; k < pads.length / 2; k++) {
+    before[rank - 1 - k] = pads[2 * k];
+    after[rank - 1 - k] = pads[2 * k + 1];
+  }
+  let x = n.inputs[0];
+  const grow = [...before, ...after].map((v) => Math.max(v, 0));
+  if (grow.some((v) => v > 0)) {
+    const onnxMode = mode === 'replicate' ? 'edge' : mode;
+    x = b.node('Pad', mode === 'constant' ? [x, b.int64s(grow), b.scalar(value)] : [x, b.int64s(grow)], [str('mode', onnxMode)]);
+  }
+  const crop = before.flatMap((v, d) => (v < 0 || after[d] < 0 ? [d] : []));
+  if (crop.length > 0) {
+    x = b.node('Slice', [x, b.int64s(crop.map((d) => Math.max(-before[d], 0))), b.int64s(crop.map((d) => (after[d] < 0 ? after[d] : INT64_MAX))), b.int64s(crop)]);
+  }
+  return x === n.inputs[0] ? b.node('Identity', [x]) : x;
+}
+
+/**
+ * oneHot as Equal(index, 0..classes-1) cast to the float type (exactly F.one_hot; ONNX's OneHot
+ * has no float64 kernel in ONNX Runtime). With the number of classes inferred from the values, it
+ * is computed in the graph too (max + 1, then Range), so it follows the input.
+ */
+function exportOneHot(b: OnnxEmitter, n: ExportNode): string {
+  const index = b.node('Cast', [n.inputs[0]], [int('to', DataType.INT64)]);
+  const classes = n.shape[n.shape.length - 1];
+  const asked = (n.params as number | undefined) ?? -1;
+  const range =
+    asked === -1
+      ? b.node('Range', [b.int64(0), b.node('Add', [b.node('ReduceMax', [index], [int('keepdims', 0)]), b.int64(1)]), b.int64(1)])
+      : b.int64s(Array.from({ length: classes }, (_, i) => i));
+  return toFloat(b, b.node('Equal', [b.node('Unsqueeze', [index, b.int64s([-1])]), range]));
+}
+
+/** Comparisons, sign, and batch B of core's ops (indexing, search and sort, shape). */
+const OPS_B_EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
+  gt: compare('Greater'),
+  ge: compare('GreaterOrEqual'),
+  lt: compare('Less'),
+  le: compare('LessOrEqual'),
+  eq: compare('Equal'),
+  ne: compare('Equal', true),
+  sign: unary('Sign'),
+  index: exportIndex,
+  takeView: exportTakeView,
+  // maskedFill(x, mask, v): v where the mask is non-zero (Cast to BOOL: true for non-zero and NaN)
+  maskedFill: (b, n) => b.node('Where', [b.node('Cast', [n.inputs[1]], [int('to', DataType.BOOL)]), b.scalar(n.params as number), n.inputs[0]]),
+  argmax: argExtreme('ArgMax'),
+  argmin: argExtreme('ArgMin'),
+  // argsort: TopK over the whole axis (K from Shape, so a dynamic axis works); ties keep the lower index first, as core
+  argsort: (b, n) => {
+    const shape = n.inputShapes[0];
+    if (shape.length === 0) return b.scalar(0);
+    const { axis = -1, descending = false } = (n.params ?? {}) as { axis?: number; descending?: boolean };
+    const a = positiveAxis(axis, shape.length);
+    const k = b.node('Shape', [n.inputs[0]], [int('start', a), int('end', a + 1)]);
+    const [, indices] = b.nodeOutputs('TopK', [n.inputs[0], k], [int('axis', a), int('largest', descending ? 1 : 0), int('sorted', 1)], 2);
+    return toFloat(b, indices);
+  },
+  pad: exportPad,
+  // flip: a Slice from the last element to before the first with step -1 along each axis
+  flip: (b, n) => {
+    const rank = n.inputShapes[0].length;
+    const list = typeof n.params === 'number' ? [n.params] : (n.params as number[]);
+    if (rank === 0 || list.length === 0) return b.node('Identity', [n.inputs[0]]);
+    const axes = list.map((a) => positiveAxis(a, rank));
+    return b.node('Slice', [n.inputs[0], b.int64s(axes.map(() => -1)), b.int64s(axes.map(() => INT64_MIN)), b.int64s(axes), b.int64s(axes.map(() => -1))]);
+  },
+  tril: (b, n) => b.node('Trilu', [n.inputs[0], b.int64((n.params as number | undefined) ?? 0)], [int('upper', 0)]),
+  triu: (b, n) => b.node('Trilu', [n.inputs[0], b.int64((n.params as number | undefined) ?? 0)], [int('upper', 1)]),
+  oneHot: exportOneHot,
+};
+
+/**
+ * Ops that do not export, each with the reason, named in exportOnnx's refusal: the samplers (even
+ * where their draw records nothing, e.g. randperm, which takes no tensor) and the ops that only
+ * gradient computations make.
+ * @example
+ * ```ts
+ * REFUSED_OPS.bernoulli; // "ONNX's Bernoulli draws from the runtime's own generator, ..."
+ * ```
+ */
+export const REFUSED_OPS: Readonly<Record<string, string>> = (() => {
+  const stream = "so the file could not reproduce chainrule's seeded draws; draw outside the forward and pass the result as an input";
+  const gradientOnly = 'it is a step of a gradient computation (it appears when the forward itself calls grad() or backward()); exportOnnx writes forward computations, not gradient graphs';
+  return {
+    randperm: `ONNX has no permutation sampler, and its random ops (RandomUniform, ...) draw from the runtime's own generator, ${stream}`,
+    multinomial: `ONNX's Multinomial samples with replacement only and draws from the runtime's own generator, ${stream}`,
+    bernoulli: `ONNX's Bernoulli draws from the runtime's own generator, ${stream} (nn's Dropout draws only in training mode; exportOnnx traces in evaluation mode)`,
+    ...Object.fromEntries(['embedView', 'embedSlice', 'padAdjoint', 'clampMask', 'reluMask', 'sigmoidBackward', 'tanhBackward', 'winnerShare', 'absSlope', 'zerosLike'].map((op) => [op, gradientOnly])),
+  };
+})();
 
 /**
  * chainrule op name → its ONNX form. One entry per op; the composites of core (mean, transpose,
@@ -214,6 +431,7 @@ export const EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
     const d = b.node('Sub', [n.inputs[0], n.inputs[1]]);
     return b.node('Div', [b.node('ReduceSum', [b.node('Mul', [d, d])], [int('keepdims', 0)]), b.scalar(n.params as number)]);
   },
+  ...OPS_B_EXPORT_RULES,
 };
 
 // ------------------------------------------------------------------ import
@@ -229,12 +447,16 @@ export interface ImportNode {
   readonly opType: string;
   /** The node's name (or its first output's), for messages. */
   readonly label: string;
+  /** How many outputs the node has (Split's number of pieces). */
+  readonly outputCount: number;
   /** Input `i` as a tensor (throws naming the node if it is absent). */
   x(i: number): Tensor;
   /** Input `i`, or undefined when it is left out (an empty name) or absent. */
   optional(i: number): Tensor | undefined;
   /** Input `i` as a list of integers (a shape, axes, bounds), read from a constant. */
   ints(i: number): number[];
+  /** Whether input `i` is of an integer type in ONNX (a shape, a position): carried as a float, divided with truncation. */
+  integer(i: number): boolean;
   /** Whether the node has attribute `name`. */
   has(name: string): boolean;
   /** Attribute values with defaults. */
@@ -251,13 +473,13 @@ export interface ImportNode {
 }
 
 /**
- * Computes one ONNX node with chainrule ops.
+ * Computes one ONNX node with chainrule ops: its output, or its outputs in order (TopK, Split).
  * @example
  * ```ts
  * const Relu: ImportRule = (n) => n.x(0).relu();
  * ```
  */
-export type ImportRule = (n: ImportNode) => Tensor;
+export type ImportRule = (n: ImportNode) => Tensor | readonly Tensor[];
 
 /** Axes as non-negative numbers for a tensor of rank `ndim`. */
 const positive = (axes: readonly number[], ndim: number): number[] => axes.map((a) => (a < 0 ? a + ndim : a));
@@ -268,6 +490,12 @@ const bin = (f: (a: Tensor, b: Tensor) => Tensor): ImportRule => (n) => {
   const c = n.x(1);
   return f(a, c.dtype === a.dtype ? c : c.cast(a.dtype));
 };
+
+/** ONNX's Div of integers (shapes, positions; never differentiable): the quotient truncated toward zero. */
+function integerDiv(a: Tensor, b: Tensor): Tensor {
+  const q = a.div(b.dtype === a.dtype ? b : b.cast(a.dtype));
+  return tensor(Float64Array.from(q.buffer, Math.trunc), { shape: q.shape });
+}
 
 /** The reduction axes of ReduceSum (an input since opset 13) or the other reductions (an attribute until 18). */
 function importAxes(n: ImportNode, ndim: number, axesInput: boolean): number[] | undefined {
@@ -293,8 +521,17 @@ function importSlice(n: ImportNode): Tensor {
   const steps = n.optional(4) === undefined ? starts.map(() => 1) : n.ints(4);
   const big = (v: number) => Math.max(Math.min(v, 2 ** 53), -(2 ** 53));
   axes.forEach((axis, i) => {
-    if (steps[i] <= 0) throw new ChainruleError(`importOnnx: Slice '${n.label}' has step ${steps[i]}; chainrule slices with positive steps only`);
-    x = slice(x, { axis, start: big(starts[i]), end: big(ends[i]), step: steps[i] });
+    const step = steps[i];
+    if (step === 0) throw new ChainruleError(`importOnnx: Slice '${n.label}' has step 0`);
+    if (step > 0) x = slice(x, { axis, start: big(starts[i]), end: big(ends[i]), step });
+    else {
+      // backwards: ONNX clamps start to [0, n - 1] and end to [-1, n - 1] (negatives counted from the end);
+      // the same elements are a forward slice of the flipped axis
+      const size = x.shape[axis];
+      const bound = (v: number, lo: number) => Math.min(Math.max(v < 0 ? v + size : v, lo), size - 1);
+      const [first, stop] = [bound(big(starts[i]), 0), bound(big(ends[i]), -1)];
+      x = slice(flip(x, axis), { axis, start: size - 1 - first, end: size - 1 - stop, step: -step });
+    }
   });
   return x;
 }
@@ -331,6 +568,109 @@ function importConstant(n: ImportNode): Tensor {
   throw new ChainruleError(`importOnnx: Constant '${n.label}' has no value chainrule reads (value, value_float or value_ints)`);
 }
 
+// ------------------------------------------------------------------ import: comparisons, indexing, search and sort, shape ops
+
+/** ArgMax/ArgMin; the last of the ties (select_last_index) is the first of the flipped axis, counted from the end. */
+const importArgExtreme = (kind: 'max' | 'min'): ImportRule => (n) => {
+  const x = n.x(0);
+  const f = kind === 'max' ? argmax : argmin;
+  const axis = positive([n.int('axis', 0)], x.ndim)[0];
+  const keepdims = n.int('keepdims', 1) === 1;
+  if (n.int('select_last_index', 0) === 0) return f(x, { axis, keepdims });
+  return f(flip(x, axis), { axis, keepdims }).neg().add(x.shape[axis] - 1);
+};
+
+/** ONNX Gather (PyTorch's index_select and embedding): indexSelect on the flattened index, reshaped to data[:axis] + index + data[axis+1:]. */
+function importGather(n: ImportNode): Tensor {
+  const x = n.x(0);
+  const axis = positive([n.int('axis', 0)], x.ndim)[0];
+  const raw = n.x(1).cast(x.dtype);
+  const index = raw.add(raw.lt(0).mul(x.shape[axis])); // ONNX counts negative positions from the end
+  return indexSelect(x, axis, index.reshape([-1])).reshape([...x.shape.slice(0, axis), ...raw.shape, ...x.shape.slice(axis + 1)]);
+}
+
+/** ONNX Pad (opset 11 to 17: every axis' start, then every axis' end) as core's pad (last axis first); 'edge' is 'replicate'. */
+function importPad(n: ImportNode): Tensor {
+  const x = n.x(0);
+  const p = n.ints(1);
+  const mode = n.string('mode', 'constant');
+  const pads: number[] = [];
+  for (let d = x.ndim - 1; d >= 0; d--) pads.push(p[d], p[x.ndim + d]);
+  if (mode === 'constant') return pad(x, pads, { mode, value: n.optional(2)?.item() ?? 0 });
+  if (mode === 'reflect' || mode === 'edge') return pad(x, pads, { mode: mode === 'edge' ? 'replicate' : mode });
+  throw new ChainruleError(`importOnnx: Pad '${n.label}' has mode '${mode}'; chainrule pads in modes constant, reflect and edge (replicate)`);
+}
+
+/** ONNX OneHot: off where the class differs, on where it matches (negative indices from the end), the new axis at `axis`. */
+function importOneHot(n: ImportNode): Tensor {
+  const depth = n.ints(1)[0];
+  const values = n.x(2);
+  const raw = n.x(0).cast(values.dtype);
+  const hot = oneHot(raw.add(raw.lt(0).mul(depth)), depth);
+  const out = where(hot, values.slice(0, 1, 2).reshape([]), values.slice(0, 0, 1).reshape([]));
+  const axis = positive([n.int('axis', -1)], out.ndim)[0];
+  if (axis === out.ndim - 1) return out;
+  const perm = Array.from({ length: out.ndim - 1 }, (_, i) => i);
+  perm.splice(axis, 0, out.ndim - 1);
+  return out.permute(perm);
+}
+
+/** ONNX Split: the sizes from input 1 (opset 13+), else equal pieces, one per output. */
+function importSplit(n: ImportNode): Tensor[] {
+  const x = n.x(0);
+  const axis = positive([n.int('axis', 0)], x.ndim)[0];
+  if (n.optional(1) !== undefined) return split(x, n.ints(1), axis);
+  const size = x.shape[axis] / n.outputCount;
+  if (!Number.isInteger(size)) throw new ChainruleError(`importOnnx: Split '${n.label}' cuts an axis of size ${x.shape[axis]} into ${n.outputCount} equal pieces`);
+  return split(x, new Array<number>(n.outputCount).fill(size), axis);
+}
+
+/** ONNX's comparisons, Sign, and the ops of core's batch B (indexing, search and sort, shape). */
+const OPS_B_IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
+  Greater: bin((a, b) => a.gt(b)),
+  GreaterOrEqual: bin((a, b) => a.ge(b)),
+  Less: bin((a, b) => a.lt(b)),
+  LessOrEqual: bin((a, b) => a.le(b)),
+  Equal: bin((a, b) => a.eq(b)),
+  Not: (n) => n.x(0).eq(0),
+  Sign: (n) => n.x(0).sign(),
+  ArgMax: importArgExtreme('max'),
+  ArgMin: importArgExtreme('min'),
+  // TopK: both outputs; chainrule's result is always sorted (sorted = 0 leaves the order free)
+  TopK: (n) => {
+    const { values, indices } = topk(n.x(0), n.ints(1)[0], { axis: n.int('axis', -1), largest: n.int('largest', 1) === 1 });
+    return [values, indices];
+  },
+  Shape: (n) => {
+    const x = n.x(0);
+    const at = (v: number) => Math.min(Math.max(v < 0 ? v + x.ndim : v, 0), x.ndim);
+    return tensor(x.shape.slice(at(n.int('start', 0)), at(n.int('end', x.ndim))) as number[]);
+  },
+  Range: (n) => {
+    const start = n.x(0);
+    return arange(start.item(), n.x(1).item(), n.x(2).item(), { dtype: start.dtype });
+  },
+  Gather: importGather,
+  Pad: importPad,
+  Trilu: (n) => {
+    const k = n.optional(1) === undefined ? 0 : n.ints(1)[0];
+    return n.int('upper', 1) === 1 ? triu(n.x(0), k) : tril(n.x(0), k);
+  },
+  Tile: (n) => repeat(n.x(0), n.ints(1)),
+  Einsum: (n) => {
+    const operands: Tensor[] = [];
+    for (let i = 0; n.optional(i) !== undefined; i++) operands.push(n.x(i));
+    return einsum(n.string('equation', '').replace(/\s+/g, ''), ...operands);
+  },
+  OneHot: importOneHot,
+  Split: importSplit,
+  // a tensor of the given shape filled with the value attribute (default a FLOAT 0)
+  ConstantOfShape: (n) => {
+    const value = n.tensorAttr('value') ?? tensor(0, { dtype: 'float32' });
+    return full(n.ints(0), value.item(), { dtype: value.dtype });
+  },
+};
+
 /**
  * ONNX op type → its computation with chainrule ops. Every rule builds on differentiable ops, so an
  * imported model trains. Values that are integers in ONNX (shapes, axes, indices) are carried as
@@ -344,7 +684,7 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   Add: bin((a, b) => a.add(b)),
   Sub: bin((a, b) => a.sub(b)),
   Mul: bin((a, b) => a.mul(b)),
-  Div: bin((a, b) => a.div(b)),
+  Div: (n) => (n.integer(0) && n.integer(1) ? integerDiv(n.x(0), n.x(1)) : bin((a, b) => a.div(b))(n)),
   Pow: bin((a, b) => a.pow(b)),
   Max: (n) => reduceVariadic(n, (a, b) => a.maximum(b)),
   Min: (n) => reduceVariadic(n, (a, b) => a.minimum(b)),
@@ -436,6 +776,7 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
     throw new ChainruleError(`importOnnx: Cast '${n.label}' to data type ${to}; chainrule casts to DOUBLE, FLOAT, INT64, INT32 and BOOL`);
   },
   Constant: importConstant,
+  ...OPS_B_IMPORT_RULES,
 };
 
 function reduceVariadic(n: ImportNode, f: (a: Tensor, b: Tensor) => Tensor): Tensor {
