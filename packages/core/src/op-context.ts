@@ -73,6 +73,12 @@ export class OpContext<P = unknown> {
   private moreVersions: number[] | null = null;
   /** @internal true once backward has released this node's saved tensors. */
   freed = false;
+  /**
+   * @internal The engine's mark for the walk that is ordering the graph (see `walkOrder` in
+   * autograd/engine.ts): a number at or above that walk's base means "ordered in this walk, at
+   * position mark - base". Only the engine reads or writes it, and only during one walk.
+   */
+  walkMark = 0;
   /** @internal where the op was called, kept only under anomaly detection. */
   createdAt: string | undefined = undefined;
 
@@ -178,21 +184,31 @@ export class Op {
   readonly inputs: readonly string[] | string;
   /** Whether the op has gradient rules (its results can require grad). */
   readonly differentiable: boolean;
-  /** @internal */ readonly forward: (ctx: OpContext<any>, inputs: readonly Tensor[]) => Tensor | TensorData | NdArray;
-  /** @internal Rule per input index (fixed arity). */ private readonly rules: readonly (GradRule | null)[] | null;
+  /**
+   * @internal The definition's forward as given: called with the inputs spread (fixed arity) or
+   * with the list (variadic); the op wrapper calls it directly, with no wrapper of its own.
+   */
+  readonly forward: (ctx: OpContext<any>, ...inputs: any[]) => Tensor | TensorData | NdArray;
+  /** @internal Whether forward takes the inputs as one list. */
+  readonly variadic: boolean;
+  /** @internal For each input, whether it has a gradient rule (every input of a variadic op has). */
+  readonly ruleMask: readonly boolean[] | null;
+  /** @internal Rule per input index (fixed arity); the engine calls them directly. */ readonly rules: readonly (GradRule | null)[] | null;
   /** @internal The rule of every input (variadic). */ private readonly listRule: ((ctx: OpContext<any>, grad: Tensor, index: number) => Tensor | null) | null;
 
   /** @internal */
   constructor(
     name: string,
     inputs: readonly string[] | string,
-    forward: (ctx: OpContext<any>, inputs: readonly Tensor[]) => Tensor | TensorData | NdArray,
+    forward: (ctx: OpContext<any>, ...inputs: any[]) => Tensor | TensorData | NdArray,
     rules: readonly (GradRule | null)[] | null,
     listRule: ((ctx: OpContext<any>, grad: Tensor, index: number) => Tensor | null) | null,
   ) {
     this.name = name;
     this.inputs = inputs;
     this.forward = forward;
+    this.variadic = typeof inputs === 'string';
+    this.ruleMask = typeof inputs === 'string' ? null : Object.freeze((inputs as readonly string[]).map((_, i) => rules !== null && rules[i] != null));
     this.rules = rules;
     this.listRule = listRule;
     this.differentiable = listRule !== null || (rules !== null && rules.some((r) => r !== null));
@@ -215,7 +231,7 @@ export class Op {
 
   /** Whether input `i` has a gradient rule. */
   hasRule(i: number): boolean {
-    return this.listRule !== null || (this.rules !== null && this.rules[i] != null);
+    return this.ruleMask === null || this.ruleMask[i] === true;
   }
 }
 

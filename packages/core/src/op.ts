@@ -17,7 +17,8 @@ import { Op, OpContext, type GradRule, type GradRules } from './op-context.js';
 import { allocSite, type TensorData } from './dtype.js';
 import { isGradEnabled, isTracingOps, noteOp, swapGradEnabled } from './grad-mode.js';
 import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
-import { Tensor, tensor, type TensorLike } from './tensor.js';
+import { Tensor, TRUSTED_SHAPE, tensor, type TensorLike } from './tensor.js';
+import type { Shape } from './shape.js';
 import { ndarrayToBuffer } from './kernels/nd.js';
 
 export { Op, OpContext, freedGraphError, type GradRule, type GradRules, type SavedTensors } from './op-context.js';
@@ -143,21 +144,7 @@ export function defineOp<const Names extends readonly string[], P = undefined>(s
     }
   }
   const rules = given === null ? null : names.map((n) => given[n] ?? null);
-  const userForward = spec.forward as (ctx: OpContext<any>, ...inputs: Tensor[]) => Tensor | TensorData | NdArray;
-  // (a switch rather than a spread: spreading allocates on every call)
-  const forward = (ctx: OpContext<any>, inputs: readonly Tensor[]): Tensor | TensorData | NdArray => {
-    switch (inputs.length) {
-      case 1:
-        return userForward(ctx, inputs[0]);
-      case 2:
-        return userForward(ctx, inputs[0], inputs[1]);
-      case 3:
-        return userForward(ctx, inputs[0], inputs[1], inputs[2]);
-      default:
-        return userForward(ctx, ...inputs);
-    }
-  };
-  const op = new Op(spec.name, Object.freeze(names.slice()), forward, rules, null);
+  const op = new Op(spec.name, Object.freeze(names.slice()), spec.forward as Op['forward'], rules, null);
   const tooFew = (got: number) => new TypeError(`${spec.name}: expected ${arity} tensor input(s) (${names.join(', ')}), got ${got} argument(s)`);
   let fn: (...args: unknown[]) => Tensor;
   // NOTE: unary and binary ops get wrappers without rest parameters: every op call goes through
@@ -281,8 +268,9 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   if (op.differentiable && isGradEnabled()) {
     if (inputs.length === 1 || inputs.length === 2) {
       // unary and binary ops share four constant flag arrays instead of allocating one per op
-      const first = inputs[0].requiresGrad && op.hasRule(0);
-      const second = inputs.length === 2 && inputs[1].requiresGrad && op.hasRule(1);
+      const mask = op.ruleMask;
+      const first = inputs[0].requiresGrad && (mask === null || mask[0] === true);
+      const second = inputs.length === 2 && inputs[1].requiresGrad && (mask === null || mask[1] === true);
       recording = first || second;
       needsInputGrad = inputs.length === 1 ? (first ? ONE_GRAD : NO_GRADS) : FLAGS_2[(first ? 1 : 0) + (second ? 2 : 0)];
     } else {
@@ -307,7 +295,12 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   allocSite.inputs = inputs;
   let result: unknown;
   try {
-    result = op.forward(ctx, inputs);
+    // (a switch rather than a spread: spreading allocates on every call)
+    if (op.variadic) result = op.forward(ctx, inputs);
+    else if (inputs.length === 1) result = op.forward(ctx, inputs[0]);
+    else if (inputs.length === 2) result = op.forward(ctx, inputs[0], inputs[1]);
+    else if (inputs.length === 3) result = op.forward(ctx, inputs[0], inputs[1], inputs[2]);
+    else result = op.forward(ctx, ...inputs);
   } finally {
     swapGradEnabled(previous);
     allocSite.op = previousOp;
@@ -317,7 +310,12 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   // is copied into a new contiguous buffer (any strides; no code generation).
   let out: Tensor;
   if (result instanceof Tensor) out = result;
-  else if (isTensorData(result)) out = new Tensor(result.buffer, result.shape);
+  else if (isTensorData(result)) {
+    // an input's own shape (elementwise results: the common case) is frozen and valid already
+    const shape = result.shape;
+    const known = (inputs.length > 0 && shape === inputs[0].shape) || (inputs.length > 1 && shape === inputs[1].shape);
+    out = new Tensor(result.buffer, known && result.buffer.length === inputs[shape === inputs[0].shape ? 0 : 1].size ? shape : kernelShape(result), false, TRUSTED_SHAPE);
+  }
   else {
     const copied = ndarrayToBuffer(result);
     if (copied === null) {
@@ -343,8 +341,30 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   return out;
 }
 
+/**
+ * The shape of a forward's `{ buffer, shape }`, checked: a frozen array whose product is the buffer's
+ * length passes as it is (the kernels' results: the common case costs one isFrozen and a short
+ * loop); anything else gets the constructor's full check (a copy, frozen).
+ */
+function kernelShape(result: TensorData): Shape {
+  const shape = result.shape;
+  if (Object.isFrozen(shape)) {
+    let size = 1;
+    let valid = true;
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i];
+      if (!(d >= 0)) valid = false;
+      size *= d;
+    }
+    if (valid && size === result.buffer.length) return shape;
+  }
+  return new Tensor(result.buffer, shape).shape;
+}
+
 function isTensorData(x: unknown): x is TensorData {
-  return typeof x === 'object' && x !== null && 'buffer' in x && 'shape' in x;
+  if (typeof x !== 'object' || x === null) return false;
+  const b = (x as { buffer?: unknown }).buffer;
+  return (b instanceof Float64Array || b instanceof Float32Array) && Array.isArray((x as { shape?: unknown }).shape);
 }
 
 

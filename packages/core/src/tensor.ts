@@ -18,6 +18,39 @@ import { backward, type BackwardOptions } from './autograd/engine.js';
 import { formatTensor } from './format.js';
 import { ndarrayView } from './kernels/nd.js';
 
+/**
+ * @internal Passed by the op wrapper for a result whose shape it has checked (a frozen shape of the
+ * buffer's size): the constructor then skips its own checks. Not exported from the package.
+ */
+export const TRUSTED_SHAPE: unique symbol = Symbol('chainrule trusted shape');
+
+/**
+ * The checks of `new Tensor` from outside (a kernel's result skips them): a Float64Array or
+ * Float32Array, a shape of non-negative safe integers (copied and frozen unless already a frozen
+ * array) whose product is the buffer's length.
+ */
+function checkedShape(buffer: unknown, shape: Shape): Shape {
+  if (!(buffer instanceof Float64Array) && !(buffer instanceof Float32Array)) {
+    throw new TypeError(
+      `new Tensor: the buffer must be a Float64Array or a Float32Array, got ${describeValue(buffer)}; ` +
+        `to make a tensor from numbers or arrays use tensor(values)`,
+    );
+  }
+  // (a string or a number is frozen too: only a frozen array skips the copy, never the rule)
+  let checked = Array.isArray(shape) && Object.isFrozen(shape) ? shape : checkShape(shape, 'new Tensor');
+  let size = 1;
+  for (let i = 0; i < checked.length; i++) {
+    const d = checked[i];
+    // Object.freeze([-1, -4]) multiplies to 4 but is no shape
+    if (!(d >= 0) || !Number.isSafeInteger(d)) checked = checkShape(checked, 'new Tensor');
+    size *= d;
+  }
+  if (size !== buffer.length) {
+    throw new ShapeError(`new Tensor: a buffer of ${buffer.length} elements does not fit shape ${fmtShape(checked)} (${size} elements)`);
+  }
+  return checked;
+}
+
 /** The id the next tensor gets: ids count up from 0 in creation order. */
 let nextId = 0;
 
@@ -121,27 +154,10 @@ export class Tensor {
    * new Tensor(new Float64Array([1, 2, 3, 4]), [2, 2]).toArray(); // [[1, 2], [3, 4]]
    * ```
    */
-  constructor(buffer: Buffer, shape: Shape, requiresGrad = false) {
-    if (!(buffer instanceof Float64Array) && !(buffer instanceof Float32Array)) {
-      throw new TypeError(
-        `new Tensor: the buffer must be a Float64Array or a Float32Array, got ${describeValue(buffer)}; ` +
-          `to make a tensor from numbers or arrays use tensor(values)`,
-      );
-    }
-    // (a string or a number is frozen too: only a frozen array skips the check)
-    let frozen = Array.isArray(shape) && Object.isFrozen(shape) ? shape : checkShape(shape, 'new Tensor');
-    let size = 1;
-    for (let i = 0; i < frozen.length; i++) {
-      const d = frozen[i];
-      // a frozen array skips checkShape's copy, not its rule (Object.freeze([-1, -4]) multiplies to 4)
-      if (!(d >= 0) || !Number.isSafeInteger(d)) frozen = checkShape(frozen, 'new Tensor');
-      size *= d;
-    }
-    if (size !== buffer.length) {
-      throw new ShapeError(`new Tensor: a buffer of ${buffer.length} elements does not fit shape ${fmtShape(frozen)} (${size} elements)`);
-    }
+  constructor(buffer: Buffer, shape: Shape, requiresGrad = false, /** @internal */ trust?: typeof TRUSTED_SHAPE) {
+    // NOTE: kept small so that the op wrapper's `new Tensor` inlines; the checks live in checkedShape
+    this.shape = trust === TRUSTED_SHAPE ? shape : checkedShape(buffer, shape);
     this.buffer = buffer;
-    this.shape = frozen;
     this.dtype = buffer instanceof Float64Array ? 'float64' : 'float32';
     this._requiresGrad = requiresGrad === true;
     this.name = undefined;

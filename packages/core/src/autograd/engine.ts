@@ -108,6 +108,70 @@ export interface GraphOrder {
   indexOf(t: Tensor): number;
 }
 
+/**
+ * Marks below this belong to walks that have finished; the next walk numbers its tensors from here.
+ * Every walk moves it past the marks it used, so a node's old mark never counts in a later walk.
+ */
+let markBase = 1;
+/** How many walks are running (a gradient hook may start another one). */
+let activeWalks = 0;
+
+/**
+ * The engine's own {@link graphOrder}: the same order, found without a Map for the tensors an op
+ * made. NOTE: a Map of every tensor was the largest single cost of a backward on a small network
+ * (about a tenth of a training step of the article's 2-2-2 net), so each op's node (OpContext, the
+ * graph's record, never a Tensor) carries the walk's mark, `base + post-order number`, and only the
+ * leaves go in a Map. A walk started while another runs (from a hook) takes the Map path, so the
+ * outer walk's marks stay valid.
+ */
+function walkOrder(roots: readonly Tensor[]): GraphOrder {
+  if (activeWalks > 0) return graphOrder(roots);
+  const base = markBase;
+  const leaves = new Map<Tensor, number>();
+  const seen = (t: Tensor): boolean => (t.gradFn === null ? leaves.has(t) : t.gradFn.walkMark >= base);
+  const post: Tensor[] = [];
+  const stack: Tensor[] = [];
+  const next: number[] = [];
+  for (const root of roots) {
+    if (seen(root)) continue;
+    stack.push(root);
+    next.push(0);
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const t = stack[top];
+      const node = t.gradFn;
+      const inputs = node === null ? EMPTY : node.inputs;
+      const needs = node === null ? EMPTY_FLAGS : node.needsInputGrad;
+      let k = next[top];
+      while (k < inputs.length && (!needs[k] || seen(inputs[k]))) k++;
+      if (k < inputs.length) {
+        next[top] = k + 1;
+        stack.push(inputs[k]);
+        next.push(0);
+      } else {
+        stack.pop();
+        next.pop();
+        if (node === null) leaves.set(t, post.length);
+        else node.walkMark = base + post.length;
+        post.push(t);
+      }
+    }
+  }
+  markBase = base + post.length + 1;
+  const last = post.length - 1;
+  return {
+    order: post.reverse(),
+    indexOf: (t: Tensor) => {
+      const node = t.gradFn;
+      if (node === null) {
+        const p = leaves.get(t);
+        return p === undefined ? -1 : last - p;
+      }
+      return node.walkMark >= base ? last - (node.walkMark - base) : -1;
+    },
+  };
+}
+
 const EMPTY: readonly Tensor[] = [];
 const EMPTY_FLAGS: readonly boolean[] = [];
 
@@ -265,7 +329,8 @@ function walk(
 ): (Tensor | null)[] | null {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  const { order, indexOf } = graphOrder(roots);
+  const { order, indexOf } = walkOrder(roots);
+  activeWalks++;
   // pending[k]: the sum of the gradients that reached order[k] so far
   const pending: (Tensor | null)[] = new Array<Tensor | null>(order.length).fill(null);
   const state = new Walk(firstId, createGraph);
@@ -312,6 +377,7 @@ function walk(
     }
   } finally {
     swapGradEnabled(previousMode);
+    activeWalks--;
   }
   if (!retainGraph) release(order);
   return null;
@@ -335,7 +401,9 @@ function propagate(node: OpContext, grad: Tensor, pending: (Tensor | null)[], in
   const { op, inputs, needsInputGrad } = node;
   for (let i = 0; i < inputs.length; i++) {
     if (!needsInputGrad[i]) continue;
-    const g: unknown = op.gradient(node, grad, i);
+    // (the rule called directly for a fixed-arity op: the hot path of every backward)
+    const rules = op.rules;
+    const g: unknown = rules !== null ? (rules[i] === null ? null : rules[i]!(node, grad)) : op.gradient(node, grad, i);
     if (g === null || g === undefined) continue;
     const input = inputs[i];
     if (!(g instanceof Tensor)) {

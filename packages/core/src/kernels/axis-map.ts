@@ -6,14 +6,14 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type TensorData } from '../dtype.js';
-import { sizeOf, stridesOf, type Shape } from '../shape.js';
+import { frozenShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 
 /** One map per axis: `null` keeps the axis as it is; else `map[o]` is the input index read at output index o, or -1 for the fill. */
 export type AxisMaps = readonly (Int32Array | null)[];
 
 /** The output shape of `maps` over an input of `shape`. */
 export function mappedShape(shape: Shape, maps: AxisMaps): Shape {
-  return Object.freeze(shape.map((d, i) => maps[i]?.length ?? d));
+  return frozenShape(shape.map((d, i) => maps[i]?.length ?? d));
 }
 
 /**

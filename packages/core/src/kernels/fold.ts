@@ -6,7 +6,7 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js';
-import type { Shape } from '../shape.js';
+import { frozenShape, type Shape } from '../shape.js';
 import { permuteKernel } from './layout.js';
 
 /**
@@ -21,7 +21,7 @@ function slices(x: TensorData, axes: readonly number[]): { buffer: Buffer; count
   const moved = order.every((a, i) => a === i) ? x : permuteKernel(x, order);
   let length = 1;
   for (const a of axes) length *= x.shape[a];
-  const kept = Object.freeze(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  const kept = frozenShape(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
   let count = 1;
   for (const d of kept) count *= d;
   return { buffer: moved.buffer, count, length, kept };

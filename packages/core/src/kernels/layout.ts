@@ -4,13 +4,13 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type DType, type TensorData } from '../dtype.js';
-import { sizeOf, stridesOf, type Shape } from '../shape.js';
+import { frozenShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { assignStrided, broadcastCopy, copyStrided } from './nd.js';
 
 /** A contiguous copy of `x` with its axes reordered: output axis i is input axis `axes[i]`. */
 export function permuteKernel(x: TensorData, axes: readonly number[]): TensorData {
   const strides = stridesOf(x.shape);
-  const shape = Object.freeze(axes.map((a) => x.shape[a]));
+  const shape = frozenShape(axes.map((a) => x.shape[a]));
   return { buffer: copyStrided(x.buffer, shape, axes.map((a) => strides[a]), 0, dtypeOf(x.buffer)), shape: shape };
 }
 
@@ -40,7 +40,7 @@ function sliceLayout(shape: Shape, s: SliceSpec) {
   vShape[s.axis] = s.count;
   const vStrides = strides.slice();
   vStrides[s.axis] = strides[s.axis] * s.step;
-  return { shape: Object.freeze(vShape) as Shape, strides: vStrides, offset: s.start * strides[s.axis] };
+  return { shape: frozenShape(vShape), strides: vStrides, offset: s.start * strides[s.axis] };
 }
 
 /** The elements of `x` selected by `s`, contiguous. */

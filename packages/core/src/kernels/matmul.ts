@@ -16,7 +16,7 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js';
-import { sizeOf, type Shape } from '../shape.js';
+import { frozenShape, sizeOf, type Shape } from '../shape.js';
 import { broadcastStrides, nextStridedOffset } from './nd.js';
 import { createSimdKernel, PACKED_A_OFFSET, TILE_OFFSET, type SimdKernel } from './matmul-simd.js';
 
@@ -274,7 +274,7 @@ export function matmulKernel(a: TensorData, b: TensorData, batch: Shape, transA 
     // One pair of matrices (2-D × 2-D, the common case): no batch offsets to compute, no shapes to slice.
     const out = allocBuffer('float64', m * n) as Float64Array;
     gemm(m, n, k, a.buffer, 0, aRs, aCs, b.buffer, 0, bRs, bCs, out, 0, n);
-    return inDtype(out, Object.freeze([m, n]), a);
+    return inDtype(out, frozenShape([m, n]), a);
   }
   const batchSize = sizeOf(batch);
   const out = allocBuffer('float64', batchSize * m * n) as Float64Array;
@@ -286,7 +286,7 @@ export function matmulKernel(a: TensorData, b: TensorData, batch: Shape, transA 
   } else {
     for (let t = 0; t < batchSize; t++) gemm(m, n, k, a.buffer, aOffsets[t], aRs, aCs, b.buffer, bOffsets[t], bRs, bCs, out, t * m * n, n);
   }
-  return inDtype(out, Object.freeze([...batch, m, n]), a);
+  return inDtype(out, frozenShape([...batch, m, n]), a);
 }
 
 /** The float64 sums as a tensor of `like`'s dtype: float32 is rounded once, here, at the end. */

@@ -4,13 +4,13 @@
  * @module
  */
 import type { TensorData } from '../dtype.js';
-import { shapesEqual } from '../shape.js';
+import { frozenShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
 /** A kernel's kept-shape result as the op's result: as is with keepdims, else without the reduced axes. */
 export function reducedResult(kept: TensorData, axes: readonly number[], keepdims: boolean | undefined): TensorData {
   if (keepdims) return kept;
-  return { buffer: kept.buffer, shape: Object.freeze(kept.shape.filter((_, i) => !axes.includes(i))) };
+  return { buffer: kept.buffer, shape: frozenShape(kept.shape.filter((_, i) => !axes.includes(i))) };
 }
 
 /** A tensor shaped like the op's result (the gradient, or the result itself), with the reduced axes as size 1 so it broadcasts over `x`. */

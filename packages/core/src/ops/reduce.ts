@@ -53,7 +53,10 @@ export const sum = defineOp({
   name: 'sum',
   inputs: ['x'],
   forward: (ctx: ReduceCtx, x) => reduceForward(ctx, x, 'sum', 'sum'),
-  backward: { x: (ctx, grad) => keptGrad(grad, ctx.inputs[0], ctx.params, 'sum').expand(ctx.inputs[0].shape) },
+  backward: {
+    // a sum of everything has a one-element gradient that broadcasts as it is (no axes to work out)
+    x: (ctx, grad) => (ctx.params?.axes === undefined && !ctx.params?.keepdims ? grad : keptGrad(grad, ctx.inputs[0], ctx.params, 'sum')).expand(ctx.inputs[0].shape),
+  },
 });
 
 /**
