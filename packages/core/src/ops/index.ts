@@ -15,7 +15,7 @@ export { softmax, logSoftmax, logsumexp } from './softmax.js';
 export { gather, scatterAdd, type AxisOptions } from './indexing.js';
 
 /** The ops that are functions only, with no Tensor method: they take a list of tensors, or PyTorch has no method either. */
-export type FreeFunctions = 'concat' | 'stack' | FreeFunctionsB;
+export type FreeFunctions = 'concat' | 'stack' | FreeFunctionsB | FreeFunctionsConv;
 
 // ops batch B: indexing, search and sort, shape, sampling and encoding
 export { indexSelect } from './index-select.js';
@@ -35,3 +35,9 @@ export { randperm, multinomial, bernoulli, type SamplingOptions, type Multinomia
 /** Batch B's functions without a Tensor method: PyTorch has none for them either. */
 export type FreeFunctionsB = 'pad' | 'einsum' | 'oneHot' | 'randperm';
 
+
+// convolution and pooling (PyTorch has them in torch.nn.functional, not as Tensor methods)
+export { conv1d, conv2d, type ConvOptions, type ConvPadding } from './conv.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './pool.js';
+/** The convolution and pooling functions: free functions, as in PyTorch's `torch.nn.functional`. */
+export type FreeFunctionsConv = 'conv1d' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d';
