@@ -31,6 +31,10 @@ export interface MaxPoolGeometry {
  *
  * NOTE (PyTorch's rule, kept exactly): the scan is row by row and an element replaces the maximum
  * only when strictly greater or NaN, so the first of tied maxima wins and the last NaN wins.
+ * A window that covers only padding (possible with dilation) gives -Infinity, as in PyTorch, and
+ * position -1: its gradient goes nowhere. (PyTorch 1.13 reports the position where its scan would
+ * have started, outside the window and possibly outside the plane, and its backward adds the
+ * gradient to whatever element is there.)
  */
 export function maxPoolKernel(x: Buffer, g: MaxPoolGeometry): { out: Buffer; indices: Buffer } {
   const { planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
@@ -49,7 +53,7 @@ export function maxPoolKernel(x: Buffer, g: MaxPoolGeometry): { out: Buffer; ind
         const iw1 = Math.min(iw0 + (kw - 1) * dw + 1, w);
         while (iw0 < 0) iw0 += dw;
         let best = -Infinity;
-        let at = ih0 * w + iw0;
+        let at = ih0 < ih1 && iw0 < iw1 ? ih0 * w + iw0 : -1;
         for (let ih = ih0; ih < ih1; ih += dh) {
           for (let iw = iw0; iw < iw1; iw += dw) {
             const v = x[base + ih * w + iw];
@@ -65,6 +69,31 @@ export function maxPoolKernel(x: Buffer, g: MaxPoolGeometry): { out: Buffer; ind
     }
   }
   return { out, indices };
+}
+
+/**
+ * The adjoint of selecting each window's maximum: `grad` (one value per window, `positions` per
+ * plane) added to zeros of `planes` × `size` at each window's position (none for position -1).
+ */
+export function scatterPlanesKernel(grad: Buffer, indices: Buffer, planes: number, positions: number, size: number): Buffer {
+  const dx = allocBuffer(dtypeOf(grad), planes * size);
+  let p = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * size;
+    for (let q = 0; q < positions; q++, p++) if (indices[p] >= 0) dx[base + indices[p]] += grad[p];
+  }
+  return dx;
+}
+
+/** The adjoint of {@link scatterPlanesKernel}: each window's element of `x` (0 for position -1). */
+export function gatherPlanesKernel(x: Buffer, indices: Buffer, planes: number, positions: number, size: number): Buffer {
+  const out = allocBuffer(dtypeOf(x), planes * positions);
+  let p = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * size;
+    for (let q = 0; q < positions; q++, p++) if (indices[p] >= 0) out[p] = x[base + indices[p]];
+  }
+  return out;
 }
 
 /**

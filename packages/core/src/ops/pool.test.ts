@@ -46,6 +46,10 @@ function refMaxPool(c: Pool, x: ArrayLike<number>, g: ArrayLike<number>) {
             const iw = q * c.s[1] - c.p[1] + j * c.d[1];
             if (ih >= 0 && ih < c.h && iw >= 0 && iw < c.w) seen.push([pl * c.h * c.w + ih * c.w + iw, x[pl * c.h * c.w + ih * c.w + iw]]);
           }
+        if (seen.length === 0) {
+          out.push(-Infinity); // a window of padding only: no element, no gradient
+          continue;
+        }
         const nans = seen.filter(([, v]) => Number.isNaN(v));
         const best = Math.max(...seen.map(([, v]) => v));
         const [at, v] = nans.length > 0 ? nans[nans.length - 1] : seen.find(([, v]) => v === best)!;
@@ -156,6 +160,14 @@ describe('maxPool2d', () => {
     const x = tensor([[[[1, 3], [3, 2]]]], { requiresGrad: true });
     maxPool2d(x, 2).sum().backward();
     expect(x.grad!.toArray()).toEqual([[[[0, 1], [0, 0]]]]);
+  });
+
+  it('gives -Infinity and no gradient for a window that covers only padding (dilation steps over the input)', () => {
+    const x = tensor([[[[3]]]], { requiresGrad: true });
+    const out = maxPool2d(x, 2, { stride: 1, padding: 1, dilation: 2 });
+    expect(out.toArray()).toEqual([[[[-Infinity]]]]);
+    out.sum().backward();
+    expect(x.grad!.toArray()).toEqual([[[[0]]]]);
   });
 
   it('passes gradcheck and gradgradcheck away from ties', () => {

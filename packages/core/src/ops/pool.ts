@@ -5,15 +5,14 @@
  *
  * A mean pool is linear, so its gradient is its adjoint (each gradient spread over its window) and
  * the adjoint's gradient is the pool again; a max pool routes each gradient to the element its
- * window selected, through scatterAdd, whose own gradient is gather.
+ * window selected, and that routing's gradient selects the same elements again.
  * @module
  */
 import { ChainruleError, ShapeError, fmtShape } from '../errors.js';
-import { allocBuffer } from '../dtype.js';
 import { defineOp, type OpContext, type OpFunction } from '../op.js';
 import { frozenShape, type Shape } from '../shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
-import { maxPoolKernel, windowMeanAdjointKernel, windowMeanKernel, type MaxPoolGeometry, type WindowPlan } from '../kernels/pool.js';
+import { gatherPlanesKernel, maxPoolKernel, scatterPlanesKernel, windowMeanAdjointKernel, windowMeanKernel, type MaxPoolGeometry, type WindowPlan } from '../kernels/pool.js';
 
 /**
  * The options of {@link maxPool2d}: `stride` (default: the kernel size), `padding` (implicit
@@ -98,18 +97,37 @@ const maxPool2dOp: OpFunction<['x'], MaxPoolParams> = defineOp({
   forward(ctx: OpContext<MaxPoolParams>, x) {
     const g = ctx.params.geometry;
     const { out, indices } = maxPoolKernel(x.buffer, g);
-    ctx.save(new Tensor(indices, [g.planes, g.oh * g.ow]));
+    ctx.save(new Tensor(indices, ctx.params.shape));
     return { buffer: out, shape: ctx.params.shape };
   },
   backward: {
     // d maxPool = each gradient added to the element its window selected (the first of tied maxima)
-    x: (ctx, grad) => {
-      const index = ctx.saved[0];
-      const g = ctx.params.geometry;
-      const zeros = new Tensor(allocBuffer(grad.dtype, g.planes * g.h * g.w), [g.planes, g.h * g.w]);
-      return zeros.scatterAdd(1, index, grad.reshape(index.shape)).reshape(ctx.inputs[0].shape);
-    },
+    x: (ctx, grad) => maxPoolAdjoint(grad, ctx.saved[0], { geometry: ctx.params.geometry, shape: ctx.inputs[0].shape }),
   },
+});
+
+/** The max pool's gradient: each window's gradient added to the element it selected. Linear in grad; its adjoint selects again. */
+const maxPoolAdjoint: OpFunction<['grad', 'index'], MaxPoolParams> = defineOp({
+  name: 'maxPool2dAdjoint',
+  inputs: ['grad', 'index'],
+  forward(ctx: OpContext<MaxPoolParams>, grad, index) {
+    ctx.save(index);
+    const { planes, oh, ow, h, w } = ctx.params.geometry;
+    return { buffer: scatterPlanesKernel(grad.buffer, index.buffer, planes, oh * ow, h * w), shape: ctx.params.shape };
+  },
+  backward: { grad: (ctx, h) => maxPoolSelect(h, ctx.saved[0], { geometry: ctx.params.geometry, shape: ctx.inputs[0].shape }) },
+});
+
+/** Each window's element at the position the max pool selected: the adjoint of {@link maxPoolAdjoint}. */
+const maxPoolSelect: OpFunction<['x', 'index'], MaxPoolParams> = defineOp({
+  name: 'maxPool2dSelect',
+  inputs: ['x', 'index'],
+  forward(ctx: OpContext<MaxPoolParams>, x, index) {
+    ctx.save(index);
+    const { planes, oh, ow, h, w } = ctx.params.geometry;
+    return { buffer: gatherPlanesKernel(x.buffer, index.buffer, planes, oh * ow, h * w), shape: ctx.params.shape };
+  },
+  backward: { x: (ctx, g) => maxPoolAdjoint(g, ctx.saved[0], { geometry: ctx.params.geometry, shape: ctx.inputs[0].shape }) },
 });
 
 /**
