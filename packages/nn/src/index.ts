@@ -31,6 +31,10 @@ export { initBound, uniformTensor, type InitScheme } from './init.js';
 export { linear, Dense, Linear, type DenseOptions } from './linear.js';
 export { Sigmoid, Tanh, ReLU, Softmax } from './activations.js';
 export { Sequential } from './sequential.js';
+// convolution, pooling and attention layers
+export { Conv1d, Conv2d, type ConvLayerOptions, type PaddingMode } from './conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
+export { multiheadAttention, MultiheadAttention, type AttentionOptions, type AttentionParameters, type AttentionResult, type MultiheadAttentionOptions } from './attention.js';
 export {
   mseLoss,
   MSELoss,
