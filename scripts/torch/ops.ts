@@ -13,6 +13,7 @@ import { BCELoss, CrossEntropyLoss, MSELoss, linear as linearFn, type MSEReducti
 import type { Json, Tolerance } from './program.js';
 import * as pick from './graph.js';
 import * as pickB from './pickers-index-sort-shape.js';
+import { OPS_CONV } from './ops-conv.js';
 import type { Picker } from './graph.js';
 
 /** An op's arguments: the first is always a tensor, the rest may be numbers where the op takes a TensorLike. */
@@ -242,6 +243,7 @@ export const OPS: readonly OpRow<Json>[] = [
     },
   }),
   ...OPS_B,
+  ...OPS_CONV,
 ];
 
 export const OP_BY_NAME: ReadonlyMap<string, OpRow<Json>> = new Map(OPS.map((r) => [r.name, r]));

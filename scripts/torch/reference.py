@@ -70,6 +70,49 @@ def slice_(a, p):
 ENV = {"torch": torch, "F": F, "dims": dims, "slice_": slice_}
 
 
+def mha(xs, p):
+    """ops-conv.ts's multiheadAttention row: F.multi_head_attention_forward as nn.MultiheadAttention.forward
+    calls it (batch-first inputs transposed keeping query, key and value the same tensor where they are),
+    its output and, when asked for, its weights flattened into one tensor."""
+    q, k, v, *rest = xs
+    rest = list(rest)
+    separate = p["mode"] == "kvdim"
+    q_w, k_w, v_w = (rest.pop(0), rest.pop(0), rest.pop(0)) if separate else (None, None, None)
+    in_w = None if separate else rest.pop(0)
+    in_b = rest.pop(0) if p["bias"] else None
+    out_w = rest.pop(0)
+    out_b = rest.pop(0) if p["bias"] else None
+    if p["batchFirst"] and p["batched"]:
+        if k is v:
+            if q is k:
+                q = k = v = q.transpose(1, 0)
+            else:
+                q, k = [x.transpose(1, 0) for x in (q, k)]
+                v = k
+        else:
+            q, k, v = [x.transpose(1, 0) for x in (q, k, v)]
+    L, S = q.shape[0], k.shape[0]
+    mask = None if p["attnMask"] is None else torch.tensor(p["attnMask"]) != 0
+    if p["isCausal"]:
+        causal = torch.triu(torch.ones(L, S, dtype=torch.bool), 1)
+        mask = causal if mask is None else mask | causal
+    if p["attnBias"] is not None:
+        bias = torch.tensor(p["attnBias"])
+        mask = bias if mask is None else bias.masked_fill(mask, float("-inf"))
+    kpm = None if p["keyPaddingMask"] is None else torch.tensor(p["keyPaddingMask"]) != 0
+    out, weights = F.multi_head_attention_forward(
+        q, k, v, out_w.shape[0], p["numHeads"], in_w, in_b, None, None, False, 0.0, out_w, out_b,
+        training=False, key_padding_mask=kpm, need_weights=p["needWeights"], attn_mask=mask,
+        use_separate_proj_weight=separate, q_proj_weight=q_w, k_proj_weight=k_w, v_proj_weight=v_w,
+        average_attn_weights=p["averageAttnWeights"])
+    if p["batchFirst"] and p["batched"]:
+        out = out.transpose(1, 0)
+    return out.reshape(-1) if weights is None else torch.cat([out.reshape(-1), weights.reshape(-1)])
+
+
+ENV["mha"] = mha
+
+
 class Ops:
     """The op table's torch expressions, compiled once."""
 
