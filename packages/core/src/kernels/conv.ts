@@ -8,9 +8,14 @@
  * rows are one contiguous block, and a sample's columns one contiguous run, so each product below
  * reads its operands in place through strides (GEMM packing absorbs them).
  *
- * - forward:        out[n, g]    = W_g [Og × Kg] · cols_g,n [Kg × P]       (one GEMM per sample and group)
+ * - forward:        out_g        = W_g [Og × Kg] · cols_g [Kg × N·P]      (one GEMM per group, over the whole batch)
  * - input gradient: dcols_g,n    = W_gᵀ [Kg × Og] · G_n,g [Og × P], then col2im adds each column back
  * - weight gradient: dW_g        = G_g [Og × N·P] · cols_gᵀ [N·P × Kg]      (one GEMM per group, over the whole batch)
+ *
+ * Scratch: the column matrix and the batch-wide products live in two buffers shared by all calls
+ * (the kernels are synchronous and never re-entered), grown to the largest convolution seen. A
+ * fresh 3 MB buffer per call (the first layer of an MNIST batch) costs more than filling it: V8
+ * zeroes it and counts it as external memory, which brings on full garbage collections.
  *
  * NOTE: the GEMM sums each element in the naive order starting from 0, so the forward is
  * Σ over (c, i, j) in row-major order, then + bias; the weight gradient is Σ over (n, oh, ow) in
@@ -55,15 +60,26 @@ function validRange(off: number, stride: number, size: number, count: number): [
   return [Math.min(lo, count), Math.max(hi, Math.min(lo, count))];
 }
 
+const scratch: (Float64Array | null)[] = [null, null];
+
+/** Shared scratch buffer `k` (0 or 1) of at least `size` elements, contents undefined. */
+function scratchBuffer(k: 0 | 1, size: number): Float64Array {
+  const have = scratch[k];
+  if (have !== null && have.length >= size) return have;
+  const made = allocBuffer('float64', size) as Float64Array;
+  scratch[k] = made;
+  return made;
+}
+
 /**
- * The column matrix [c·kh·kw][n·oh·ow] of `x` (NCHW): element ((ci, i, j), (s, y, q)) is
- * x[s, ci, y·sh - ph + i·dh, q·sw - pw + j·dw], or 0 where that lies in the padding.
+ * The column matrix [c·kh·kw][n·oh·ow] of `x` (NCHW), in `cols` (or a new buffer): element
+ * ((ci, i, j), (s, y, q)) is x[s, ci, y·sh - ph + i·dh, q·sw - pw + j·dw], or 0 where that lies in
+ * the padding. Every element is written, so `cols` may hold anything before.
  */
-export function im2col(x: Buffer, g: ConvGeometry): Buffer {
+export function im2col(x: Buffer, g: ConvGeometry, cols: Float64Array = allocBuffer('float64', g.c * g.kh * g.kw * g.n * g.oh * g.ow) as Float64Array): Float64Array {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   const P = oh * ow;
   const NP = n * P;
-  const cols = allocBuffer(dtypeOf(x), c * kh * kw * NP);
   for (let ci = 0; ci < c; ci++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
@@ -74,11 +90,16 @@ export function im2col(x: Buffer, g: ConvGeometry): Buffer {
           const plane = (s * c + ci) * h * w;
           for (let y = 0; y < oh; y++) {
             const ih = y * sh - ph + i * dh;
-            if (ih < 0 || ih >= h) continue; // a padded row: the zeros are already there
-            const src = plane + ih * w + off;
             const dst = row + s * P + y * ow;
+            if (ih < 0 || ih >= h) {
+              cols.fill(0, dst, dst + ow); // a row of padding
+              continue;
+            }
+            const src = plane + ih * w + off;
+            if (lo > 0) cols.fill(0, dst, dst + lo);
             if (sw === 1) for (let q = lo; q < hi; q++) cols[dst + q] = x[src + q];
             else for (let q = lo; q < hi; q++) cols[dst + q] = x[src + q * sw];
+            if (hi < ow) cols.fill(0, dst + hi, dst + ow);
           }
         }
       }
@@ -126,23 +147,24 @@ export function convForwardKernel(x: Buffer, weight: Buffer, bias: Buffer | null
   const NP = n * P;
   const Og = o / groups;
   const Kg = (c / groups) * kh * kw;
-  const cols = im2col(x, g);
-  const out = allocBuffer('float64', n * o * P) as Float64Array;
+  const cols = im2col(x, g, scratchBuffer(0, c * kh * kw * NP));
+  // [o][n·P]: one product per group over the whole batch (a few large products beat many small ones)
+  const prod = scratchBuffer(1, o * NP);
+  for (let gi = 0; gi < groups; gi++) gemm(Og, NP, Kg, weight, gi * Og * Kg, Kg, 1, cols, gi * Kg * NP, NP, 1, prod, gi * Og * NP, NP);
+  // to [n][o][P], adding the bias on the way
+  const out = allocBuffer(dtypeOf(x), n * o * P);
   for (let s = 0; s < n; s++) {
-    for (let gi = 0; gi < groups; gi++) {
-      gemm(Og, P, Kg, weight, gi * Og * Kg, Kg, 1, cols, gi * Kg * NP + s * P, NP, 1, out, (s * o + gi * Og) * P, P);
-    }
-  }
-  if (bias !== null) {
-    for (let s = 0; s < n; s++) {
-      for (let oc = 0; oc < o; oc++) {
+    for (let oc = 0; oc < o; oc++) {
+      const src = oc * NP + s * P;
+      const dst = (s * o + oc) * P;
+      if (bias === null) out.set(prod.subarray(src, src + P), dst);
+      else {
         const b = bias[oc];
-        const base = (s * o + oc) * P;
-        for (let q = 0; q < P; q++) out[base + q] += b;
+        for (let q = 0; q < P; q++) out[dst + q] = prod[src + q] + b;
       }
     }
   }
-  return inDtype(out, dtypeOf(x));
+  return out;
 }
 
 /**
@@ -155,7 +177,7 @@ export function convInputGradKernel(grad: Buffer, weight: Buffer, g: ConvGeometr
   const NP = n * P;
   const Og = o / groups;
   const Kg = (c / groups) * kh * kw;
-  const dcols = allocBuffer('float64', c * kh * kw * NP) as Float64Array;
+  const dcols = scratchBuffer(0, c * kh * kw * NP); // every element is written by the products
   for (let s = 0; s < n; s++) {
     for (let gi = 0; gi < groups; gi++) {
       // A = W_gᵀ read in place: element (k, oc) at weight[(gi·Og + oc)·Kg + k]
@@ -175,9 +197,9 @@ export function convWeightGradKernel(x: Buffer, grad: Buffer, g: ConvGeometry): 
   const NP = n * P;
   const Og = o / groups;
   const Kg = (c / groups) * kh * kw;
-  const cols = im2col(x, g);
+  const cols = im2col(x, g, scratchBuffer(0, c * kh * kw * NP));
   // G as [o][n·P], so that the batch and the positions form one summation axis
-  const gperm = allocBuffer(dtypeOf(grad), o * NP);
+  const gperm = scratchBuffer(1, o * NP);
   for (let s = 0; s < n; s++) {
     for (let oc = 0; oc < o; oc++) gperm.set(grad.subarray((s * o + oc) * P, (s * o + oc + 1) * P), oc * NP + s * P);
   }
@@ -187,6 +209,23 @@ export function convWeightGradKernel(x: Buffer, grad: Buffer, g: ConvGeometry): 
     gemm(Og, Kg, NP, gperm, gi * Og * NP, NP, 1, cols, gi * Kg * NP, 1, NP, dw, gi * Og * Kg, Kg);
   }
   return inDtype(dw, dtypeOf(x));
+}
+
+/**
+ * The bias gradient: Σ over the batch and the positions of `grad` [n, o, P], per output channel
+ * (samples in order, each sample's positions summed first).
+ */
+export function channelSumKernel(grad: Buffer, n: number, o: number, P: number): Buffer {
+  const out = allocBuffer('float64', o) as Float64Array;
+  for (let s = 0; s < n; s++) {
+    for (let oc = 0; oc < o; oc++) {
+      const base = (s * o + oc) * P;
+      let acc = 0;
+      for (let q = 0; q < P; q++) acc += grad[base + q];
+      out[oc] += acc;
+    }
+  }
+  return inDtype(out, dtypeOf(grad));
 }
 
 /** float64 sums as a buffer of `dtype`: float32 is rounded once, at the end. */
