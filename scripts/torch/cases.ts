@@ -15,6 +15,7 @@
  */
 import { GraphBuilder, sizeOf, type Node } from './graph.js';
 import { OP_BY_NAME, OPS } from './ops.js';
+import { convCases } from './cases-conv.js';
 import { Rng } from './prng.js';
 import { encode, type Case, type Encoded, type Json, type LayerSpec, type LossSpec, type OptimizerSpec } from './program.js';
 
@@ -508,7 +509,7 @@ function trainingCases(): Case[] {
 
 /** Every case, in a fixed order; names are unique. */
 export function buildCases(): Case[] {
-  const cases = [...perOpCases(), ...specialValueCases(), ...randomGraphCases(), ...autogradCases(), ...semanticsCases(), ...lossCases(), ...knownCases(), ...trainingCases()];
+  const cases = [...perOpCases(), ...specialValueCases(), ...randomGraphCases(), ...autogradCases(), ...semanticsCases(), ...lossCases(), ...knownCases(), ...trainingCases(), ...convCases()];
   const names = new Set(cases.map((c) => c.name));
   if (names.size !== cases.length) throw new Error('cases: two cases share a name');
   return cases;

@@ -10,8 +10,8 @@
  * inputs transposed without losing the identity of query, key and value).
  */
 import { adaptiveAvgPool2d, avgPool2d, concat, conv1d, conv2d, maxPool2d, type ConvPadding, type Tensor } from '@chainrule/core';
-import { multiheadAttention } from '@chainrule/nn';
-import type { Json } from './program.js';
+import { Conv1d, Conv2d, MultiheadAttention, multiheadAttention, type PaddingMode, type Parameter } from '@chainrule/nn';
+import type { Json, Tolerance } from './program.js';
 import type { GraphBuilder, Node, Picker } from './graph.js';
 import type { Args, OpRow } from './ops.js';
 
@@ -184,8 +184,9 @@ const mhaPicker: Picker<MhaP> = {
     const N = r.int(1, 2);
     const batched = r.chance(0.8);
     const batchFirst = batched && r.chance(0.5);
-    const kdim = mode === 'kvdim' ? r.int(1, 3) : E;
+    // separate projections: kdim or vdim differs from E (else PyTorch's layer packs them)
     const vdim = mode === 'kvdim' ? r.int(1, 3) : E;
+    const kdim = mode === 'kvdim' ? (vdim === E ? r.pick([1, 2, 3].filter((d) => d !== E)) : r.int(1, 3)) : E;
     const shapeOf = (len: number, d: number) => (!batched ? [len, d] : batchFirst ? [N, len, d] : [len, N, d]);
     const q = g.inputOfShape(shapeOf(L, E));
     const k = mode === 'self' ? q : g.inputOfShape(shapeOf(S, kdim));
@@ -198,7 +199,8 @@ const mhaPicker: Picker<MhaP> = {
     const bit = () => (r.chance(0.35) ? 1 : 0);
     const rowOf = () => Array.from({ length: S }, (_, s) => (s === 0 ? 0 : bit()));
     const maskKind = r.pick(['none', 'none', '2d', '3d'] as const);
-    const attnMask = maskKind === '2d' ? Array.from({ length: L }, rowOf) : maskKind === '3d' ? Array.from({ length: N * heads }, () => Array.from({ length: L }, rowOf)) : null;
+    const batches = batched ? N : 1;
+    const attnMask = maskKind === '2d' ? Array.from({ length: L }, rowOf) : maskKind === '3d' ? Array.from({ length: batches * heads }, () => Array.from({ length: L }, rowOf)) : null;
     const attnBias = r.chance(0.25) ? Array.from({ length: L }, () => Array.from({ length: S }, () => r.normal())) : null;
     const keyPaddingMask = r.chance(0.3) ? (batched ? Array.from({ length: N }, rowOf) : rowOf()) : null;
     const needWeights = r.chance(0.7);
@@ -213,6 +215,44 @@ const mhaPicker: Picker<MhaP> = {
   },
 };
 
+interface ConvLayerP extends ConvP {
+  readonly kernel: number[];
+  readonly paddingMode: PaddingMode;
+}
+
+/**
+ * A convolution layer: the functional picker's configuration with a padding mode. Reflect padding
+ * must be less than the input's size along each axis, so it falls back to 'zeros' where it is not.
+ */
+function convLayerPicker(spatial: 1 | 2): Picker<ConvLayerP> {
+  const inner = convPicker(spatial);
+  return {
+    pick(g) {
+      const picked = inner.pick(g);
+      const [x, w] = picked.args as Node[];
+      const kernel = w.shape.slice(2);
+      const size = x.shape.slice(-spatial);
+      const p = picked.params;
+      const dil = typeof p.dilation === 'number' ? kernel.map(() => p.dilation as number) : p.dilation;
+      const pads = p.padding === 'same' ? kernel.map((k, i) => dil[i] * (k - 1) - Math.floor((dil[i] * (k - 1)) / 2)) : p.padding === 'valid' ? kernel.map(() => 0) : typeof p.padding === 'number' ? kernel.map(() => p.padding as number) : (p.padding as number[]);
+      let mode = g.rng.pick(['zeros', 'reflect', 'replicate'] as const);
+      if (mode === 'reflect' && pads.some((q, i) => q >= size[i])) mode = 'zeros';
+      return { ...picked, params: { ...p, kernel, paddingMode: mode } };
+    },
+  };
+}
+
+/** The chainrule side of a Conv1d/Conv2d row: the layer, its parameters replaced by the case's leaves. */
+function runConvLayer(spatial: 1 | 2, [x, w, b]: Args, p: ConvLayerP): Tensor {
+  const options = { stride: p.stride, padding: padOf(p), dilation: p.dilation, groups: p.groups, bias: p.bias, paddingMode: p.paddingMode };
+  const [outC, inG] = (w as Tensor).shape;
+  const layer = spatial === 2 ? new Conv2d(inG * p.groups, outC, p.kernel, options) : new Conv1d(inG * p.groups, outC, p.kernel, options);
+  // the case's leaves in place of the layer's own parameters, so gradients reach them
+  layer.weight = w as Parameter;
+  if (p.bias) layer.bias = b as Parameter;
+  return layer.forward(x);
+}
+
 /** The chainrule side of a multiheadAttention row: its result and weights flattened into one tensor. */
 function runMha(xs: Args, p: MhaP): Tensor {
   const [q, k, v, ...rest] = xs as unknown as Tensor[];
@@ -226,6 +266,39 @@ function runMha(xs: Args, p: MhaP): Tensor {
 }
 
 const padOf = (p: ConvP): ConvPadding => p.padding as ConvPadding;
+
+/** The MultiheadAttention layer with the case's leaves as its parameters: its forward and forwardWithWeights. */
+function runMhaLayer(xs: Args, p: MhaP): Tensor {
+  const [q, k, v, ...rest] = xs as unknown as Tensor[];
+  const take = () => rest.shift() as Parameter;
+  const E = q.shape[q.ndim - 1];
+  const layer = new MultiheadAttention(E, p.numHeads, { bias: p.bias, batchFirst: p.batchFirst, kdim: k.shape[k.ndim - 1], vdim: v.shape[v.ndim - 1] });
+  if (p.mode === 'kvdim') [layer.qProjWeight, layer.kProjWeight, layer.vProjWeight] = [take(), take(), take()];
+  else layer.inProjWeight = take();
+  if (p.bias) layer.inProjBias = take();
+  layer.outProj.weight = take();
+  if (p.bias) layer.outProj.bias = take();
+  if (!p.needWeights) return layer.forward(q, k, v, p).flatten();
+  const { output, weights } = layer.forwardWithWeights(q, k, v, p);
+  return concat([output.flatten(), weights!.flatten()]);
+}
+
+/** Attention's second-order gradients: the stated reason. */
+const MHA_SECOND_ORDER: Tolerance = {
+  rtol: 1e-12,
+  atol: 1e-11,
+  reason:
+    'a second-order gradient through attention runs through softmax twice and four chained products (in-projection, ' +
+    'q·kᵀ, A·v, out-projection) and their transposes; its elements are sums of many terms of size ~1 that cancel to ' +
+    'small values (some exactly 0 in exact arithmetic), so a different summation order (PyTorch sums with MKL) leaves an ' +
+    'absolute rounding error of a few times 1e-13 whatever the size of the result; first-order gradients agree to 1e-12',
+};
+
+/** The layers' rows: PyTorch's modules (nn.Conv1d/2d with padding_mode, nn.MultiheadAttention) with the case's leaves as their parameters. */
+const LAYER_ROWS: readonly OpRow<Json>[] = [
+  row({ name: 'Conv1d', pick: convLayerPicker(1), chainrule: (xs, p) => runConvLayer(1, xs, p), torch: 'conv_layer(xs, p)' }),
+  row({ name: 'Conv2d', pick: convLayerPicker(2), chainrule: (xs, p) => runConvLayer(2, xs, p), torch: 'conv_layer(xs, p)' }),
+];
 
 export const OPS_CONV: readonly OpRow<Json>[] = [
   row({
@@ -259,14 +332,8 @@ export const OPS_CONV: readonly OpRow<Json>[] = [
     pick: mhaPicker,
     chainrule: runMha,
     torch: 'mha(xs, p)',
-    secondOrderTolerance: {
-      rtol: 1e-12,
-      atol: 1e-11,
-      reason:
-        'a second-order gradient through attention runs through softmax twice and four chained products (in-projection, ' +
-        'q·kᵀ, A·v, out-projection) and their transposes; its elements are sums of many terms of size ~1 that cancel to ' +
-        'small values (some exactly 0 in exact arithmetic), so a different summation order (PyTorch sums with MKL) leaves an ' +
-        'absolute rounding error of a few times 1e-13 whatever the size of the result; first-order gradients agree to 1e-12',
-    },
+    secondOrderTolerance: MHA_SECOND_ORDER,
   }),
+  ...LAYER_ROWS,
+  row({ name: 'MultiheadAttention', pick: mhaPicker, chainrule: runMhaLayer, torch: 'mha_layer(xs, p)', secondOrderTolerance: MHA_SECOND_ORDER }),
 ];
