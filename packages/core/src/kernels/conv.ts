@@ -13,7 +13,8 @@
  * - weight gradient: dW_g        = G_g [Og × N·P] · cols_gᵀ [N·P × Kg]      (one GEMM per group, over the whole batch)
  *
  * Scratch: the column matrix and the batch-wide products live in two buffers shared by all calls
- * (the kernels are synchronous and never re-entered), grown to the largest convolution seen. A
+ * (the kernels are synchronous and never re-entered), grown to the largest convolution seen up to
+ * 32 MB each (a larger one allocates its own, which the garbage collector takes back). A
  * fresh 3 MB buffer per call (the first layer of an MNIST batch) costs more than filling it: V8
  * zeroes it and counts it as external memory, which brings on full garbage collections.
  *
@@ -61,13 +62,15 @@ function validRange(off: number, stride: number, size: number, count: number): [
 }
 
 const scratch: (Float64Array | null)[] = [null, null];
+/** Scratch kept between calls is at most this many elements (32 MB); a larger convolution allocates its own. */
+const SCRATCH_KEPT = 1 << 22;
 
 /** Shared scratch buffer `k` (0 or 1) of at least `size` elements, contents undefined. */
 function scratchBuffer(k: 0 | 1, size: number): Float64Array {
   const have = scratch[k];
   if (have !== null && have.length >= size) return have;
   const made = allocBuffer('float64', size) as Float64Array;
-  scratch[k] = made;
+  if (size <= SCRATCH_KEPT) scratch[k] = made;
   return made;
 }
 
