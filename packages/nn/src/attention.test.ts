@@ -77,7 +77,10 @@ describe('multiheadAttention', () => {
     const ref = reference(q.toArray() as number[][][], k.toArray() as number[][][], v.toArray() as number[][][], p.arrays, H, masked);
     expect(output).toBeAllClose(ref.out);
     expect(weights).toBeAllClose(ref.avg);
-    // a 0/−∞ float mask means the same as the 0/1 mask; an additive bias of −∞ too
+    // nested booleans, and a 0/−∞ float mask, mean the same as the 0/1 mask; an additive bias of −∞ too
+    expect(multiheadAttention(q, k, v, { numHeads: H, ...p.tensors }, { attnMask: attnMask.map((r) => r.map((m) => m === 1)) }).output.toArray()).toEqual(
+      multiheadAttention(q, k, v, { numHeads: H, ...p.tensors }, { attnMask }).output.toArray(),
+    );
     const floatMask = tensor(attnMask.map((r) => r.map((m) => (m ? -Infinity : 0))));
     expect(multiheadAttention(q, k, v, { numHeads: H, ...p.tensors }, { attnMask: floatMask }).output.toArray()).toEqual(
       multiheadAttention(q, k, v, { numHeads: H, ...p.tensors }, { attnMask }).output.toArray(),

@@ -19,6 +19,7 @@ import {
   shapesEqual,
   tensor,
   type DType,
+  type NestedArray,
   type RandomGenerator,
   type Tensor,
   type TensorLike,
@@ -29,24 +30,36 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
 /**
+ * A mask: a tensor or nested array of numbers (non-zero = masked), or nested booleans (true = masked).
+ * @example
+ * ```ts
+ * const m: AttentionMask = [[false, true], [false, false]];
+ * ```
+ */
+export type AttentionMask = TensorLike | NestedBooleans;
+/** Booleans nested like a tensor's rows. @example `[[true, false]]` */
+export type NestedBooleans = boolean | readonly NestedBooleans[];
+
+/**
  * The options of one attention call.
  *
  * Masks: chainrule has no bool dtype, so a mask is a tensor (or nested array) that is non-zero where
- * attention is NOT allowed, as PyTorch's bool masks are True there. A float mask of 0 and -∞ (what
- * `nn.Transformer.generate_square_subsequent_mask` returns) therefore works unchanged; a float mask
- * meant to be ADDED to the scores (PyTorch's float `attn_mask` with finite values) goes in `attnBias`.
+ * attention is NOT allowed, as PyTorch's bool masks are True there (nested booleans work too). A
+ * float mask of 0 and -∞ (what `nn.Transformer.generate_square_subsequent_mask` returns) therefore
+ * works unchanged; a float mask meant to be ADDED to the scores (PyTorch's float `attn_mask` with
+ * finite values) goes in `attnBias`.
  * @example
  * ```ts
  * mha.forward(x, x, x, { isCausal: true, keyPaddingMask: [[0, 0, 1]] });
  * ```
  */
 export interface AttentionOptions {
-  /** [L, S] or [N·numHeads, L, S]: non-zero where query position l may not attend to key position s. */
-  attnMask?: TensorLike | null;
+  /** [L, S] or [N·numHeads, L, S]: non-zero (or true) where query position l may not attend to key position s. */
+  attnMask?: AttentionMask | null;
   /** Added to the scores before the softmax (PyTorch's float `attn_mask`): [L, S] or [N·numHeads, L, S]. */
   attnBias?: TensorLike | null;
-  /** [N, S] (or [S] for an unbatched input): non-zero for keys to ignore (padding). */
-  keyPaddingMask?: TensorLike | null;
+  /** [N, S] (or [S] for an unbatched input): non-zero (or true) for keys to ignore (padding). */
+  keyPaddingMask?: AttentionMask | null;
   /** Mask every key after the query's own position (a causal mask, triu(ones(L, S), 1)), with any attnMask. */
   isCausal?: boolean;
   /** Return the attention weights (default true; `forward` of the layer never returns them). */
@@ -97,8 +110,12 @@ function splitHeads(y: Tensor, len: number, n: number, heads: number, batchFirst
   return batchFirst ? y.reshape([n, len, heads, hd]).permute([0, 2, 1, 3]) : y.reshape([len, n, heads, hd]).permute([1, 2, 0, 3]);
 }
 
-/** A mask or bias as a tensor of the query's dtype. */
-const asTensorOf = (v: TensorLike, like: Tensor): Tensor => (isTensor(v) ? v : tensor(v, { dtype: like.dtype }));
+/** A mask or bias as a tensor of the query's dtype (booleans as 1 and 0). */
+function asTensorOf(v: AttentionMask, like: Tensor): Tensor {
+  if (isTensor(v)) return v;
+  const numbers = (u: unknown): NestedArray => (typeof u === 'boolean' ? (u ? 1 : 0) : Array.isArray(u) ? u.map(numbers) : (u as NestedArray));
+  return tensor(numbers(v), { dtype: like.dtype });
+}
 
 /**
  * Multi-head attention (PyTorch's `F.multi_head_attention_forward` with `training=False`, no

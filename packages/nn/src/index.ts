@@ -34,7 +34,7 @@ export { Sequential } from './sequential.js';
 // convolution, pooling and attention layers
 export { Conv1d, Conv2d, type ConvLayerOptions, type PaddingMode } from './conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
-export { multiheadAttention, MultiheadAttention, type AttentionOptions, type AttentionParameters, type AttentionResult, type MultiheadAttentionOptions } from './attention.js';
+export { multiheadAttention, MultiheadAttention, type AttentionMask, type NestedBooleans, type AttentionOptions, type AttentionParameters, type AttentionResult, type MultiheadAttentionOptions } from './attention.js';
 export {
   mseLoss,
   MSELoss,
