@@ -173,5 +173,6 @@ describe('MultiheadAttention', () => {
     const mha = new MultiheadAttention(4, 2);
     const x = randn([3, 4]);
     expect(() => (mha.forward as (...t: Tensor[]) => Tensor)(x, x, x, x)).toThrow(/options object/);
+    expect(() => mha.forward(x)).toThrow(/takes query, key and value tensors/);
   });
 });

@@ -339,6 +339,9 @@ export class MultiheadAttention extends Module {
   forward(...inputs: Tensor[]): Tensor;
   // NOTE: the overloads above let the options follow Module's `forward(...inputs: Tensor[])`
   forward(query: Tensor, key: Tensor, value: Tensor, options?: AttentionOptions | Tensor): Tensor {
+    if (!isTensor(query) || !isTensor(key) || !isTensor(value)) {
+      throw new ChainruleError('MultiheadAttention: forward takes query, key and value tensors (the same tensor three times for self-attention), then an options object');
+    }
     if (isTensor(options)) throw new ChainruleError('MultiheadAttention: forward takes query, key, value and an options object, got a fourth tensor');
     return this.forwardWithWeights(query, key, value, { ...options, needWeights: false }).output;
   }
