@@ -20,6 +20,7 @@
 import { GraphBuilder, sizeOf, type Node } from './graph.js';
 import { layerCases } from './layers.js';
 import { OP_BY_NAME, OPS } from './ops.js';
+import { convCases } from './cases-conv.js';
 import { Rng } from './prng.js';
 import { encode, type Case, type ClipSpec, type Encoded, type Json, type LayerSpec, type LossSpec, type OptimizerSpec, type Options, type SchedulerSpec, type TrainProgram } from './program.js';
 
@@ -714,6 +715,7 @@ export function buildCases(): Case[] {
     ...optimCases(),
     ...scheduleCases(),
     ...clipCases(),
+    ...convCases(),
   ];
   const names = new Set(cases.map((c) => c.name));
   if (names.size !== cases.length) throw new Error('cases: two cases share a name');

@@ -14,6 +14,7 @@ import { LAYER_ROWS } from './layers.js';
 import type { Json, Tolerance } from './program.js';
 import * as pick from './graph.js';
 import * as pickB from './pickers-index-sort-shape.js';
+import { OPS_CONV } from './ops-conv.js';
 import type { Picker } from './graph.js';
 import { freshReduce, freshUnary } from './pick-fresh.js';
 
@@ -345,6 +346,7 @@ export const OPS: readonly OpRow<Json>[] = [
     },
   }),
   ...OPS_B,
+  ...OPS_CONV,
 ];
 
 /** Every row PyTorch evaluates: the op table and the nn layer and loss rows of layers.ts (which stay out of the random graphs). */

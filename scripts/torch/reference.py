@@ -71,6 +71,87 @@ def slice_(a, p):
 ENV = {"torch": torch, "F": F, "dims": dims, "slice_": slice_}
 
 
+def mha(xs, p):
+    """ops-conv.ts's multiheadAttention row: F.multi_head_attention_forward as nn.MultiheadAttention.forward
+    calls it (batch-first inputs transposed keeping query, key and value the same tensor where they are),
+    its output and, when asked for, its weights flattened into one tensor."""
+    q, k, v, *rest = xs
+    rest = list(rest)
+    separate = p["mode"] == "kvdim"
+    q_w, k_w, v_w = (rest.pop(0), rest.pop(0), rest.pop(0)) if separate else (None, None, None)
+    in_w = None if separate else rest.pop(0)
+    in_b = rest.pop(0) if p["bias"] else None
+    out_w = rest.pop(0)
+    out_b = rest.pop(0) if p["bias"] else None
+    if p["batchFirst"] and p["batched"]:
+        if k is v:
+            if q is k:
+                q = k = v = q.transpose(1, 0)
+            else:
+                q, k = [x.transpose(1, 0) for x in (q, k)]
+                v = k
+        else:
+            q, k, v = [x.transpose(1, 0) for x in (q, k, v)]
+    mask, kpm = mha_masks(p, q.shape[0], k.shape[0])
+    out, weights = F.multi_head_attention_forward(
+        q, k, v, out_w.shape[0], p["numHeads"], in_w, in_b, None, None, False, 0.0, out_w, out_b,
+        training=False, key_padding_mask=kpm, need_weights=p["needWeights"], attn_mask=mask,
+        use_separate_proj_weight=separate, q_proj_weight=q_w, k_proj_weight=k_w, v_proj_weight=v_w,
+        average_attn_weights=p["averageAttnWeights"])
+    if p["batchFirst"] and p["batched"]:
+        out = out.transpose(1, 0)
+    return out.reshape(-1) if weights is None else torch.cat([out.reshape(-1), weights.reshape(-1)])
+
+
+def mha_masks(p, L, S):
+    """The attention mask PyTorch takes for the row's masks: bool where not allowed (attnMask, isCausal),
+    or float with -inf there when an additive attnBias is given too; and the key padding mask."""
+    mask = None if p["attnMask"] is None else torch.tensor(p["attnMask"]) != 0
+    if p["isCausal"]:
+        causal = torch.triu(torch.ones(L, S, dtype=torch.bool), 1)
+        mask = causal if mask is None else mask | causal
+    if p["attnBias"] is not None:
+        bias = torch.tensor(p["attnBias"])
+        mask = bias if mask is None else bias.masked_fill(mask, float("-inf"))
+    kpm = None if p["keyPaddingMask"] is None else torch.tensor(p["keyPaddingMask"]) != 0
+    return mask, kpm
+
+
+def use_tensors(module, names, tensors):
+    """Replaces the module's parameters `names` by the case's leaves, so gradients reach them."""
+    for name, t in zip(names, tensors):
+        delattr(module, name)
+        setattr(module, name, t)
+
+
+def conv_layer(xs, p):
+    """ops-conv.ts's Conv1d/Conv2d rows: torch.nn.Conv1d/Conv2d (with padding_mode) over the case's weight and bias."""
+    x, w = xs[0], xs[1]
+    cls = torch.nn.Conv2d if w.dim() == 4 else torch.nn.Conv1d
+    m = cls(w.shape[1] * p["groups"], w.shape[0], p["kernel"], stride=p["stride"], padding=p["padding"], dilation=p["dilation"],
+            groups=p["groups"], bias=p["bias"], padding_mode=p["paddingMode"])
+    use_tensors(m, ["weight", "bias"] if p["bias"] else ["weight"], xs[1:])
+    return m(x)
+
+
+def mha_layer(xs, p):
+    """ops-conv.ts's MultiheadAttention row: torch.nn.MultiheadAttention over the case's parameters."""
+    q, k, v, *rest = xs
+    m = torch.nn.MultiheadAttention(q.shape[-1], p["numHeads"], bias=p["bias"], batch_first=p["batchFirst"], kdim=k.shape[-1], vdim=v.shape[-1])
+    names = ["q_proj_weight", "k_proj_weight", "v_proj_weight"] if p["mode"] == "kvdim" else ["in_proj_weight"]
+    if p["bias"]:
+        names.append("in_proj_bias")
+    use_tensors(m, names, rest[:len(names)])
+    use_tensors(m.out_proj, ["weight", "bias"] if p["bias"] else ["weight"], rest[len(names):])
+    seq = 1 if p["batchFirst"] and p["batched"] else 0
+    mask, kpm = mha_masks(p, q.shape[seq], k.shape[seq])
+    out, weights = m(q, k, v, key_padding_mask=kpm, need_weights=p["needWeights"], attn_mask=mask, average_attn_weights=p["averageAttnWeights"])
+    return out.reshape(-1) if weights is None else torch.cat([out.reshape(-1), weights.reshape(-1)])
+
+
+ENV.update(mha=mha, conv_layer=conv_layer, mha_layer=mha_layer)
+
+
 class Ops:
     """The op table's torch expressions, compiled once."""
 

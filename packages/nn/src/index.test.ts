@@ -10,6 +10,8 @@ describe('@chainrule/nn entry points', () => {
         'Adam', 'BCELoss', 'CrossEntropyLoss', 'Dense', 'Linear', 'MSELoss', 'Module', 'Optimizer', 'Parameter', 'ReLU', 'SGD',
         'Sequential', 'Sigmoid', 'Softmax', 'Tanh', 'LogSoftmax', 'GELU', 'SiLU', 'Mish', 'LeakyReLU', 'ELU', 'SELU', 'Softplus', 'LogSigmoid', 'Hardtanh', 'binaryCrossEntropy', 'crossEntropy', 'initBound', 'isParameter', 'linear',
         'loadStateDict', 'mseLoss', 'stateDict', 'uniformTensor',
+        // convolution, pooling and attention
+        'Conv1d', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'AdaptiveAvgPool2d', 'MultiheadAttention', 'multiheadAttention',
         // the hand-off: safetensors and ONNX
         'toSafetensors', 'fromSafetensors', 'readSafetensorsMetadata', 'exportOnnx', 'exportOnnxModel', 'importOnnx', 'OnnxModule',
         'EXPORT_RULES', 'IMPORT_RULES', 'REFUSED_OPS', 'encodeModel', 'decodeModel', 'DataType',

@@ -56,6 +56,10 @@ export { dropout, Dropout, type DropoutOptions } from './dropout.js';
 export { layerNorm, LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { batchNorm, BatchNorm1d, BatchNorm2d, BatchNormBase, type BatchNormOptions, type BatchNormLayerOptions } from './batch-norm.js';
 export { embedding, Embedding, type EmbeddingOptions } from './embedding.js';
+// convolution, pooling and attention layers
+export { Conv1d, Conv2d, type ConvLayerOptions, type PaddingMode } from './conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
+export { multiheadAttention, MultiheadAttention, type AttentionMask, type NestedBooleans, type AttentionOptions, type AttentionParameters, type AttentionResult, type MultiheadAttentionOptions } from './attention.js';
 export {
   mseLoss,
   MSELoss,

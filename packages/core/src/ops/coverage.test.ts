@@ -50,6 +50,12 @@ const CASES: Record<string, Case> = {
   max: { f: (x) => ops.max(x, { axes: 0 }), inputs: () => [u([3, 4], 1)], secondOrder: false },
   min: { f: (x) => ops.min(x, { axes: -1 }), inputs: () => [u([3, 4], 1)], secondOrder: false },
   matmul: { f: (a, b) => ops.matmul(a, b, { transposeB: true }), inputs: () => [u([2, 3], 1), u([4, 3], 2)] },
+  // convolution and pooling (composites over their ops; each op's own rules are checked through them)
+  conv1d: { f: (x, w, b) => ops.conv1d(x, w, b, { stride: 2, padding: 'valid', dilation: 2 }).square(), inputs: () => [u([2, 2, 7], 1), u([3, 2, 2], 2), u([3], 3)] },
+  conv2d: { f: (x, w, b) => ops.conv2d(x, w, b, { padding: [1, 0], groups: 2 }).square(), inputs: () => [u([1, 4, 3, 3], 1), u([2, 2, 2, 2], 2), u([2], 3)] },
+  maxPool2d: { f: (x) => ops.maxPool2d(x, 2, { stride: 1, padding: 1 }).square(), inputs: () => [distinct([1, 2, 3, 3], 1)] },
+  avgPool2d: { f: (x) => ops.avgPool2d(x, [2, 3], { padding: [1, 1], countIncludePad: false }).square(), inputs: () => [u([2, 3, 4], 1)] },
+  adaptiveAvgPool2d: { f: (x) => ops.adaptiveAvgPool2d(x, [2, 3]).square(), inputs: () => [u([1, 2, 3, 4], 1)] },
   reshape: { f: (x) => ops.reshape(x, [3, -1]).square(), inputs: () => [u([2, 3], 1)] },
   permute: { f: (x) => ops.permute(x, [2, 0, 1]).square(), inputs: () => [u([2, 3, 2], 1)] },
   expand: { f: (x) => ops.expand(x, [2, 3, 4]).square(), inputs: () => [u([3, 1], 1)] },

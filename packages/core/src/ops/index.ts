@@ -15,7 +15,7 @@ export { softmax, logSoftmax, logsumexp } from './softmax.js';
 export { gather, scatterAdd, type AxisOptions } from './indexing.js';
 
 /** The ops that are functions only, with no Tensor method: they take a list of tensors, or PyTorch has no method either. */
-export type FreeFunctions = 'concat' | 'stack' | FreeFunctionsB;
+export type FreeFunctions = 'concat' | 'stack' | FreeFunctionsB | FreeFunctionsConv;
 
 // ops batch B: indexing, search and sort, shape, sampling and encoding
 export { indexSelect } from './index-select.js';
@@ -48,3 +48,9 @@ export { variance as var, std, type VarOptions } from './moments.js';
 export { norm, type NormOptions } from './norm.js';
 export { prod } from './prod.js';
 export { cumsum, cumprod, type ScanOptions } from './scan.js';
+
+// convolution and pooling (PyTorch has them in torch.nn.functional, not as Tensor methods)
+export { conv1d, conv2d, type ConvOptions, type ConvPadding } from './conv.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './pool.js';
+/** The convolution and pooling functions: free functions, as in PyTorch's `torch.nn.functional`. */
+export type FreeFunctionsConv = 'conv1d' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d';
