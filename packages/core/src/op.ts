@@ -257,7 +257,7 @@ function toTensor(op: Op, value: unknown, i: number, dtype: Tensor['dtype'] | un
 function scalar(v: number, dtype: Tensor['dtype'] | undefined): Tensor {
   const buffer = dtype === 'float32' ? new Float32Array(1) : new Float64Array(1); // one element: no limit to check
   buffer[0] = v;
-  return new Tensor(buffer, SCALAR_SHAPE);
+  return new Tensor(buffer, SCALAR_SHAPE, false, TRUSTED_SHAPE);
 }
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 

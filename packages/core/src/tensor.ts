@@ -253,7 +253,7 @@ export class Tensor {
   }
   /** A new leaf with the same values that is cut from the graph (shares nothing; never requires grad). */
   detach(): Tensor {
-    const t = new Tensor(this.buffer.slice(), this.shape);
+    const t = new Tensor(this.buffer.slice(), this.shape, false, TRUSTED_SHAPE);
     t.name = this.name;
     return t;
   }
@@ -294,7 +294,7 @@ export class Tensor {
     if (options.setToNone !== false) this.grad = null;
     else if (g.gradFn !== null) {
       // a gradient with a graph of its own (createGraph): detached zeros, as PyTorch detaches before zeroing
-      this.grad = new Tensor(allocBuffer(g.dtype, g.size), g.shape);
+      this.grad = new Tensor(allocBuffer(g.dtype, g.size), g.shape, false, TRUSTED_SHAPE);
     } else {
       g.buffer.fill(0);
       g._version++;
@@ -417,7 +417,7 @@ export class Tensor {
   }
   /** @internal A copy with no history (used when an op's forward returns a tensor that already has one). */
   cloneData(): Tensor {
-    return new Tensor(this.buffer.slice(), this.shape);
+    return new Tensor(this.buffer.slice(), this.shape, false, TRUSTED_SHAPE);
   }
 
   // ---------------------------------------------------------------- ops (see ops/ for each definition)
@@ -675,7 +675,7 @@ export function tensor(values: TensorLike | Float64Array | Float32Array, options
   if (typeof values === 'number') {
     const buffer = allocBuffer(dtype, 1);
     buffer[0] = values;
-    return finish(new Tensor(buffer, SCALAR_SHAPE), options);
+    return finish(new Tensor(buffer, SCALAR_SHAPE, false, TRUSTED_SHAPE), options);
   }
   if (!Array.isArray(values)) {
     throw new TypeError(`tensor: expected a number, a nested array of numbers, a Float64Array/Float32Array or a Tensor, got ${describeValue(values)}`);

@@ -13,7 +13,7 @@ import { allocBuffer } from '../dtype.js';
 import { swapGradEnabled } from '../grad-mode.js';
 import { checkFinite, freedGraphError, type OpContext } from '../op.js';
 import { shapesEqual, type Shape } from '../shape.js';
-import { Tensor, asTensor, peekNextTensorId, tensor, type TensorLike } from '../tensor.js';
+import { Tensor, TRUSTED_SHAPE, asTensor, peekNextTensorId, tensor, type TensorLike } from '../tensor.js';
 import { isAnomalyEnabled, swapBackwardSite } from './anomaly.js';
 import { add, clone, sum, reshape } from '../ops/index.js';
 
@@ -487,5 +487,5 @@ function isOptions(x: unknown): x is BackwardOptions {
 }
 
 function zerosLike(t: Tensor): Tensor {
-  return new Tensor(allocBuffer(t.dtype, t.size), t.shape);
+  return new Tensor(allocBuffer(t.dtype, t.size), t.shape, false, TRUSTED_SHAPE);
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type DType, type TensorData } from '../dtype.js';
-import { frozenShape, sizeOf, stridesOf, type Shape } from '../shape.js';
+import { frozenShape, sizeOf, stridesOf, type Shape, shapeSlice } from '../shape.js';
 import { assignStrided, broadcastCopy, copyStrided } from './nd.js';
 
 /** A contiguous copy of `x` with its axes reordered: output axis i is input axis `axes[i]`. */
@@ -36,7 +36,7 @@ export interface SliceSpec {
 /** The shape, strides and offset of slice `s` of a contiguous array of `shape`. */
 function sliceLayout(shape: Shape, s: SliceSpec) {
   const strides = stridesOf(shape);
-  const vShape = shape.slice();
+  const vShape = shapeSlice(shape);
   vShape[s.axis] = s.count;
   const vStrides = strides.slice();
   vStrides[s.axis] = strides[s.axis] * s.step;

@@ -16,7 +16,7 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js';
-import { frozenShape, sizeOf, type Shape } from '../shape.js';
+import { frozenShape, sizeOf, type Shape, shapeSlice } from '../shape.js';
 import { broadcastStrides, nextStridedOffset } from './nd.js';
 import { createSimdKernel, PACKED_A_OFFSET, TILE_OFFSET, type SimdKernel } from './matmul-simd.js';
 
@@ -278,8 +278,8 @@ export function matmulKernel(a: TensorData, b: TensorData, batch: Shape, transA 
   }
   const batchSize = sizeOf(batch);
   const out = allocBuffer('float64', batchSize * m * n) as Float64Array;
-  const aOffsets = batchOffsets(a.shape.slice(0, -2), batch, m * k);
-  const bOffsets = batchOffsets(b.shape.slice(0, -2), batch, k * n);
+  const aOffsets = batchOffsets(shapeSlice(a.shape, 0, -2), batch, m * k);
+  const bOffsets = batchOffsets(shapeSlice(b.shape, 0, -2), batch, k * n);
   if (!transA && batchSize > 1 && isContiguousRun(aOffsets, m * k) && isConstant(bOffsets)) {
     // A stack of row-major A's against one B is a single (batch·m)×k by k×n product.
     gemm(batchSize * m, n, k, a.buffer, aOffsets[0], aRs, aCs, b.buffer, bOffsets[0], bRs, bCs, out, 0, n);

@@ -4,7 +4,7 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js';
-import { frozenShape, stridesOf, type Shape } from '../shape.js';
+import { frozenShape, stridesOf, type Shape, shapeSlice, withoutAxes } from '../shape.js';
 
 /** How elements combine. */
 export type Reduction = 'sum' | 'max' | 'min';
@@ -15,7 +15,7 @@ export type Reduction = 'sum' | 'max' | 'min';
  */
 export function reduce(x: TensorData, axes: readonly number[], kind: Reduction): TensorData {
   const shape = x.shape;
-  const keptShape = shape.slice();
+  const keptShape = shapeSlice(shape);
   for (const a of axes) keptShape[a] = 1;
   const kept: Shape = frozenShape(keptShape);
   const src = x.buffer;
@@ -65,5 +65,5 @@ function combineAll(src: Buffer, kind: Reduction, init: number): number {
 
 /** `shape` without the reduced axes (keepdims false). */
 export function dropAxes(shape: Shape, axes: readonly number[]): Shape {
-  return frozenShape(shape.filter((_, i) => !axes.includes(i)));
+  return frozenShape(withoutAxes(shape, axes));
 }

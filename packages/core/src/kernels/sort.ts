@@ -5,11 +5,11 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type TensorData } from '../dtype.js';
-import { frozenShape, sizeOf } from '../shape.js';
+import { frozenShape, sizeOf, shapeSlice } from '../shape.js';
 
 /** The sizes before, along and after `axis`: a line along the axis starts at o·n·inner + i and steps by inner. */
 function lines(shape: readonly number[], axis: number): { outer: number; n: number; inner: number } {
-  return { outer: sizeOf(shape.slice(0, axis)), n: shape[axis], inner: sizeOf(shape.slice(axis + 1)) };
+  return { outer: sizeOf(shapeSlice(shape, 0, axis)), n: shape[axis], inner: sizeOf(shapeSlice(shape, axis + 1)) };
 }
 
 /**
@@ -43,7 +43,7 @@ export function argExtremeKernel(x: TensorData, axis: number, kind: 'max' | 'min
       out[o * inner + i] = at;
     }
   }
-  const shape = x.shape.slice();
+  const shape = shapeSlice(x.shape);
   shape[axis] = 1;
   return { buffer: out, shape: frozenShape(shape) };
 }

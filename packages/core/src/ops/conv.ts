@@ -13,7 +13,7 @@
  */
 import { ChainruleError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { defineOp, type OpContext, type OpFunction } from '../op.js';
-import { frozenShape, type Shape } from '../shape.js';
+import { frozenShape, type Shape, shapeSlice } from '../shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
 import { channelSumKernel, convForwardKernel, convInputGradKernel, convWeightGradKernel, type ConvGeometry } from '../kernels/conv.js';
 
@@ -232,7 +232,7 @@ function prepare(name: 'conv1d' | 'conv2d', spatial: 1 | 2, input: TensorLike, w
   }
   const stride = perAxis(name, 'stride', options.stride, spatial, 1, 1);
   const dilation = perAxis(name, 'dilation', options.dilation, spatial, 1, 1);
-  const kernel = w.shape.slice(2);
+  const kernel = shapeSlice(w.shape, 2);
   let pads: number[]; // before and after each spatial axis
   const padding = options.padding ?? 0;
   if (padding === 'valid') pads = new Array<number>(2 * spatial).fill(0);

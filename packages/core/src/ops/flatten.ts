@@ -4,7 +4,7 @@
  * @module
  */
 import { ShapeError, fmtShape } from '../errors.js';
-import { normalizeAxis } from '../shape.js';
+import { normalizeAxis, shapeSlice } from '../shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
 
 /**
@@ -27,8 +27,8 @@ export function flatten(x: TensorLike, startDim = 0, endDim = -1): Tensor {
   const e = normalizeAxis(endDim, rank, 'flatten');
   if (s > e) throw new ShapeError(`flatten: startDim ${startDim} comes after endDim ${endDim} for a tensor of shape ${fmtShape(t.shape)}`);
   if (t.ndim === 0) return t.reshape([1]);
-  const merged = t.shape.slice(s, e + 1).reduce((n, d) => n * d, 1);
-  return t.reshape([...t.shape.slice(0, s), merged, ...t.shape.slice(e + 1)]);
+  const merged = shapeSlice(t.shape, s, e + 1).reduce((n, d) => n * d, 1);
+  return t.reshape([...shapeSlice(t.shape, 0, s), merged, ...shapeSlice(t.shape, e + 1)]);
 }
 
 /**
@@ -55,5 +55,5 @@ export function unflatten(x: TensorLike, axis: number, sizes: readonly number[])
     throw new ShapeError(`unflatten: ${where()}: the sizes must multiply to ${n}${inferred > 1 ? ', and only one may be -1' : ''}`);
   }
   const resolved = sizes.map((d) => (d === -1 ? (known === 0 ? 0 : n / known) : d));
-  return t.reshape([...t.shape.slice(0, a), ...resolved, ...t.shape.slice(a + 1)]);
+  return t.reshape([...shapeSlice(t.shape, 0, a), ...resolved, ...shapeSlice(t.shape, a + 1)]);
 }

@@ -7,7 +7,7 @@
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { checkDType, type DType } from '../dtype.js';
 import { defineOp, defineVariadicOp, type OpContext, type OpFunction } from '../op.js';
-import { broadcastShapes, checkShape, frozenShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape.js';
+import { broadcastShapes, checkShape, frozenShape, normalizeAxis, shapesEqual, sizeOf, type Shape, shapeSlice } from '../shape.js';
 import { Tensor, asTensor, type TensorLike } from '../tensor.js';
 import { castKernel, concatKernel, embedKernel, expandKernel, permuteKernel, sliceKernel, type SliceSpec } from '../kernels/layout.js';
 
@@ -234,7 +234,7 @@ export const concat = defineVariadicOp({
   forward(ctx: OpContext<{ axis?: number } | undefined>, xs) {
     const first = xs[0];
     const a = normalizeAxis(ctx.params?.axis ?? 0, first.ndim, 'concat');
-    const shape = first.shape.slice();
+    const shape = shapeSlice(first.shape);
     shape[a] = 0;
     for (let i = 0; i < xs.length; i++) {
       const t = xs[i];
@@ -284,7 +284,7 @@ export function stack(tensors: readonly TensorLike[], options: { axis?: number }
     }
   }
   const a = newAxis(options.axis ?? 0, first.shape, 'stack');
-  const shape = first.shape.slice();
+  const shape = shapeSlice(first.shape);
   shape.splice(a, 0, 1);
   const parts = new Array<Tensor>(ts.length);
   for (let i = 0; i < ts.length; i++) parts[i] = reshape(ts[i], shape);
@@ -310,7 +310,7 @@ function newAxis(axis: number, shape: Shape, op: string): number {
 export function unsqueeze(x: TensorLike, axis: number): Tensor {
   const t = asTensor(x);
   const a = newAxis(axis, t.shape, 'unsqueeze');
-  const shape = t.shape.slice();
+  const shape = shapeSlice(t.shape);
   shape.splice(a, 0, 1);
   return reshape(t, shape);
 }

@@ -7,7 +7,7 @@
  */
 import { ShapeError, fmtShape } from '../errors.js';
 import { defineOp, type OpContext } from '../op.js';
-import { broadcastShapes, frozenShape, type Shape } from '../shape.js';
+import { broadcastShapes, frozenShape, type Shape, shapeSlice } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { matmulKernel } from '../kernels/matmul.js';
 
@@ -75,10 +75,10 @@ export const matmul = defineOp({
     const a2 = a.ndim === 1 ? { buffer: a.buffer, shape: [1, a.shape[0]] } : a;
     const b2 = b.ndim === 1 ? { buffer: b.buffer, shape: [b.shape[0], 1] } : b;
     if (a2.shape[a2.shape.length - (transA ? 2 : 1)] !== b2.shape[b2.shape.length - (transB ? 1 : 2)]) throw misaligned(a, b, transA, transB);
-    const batch = batchShape(a, b, a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+    const batch = batchShape(a, b, shapeSlice(a2.shape, 0, -2), shapeSlice(b2.shape, 0, -2));
     const out = matmulKernel(a2, b2, batch, transA, transB);
     if (a.ndim > 1 && b.ndim > 1) return out;
-    const shape = out.shape.slice();
+    const shape = shapeSlice(out.shape);
     if (b.ndim === 1) shape.splice(shape.length - 1, 1);
     if (a.ndim === 1) shape.splice(shape.length - (b.ndim === 1 ? 1 : 2), 1);
     return { buffer: out.buffer, shape: frozenShape(shape) };
@@ -127,7 +127,7 @@ function promoted(ctx: OpContext<MatmulOptions | undefined>, grad: Tensor): Prom
   }
   const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]]) : a;
   const b2 = b.ndim === 1 ? b.reshape([b.shape[0], 1]) : b;
-  const shape = grad.shape.slice();
+  const shape = shapeSlice(grad.shape);
   if (a.ndim === 1) shape.splice(b.ndim === 1 ? shape.length : shape.length - 1, 0, 1);
   if (b.ndim === 1) shape.push(1);
   return { a: a2, b: b2, g: grad.reshape(shape), transA, transB };

@@ -10,7 +10,7 @@
  */
 import { ChainruleError, ShapeError, fmtShape } from '../errors.js';
 import { defineOp, type OpContext, type OpFunction } from '../op.js';
-import { frozenShape, type Shape } from '../shape.js';
+import { frozenShape, type Shape, shapeSlice } from '../shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
 import { gatherPlanesKernel, maxPoolKernel, scatterPlanesKernel, windowMeanAdjointKernel, windowMeanKernel, type MaxPoolGeometry, type WindowPlan } from '../kernels/pool.js';
 
@@ -54,7 +54,7 @@ function planesOf(name: string, input: TensorLike): { x: Tensor; planes: number;
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${name}: the input must be [N, C, H, W] or [C, H, W], got shape ${fmtShape(x.shape)}`);
   const h = x.shape[x.ndim - 2];
   const w = x.shape[x.ndim - 1];
-  return { x, planes: x.shape.slice(0, -2).reduce((a, b) => a * b, 1), h, w };
+  return { x, planes: shapeSlice(x.shape, 0, -2).reduce((a, b) => a * b, 1), h, w };
 }
 
 /** A size per axis [height, width] from a number or a pair of integers >= min. */
@@ -84,7 +84,7 @@ function checkPool(name: string, shape: Shape, k: readonly number[], p: readonly
   if (oh < 1 || ow < 1) throw new ShapeError(`${name}: the input of shape ${fmtShape(shape)} is too small for the window: the output would be ${oh}×${ow}`);
 }
 
-const withSpatial = (shape: Shape, oh: number, ow: number): Shape => frozenShape([...shape.slice(0, -2), oh, ow]);
+const withSpatial = (shape: Shape, oh: number, ow: number): Shape => frozenShape([...shapeSlice(shape, 0, -2), oh, ow]);
 
 interface MaxPoolParams {
   readonly geometry: MaxPoolGeometry;
