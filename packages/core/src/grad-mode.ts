@@ -131,6 +131,11 @@ export function swapGradEnabled(enabled: boolean): boolean {
 
 /** The names of the ops run inside the current {@link traceOps}, or null outside one. */
 let traced: Set<string> | null = null;
+/**
+ * @internal Whether a trace is running, as a property the op wrapper reads on every call (a plain
+ * load, cheaper there than a call that reads a module binding).
+ */
+export const tracing = { active: false };
 
 /**
  * What {@link traceOps} saw: `fn`'s result and the name of every op that ran while it did (also
@@ -166,10 +171,12 @@ export function traceOps<T>(fn: () => T): OpTrace<T> {
     if (traced !== null) throw new ChainruleError('traceOps: already tracing; traces do not nest');
     const previous = gradEnabled;
     traced = ops;
+    tracing.active = true;
     gradEnabled = true;
     return previous;
   }, (previous) => {
     traced = null;
+    tracing.active = false;
     gradEnabled = previous;
   });
   return { result, ops };

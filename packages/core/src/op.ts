@@ -15,7 +15,7 @@ import type { NdArray } from 'ndarray';
 import { AnomalyError, DTypeError, ShapeError, fmtShape } from './errors.js';
 import { Op, OpContext, type GradRule, type GradRules } from './op-context.js';
 import { allocSite, type TensorData } from './dtype.js';
-import { isGradEnabled, isTracingOps, noteOp, swapGradEnabled } from './grad-mode.js';
+import { isGradEnabled, noteOp, swapGradEnabled, tracing } from './grad-mode.js';
 import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
 import { Tensor, TRUSTED_SHAPE, tensor, type TensorLike } from './tensor.js';
 import type { Shape } from './shape.js';
@@ -279,7 +279,7 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
       needsInputGrad = flags;
     }
   }
-  if (isTracingOps()) {
+  if (tracing.active) {
     // an exporter's trace (traceOps): ops without a rule for a recorded input record too, with no gradient
     noteOp(op.name);
     if (!recording && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
