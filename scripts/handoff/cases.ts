@@ -6,6 +6,8 @@
 import { Tensor, concat, defineOp, rand, randn, stack, tensor, where, type DType } from '@chainrule/core';
 import { argmax, argmin, einsum, maxWithIndices, minWithIndices, oneHot, pad, topk } from '@chainrule/core';
 import { BCELoss, CrossEntropyLoss, Dense, Module, Parameter, ReLU, Sequential, Sigmoid, Softmax, Tanh, mseLoss } from '@chainrule/nn';
+import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d, MultiheadAttention } from '@chainrule/nn';
+import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from '@chainrule/core';
 
 /** A module computing `f` with the given parameters (fields `p0`, `p1`, ...). */
 class Fn extends Module {
@@ -43,6 +45,8 @@ export interface OrtCase {
   dtype?: DType;
   /** Relative tolerance: 1e-12 in float64, 1e-6 when ONNX Runtime computes in float32. */
   rtol: number;
+  /** Relative to the output's largest magnitude where that exceeds the value's own (float32 convolutions: sums that cancel). */
+  relativeToLargest?: boolean;
 }
 
 const r = (shape: number[], seed: number) => randn(shape, { seed });
@@ -117,6 +121,7 @@ export function ortCases(): OrtCase[] {
       rtol: f64,
     },
     ...opsBCases(),
+    ...convCases(),
     {
       name: 'float32 model (ONNX Runtime in float32)',
       module: new Sequential(new Dense(3, 8, { seed: 5, dtype: 'float32' }), new Tanh(), new Dense(8, 2, { seed: 6, dtype: 'float32' })),
@@ -187,5 +192,67 @@ function opsBCases(): OrtCase[] {
       return einsum('ii->i', m).add(einsum('ij,kj->i', a, b.transpose())).add(einsum('ii', m)).add(einsum('bij,bj->bi', stack([a, a.mul(2)]), stack([b.transpose().sum(0), b.sum(1)]).slice(1, 0, 4)).sum(0));
     }, [r([3, 4], 52), r([4, 3], 53)]),
     c('oneHot (given classes, inferred, of an argmax)', ([x, i]) => oneHot(i, 4).mul(x).add(oneHot(i)).add(oneHot(x.argmax(1), 4).mul(x)), [x34, tensor([2, 0, 3])]),
+  ];
+}
+
+
+// ------------------------------------------------------------------ convolution, pooling, attention
+
+/** Self-attention with a causal mask: exported through its primitives (linear, matmul, maskedFill, softmax, ...). */
+class CausalSelfAttention extends Module {
+  mha = new MultiheadAttention(8, 2, { seed: 61, batchFirst: true });
+  forward(x: Tensor): Tensor {
+    return this.mha.forward(x, x, x, { isCausal: true });
+  }
+}
+
+/**
+ * Convolution and pooling, and attention. ONNX Runtime's CPU Conv, AveragePool and
+ * GlobalAveragePool have float32 kernels only, so the float64 models with those are written as
+ * float32 files (the `dtype` option) and compared to 1e-6, as issue 12 allows, relative to the
+ * output's largest magnitude (a float32 convolution sum that cancels to a small value carries the
+ * rounding of its large terms); MaxPool and the attention block run in float64.
+ */
+function convCases(): OrtCase[] {
+  const f32 = { dtype: 'float32' as DType, rtol: 1e-6, relativeToLargest: true };
+  const c = (name: string, f: (xs: Tensor[]) => Tensor, inputs: Tensor[], extra: Partial<OrtCase> = {}): OrtCase => ({ name, module: new Fn(f), inputs, rtol: f64, ...extra });
+  return [
+    {
+      name: 'small CNN: Conv2d → ReLU → MaxPool2d → Conv2d → AdaptiveAvgPool2d(1) → Flatten → Dense, dynamic batch (float32 file: no float64 Conv in ONNX Runtime)',
+      module: new Sequential(
+        new Conv2d(2, 4, 3, { padding: 1, seed: 51 }), new ReLU(), new MaxPool2d(2),
+        new Conv2d(4, 6, [3, 2], { stride: [1, 2], seed: 52 }), new AdaptiveAvgPool2d(1), new Flatten(), new Dense(6, 3, { seed: 53 }),
+      ),
+      inputs: [r([2, 2, 8, 9], 54)],
+      runInputs: [r([3, 2, 8, 9], 55)],
+      batchAxis: 0,
+      ...f32,
+    },
+    {
+      name: 'Conv2d: dilation, groups, asymmetric same padding, no bias, unbatched input; AdaptiveAvgPool2d to 2×3 (AveragePool) (float32 file)',
+      module: new Sequential(new Conv2d(4, 6, 2, { padding: 'same', dilation: [1, 2], groups: 2, bias: false, seed: 56 }), new AdaptiveAvgPool2d([2, 3])),
+      inputs: [r([4, 6, 9], 57)],
+      ...f32,
+    },
+    {
+      name: 'Conv1d: stride, padding, dilation, groups, bias (float32 file)',
+      module: new Sequential(new Conv1d(4, 6, 3, { stride: 2, padding: 2, dilation: 2, groups: 2, seed: 58 }), new Tanh(), new Conv1d(6, 2, 1, { seed: 59 })),
+      inputs: [r([2, 4, 11], 60)],
+      ...f32,
+    },
+    {
+      name: 'AvgPool2d: countIncludePad false, ceilMode, padding; divisorOverride (float32 file: no float64 AveragePool)',
+      module: new Fn(([x]) => new AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false, ceilMode: true }).forward(x).sum([2, 3])
+        .add(avgPool2d(x, 2, { padding: 1 }).sum([2, 3])).add(avgPool2d(x, [2, 3], { stride: 1, divisorOverride: 4 }).sum([2, 3]))),
+      inputs: [r([2, 3, 6, 7], 62)],
+      ...f32,
+    },
+    c('MaxPool2d: padding, dilation, ceilMode, strides (float64)', ([x]) =>
+      new MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }).forward(x).sum([2, 3])
+        .add(maxPool2d(x, [2, 3], { stride: [1, 2], dilation: [2, 1] }).sum([2, 3])).add(new MaxPool2d(2).forward(x.slice(0, 0, 1)).sum([0, 2, 3])), [r([2, 3, 7, 8], 63)]),
+    c('MaxPool2d on an unbatched input (float64)', ([x]) => maxPool2d(x, 2, { padding: 1 }), [r([3, 5, 5], 64)]),
+    { name: 'MultiheadAttention with a causal mask (through its primitives, float64)', module: new CausalSelfAttention(), inputs: [r([2, 5, 8], 65)], rtol: f64 },
+    { name: 'MultiheadAttention with a causal mask, dynamic batch', module: new CausalSelfAttention(), inputs: [r([2, 5, 8], 66)], runInputs: [r([4, 5, 8], 67)], batchAxis: 0, rtol: f64 },
+    c('conv2d (1×1, no bias) and adaptiveAvgPool2d(1) (GlobalAveragePool) as functions (float32 file)', ([x]) => adaptiveAvgPool2d(conv2d(x, r([2, 3, 1, 1], 68)), 1), [r([1, 3, 4, 4], 69)], f32),
   ];
 }

@@ -164,6 +164,8 @@ interface WindowParams {
   readonly plan: WindowPlan;
   readonly inShape: Shape;
   readonly outShape: Shape;
+  /** avgPool2d's arguments as given (kernel, stride, padding per axis), for readers of the graph such as the ONNX export. */
+  readonly pool?: { readonly kernel: readonly number[]; readonly stride: readonly number[]; readonly padding: readonly number[]; readonly ceilMode: boolean; readonly countIncludePad: boolean; readonly divisorOverride: number | null };
 }
 
 /** A mean pool named `name` and its adjoint, each the other's gradient. */
@@ -235,7 +237,8 @@ export function avgPool2d(x: TensorLike, kernelSize: number | readonly number[],
   const rows = avgAxis(h, oh, k[0], s[0], p[0], include);
   const cols = avgAxis(w, ow, k[1], s[1], p[1], include);
   const plan: WindowPlan = { planes, h, w, oh, ow, h0: rows.lo, h1: rows.hi, w0: cols.lo, w1: cols.hi, dh: rows.div, dw: cols.div, sequential: false, divisor };
-  return avgPool2dOp(t, { plan, inShape: t.shape, outShape: withSpatial(t.shape, oh, ow) });
+  const pool = { kernel: k, stride: s, padding: p, ceilMode: ceil, countIncludePad: include, divisorOverride: divisor };
+  return avgPool2dOp(t, { plan, inShape: t.shape, outShape: withSpatial(t.shape, oh, ow), pool });
 }
 
 /** One axis of adaptive pooling: window y spans [⌊y·size/out⌋, ⌈(y + 1)·size/out⌉) (PyTorch's start_index and end_index). */

@@ -515,7 +515,7 @@ class GraphWriter implements OnnxEmitter {
     if (other !== null) {
       const otherNode = other.gradFn;
       const shapeParams = name === 'reshape' || name === 'expand'; // their targets follow the batch size
-      if (otherNode === null || otherNode.op.name !== name || otherNode.inputs.length !== node.inputs.length || (!shapeParams && JSON.stringify(otherNode.params) !== JSON.stringify(node.params))) {
+      if (otherNode === null || otherNode.op.name !== name || otherNode.inputs.length !== node.inputs.length || (!shapeParams && paramsKey(otherNode.params) !== paramsKey(node.params))) {
         throw new ChainruleError(
           `exportOnnx: the forward computed ${name} with params ${JSON.stringify(node.params)} on the example inputs, but ` +
             `${otherNode === null ? 'no op' : `${otherNode.op.name} with params ${JSON.stringify(otherNode.params)}`} there on other inputs; ` +
@@ -541,3 +541,8 @@ class GraphWriter implements OnnxEmitter {
   }
 }
 
+/** Params that record the batch size (a pool's planes N·C and shapes) follow the batch: compared without them. */
+const BATCH_KEYS = new Set(['planes', 'shape', 'inShape', 'outShape']);
+function paramsKey(params: unknown): string {
+  return JSON.stringify(params, (k, v: unknown) => (BATCH_KEYS.has(k) && typeof params === 'object' && params !== null && ('geometry' in params || 'plan' in params) ? undefined : v));
+}

@@ -15,7 +15,12 @@
 import {
   ChainruleError,
   Tensor,
+  adaptiveAvgPool2d,
   arange,
+  avgPool2d,
+  conv1d,
+  conv2d,
+  maxPool2d,
   argmax,
   argmin,
   broadcastShapes,
@@ -316,6 +321,89 @@ const OPS_B_EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
   oneHot: exportOneHot,
 };
 
+// ------------------------------------------------------------------ export: convolution and pooling
+
+/** ONNX's Conv and pools take a batch axis: an unbatched input ([C, ...]) gets one, and the result loses it. */
+function batchedNode(b: OnnxEmitter, n: ExportNode, spatial: number, make: (x: string) => string): string {
+  if (n.inputShapes[0].length === spatial + 2) return make(n.inputs[0]);
+  return b.node('Squeeze', [make(b.node('Unsqueeze', [n.inputs[0], b.int64s([0])])), b.int64s([0])]);
+}
+
+/** core's conv1d/conv2d: Conv with strides, pads (ONNX order: every axis' start, then every end), dilations, group and the bias when there is one. */
+function exportConv(b: OnnxEmitter, n: ExportNode): string {
+  const { conv, hasBias } = n.params as { conv: { spatial: 1 | 2; stride: number[]; padding: number[]; dilation: number[]; groups: number }; hasBias: boolean };
+  const two = conv.spatial === 2;
+  const [pt, pb, pl, pr] = conv.padding;
+  const attrs = [
+    ints('kernel_shape', n.inputShapes[1].slice(2)),
+    ints('strides', two ? conv.stride : [conv.stride[1]]),
+    ints('pads', two ? [pt, pl, pb, pr] : [pl, pr]),
+    ints('dilations', two ? conv.dilation : [conv.dilation[1]]),
+    int('group', conv.groups),
+  ];
+  const weights = hasBias ? [n.inputs[1], n.inputs[2]] : [n.inputs[1]];
+  return batchedNode(b, n, conv.spatial, (x) => b.node('Conv', [x, ...weights], attrs));
+}
+
+/** Whether a pool's output size needed ceil_mode: larger than the rounded-down size (PyTorch's last-window rule only ever brings it back to that). */
+const pooledFloor = (size: number, k: number, s: number, p: number, d: number) => Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+
+/** core's maxPool2d: MaxPool with PyTorch's implicit −∞ padding, dilations and ceil_mode. */
+function exportMaxPool(b: OnnxEmitter, n: ExportNode): string {
+  const g = n.params.geometry as { h: number; w: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; oh: number; ow: number };
+  const ceil = g.oh !== pooledFloor(g.h, g.kh, g.sh, g.ph, g.dh) || g.ow !== pooledFloor(g.w, g.kw, g.sw, g.pw, g.dw);
+  const attrs = [ints('kernel_shape', [g.kh, g.kw]), ints('strides', [g.sh, g.sw]), ints('pads', [g.ph, g.pw, g.ph, g.pw]), ints('dilations', [g.dh, g.dw]), int('ceil_mode', ceil ? 1 : 0)];
+  return batchedNode(b, n, 2, (x) => b.node('MaxPool', [x], attrs));
+}
+
+/**
+ * core's avgPool2d: AveragePool with count_include_pad and ceil_mode (ONNX Runtime's window ends at
+ * the padding's end, as PyTorch's). A divisorOverride is the full-window mean rescaled, which holds
+ * only when no window is cut short by ceil mode; otherwise it is refused.
+ */
+function exportAvgPool(b: OnnxEmitter, n: ExportNode): string {
+  const { plan, pool } = n.params as { plan: { h: number; w: number; oh: number; ow: number }; pool?: { kernel: number[]; stride: number[]; padding: number[]; countIncludePad: boolean; divisorOverride: number | null } };
+  if (pool === undefined) throw new ChainruleError('exportOnnx: avgPool2d recorded without its arguments (kernel, stride, padding)');
+  const [k, s, p] = [pool.kernel, pool.stride, pool.padding];
+  const ceil = plan.oh !== pooledFloor(plan.h, k[0], s[0], p[0], 1) || plan.ow !== pooledFloor(plan.w, k[1], s[1], p[1], 1);
+  const divisor = pool.divisorOverride;
+  if (divisor !== null && ceil) {
+    throw new ChainruleError(`exportOnnx: avgPool2d with divisorOverride ${divisor} and a ceil-mode window cut short: ONNX's AveragePool has no divisor override, and the rescaled mean differs on the cut windows; use ceilMode false or no divisorOverride`);
+  }
+  const include = divisor !== null || pool.countIncludePad;
+  const attrs = [ints('kernel_shape', k), ints('strides', s), ints('pads', [p[0], p[1], p[0], p[1]]), int('ceil_mode', ceil ? 1 : 0), int('count_include_pad', include ? 1 : 0)];
+  return batchedNode(b, n, 2, (x) => {
+    const mean = b.node('AveragePool', [x], attrs);
+    return divisor === null ? mean : b.node('Mul', [mean, b.scalar((k[0] * k[1]) / divisor)]);
+  });
+}
+
+/**
+ * core's adaptiveAvgPool2d: GlobalAveragePool to 1×1; an AveragePool when every window has one
+ * size (the input divisible by the output); refused otherwise (ONNX has no adaptive pool).
+ */
+function exportAdaptiveAvgPool(b: OnnxEmitter, n: ExportNode): string {
+  const { h, w, oh, ow } = n.params.plan as { h: number; w: number; oh: number; ow: number };
+  if (oh === 1 && ow === 1) return batchedNode(b, n, 2, (x) => b.node('GlobalAveragePool', [x]));
+  if (h % oh !== 0 || w % ow !== 0) {
+    throw new ChainruleError(
+      `exportOnnx: adaptiveAvgPool2d from ${h}×${w} to ${oh}×${ow} does not export: ONNX has no adaptive average pool, and only an input divisible by the output ` +
+        `(or a 1×1 output, GlobalAveragePool) gives windows of one size, an AveragePool; choose such an output size`,
+    );
+  }
+  const k = [h / oh, w / ow];
+  return batchedNode(b, n, 2, (x) => b.node('AveragePool', [x], [ints('kernel_shape', k), ints('strides', k)]));
+}
+
+/** Convolution and pooling of core. */
+const CONV_EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
+  conv1d: exportConv,
+  conv2d: exportConv,
+  maxPool2d: exportMaxPool,
+  avgPool2d: exportAvgPool,
+  adaptiveAvgPool2d: exportAdaptiveAvgPool,
+};
+
 /**
  * Ops that do not export, each with the reason, named in exportOnnx's refusal: the samplers (even
  * where their draw records nothing, e.g. randperm, which takes no tensor) and the ops that only
@@ -332,7 +420,10 @@ export const REFUSED_OPS: Readonly<Record<string, string>> = (() => {
     randperm: `ONNX has no permutation sampler, and its random ops (RandomUniform, ...) draw from the runtime's own generator, ${stream}`,
     multinomial: `ONNX's Multinomial samples with replacement only and draws from the runtime's own generator, ${stream}`,
     bernoulli: `ONNX's Bernoulli draws from the runtime's own generator, ${stream} (nn's Dropout draws only in training mode; exportOnnx traces in evaluation mode)`,
-    ...Object.fromEntries(['embedView', 'embedSlice', 'padAdjoint', 'clampMask', 'reluMask', 'sigmoidBackward', 'tanhBackward', 'winnerShare', 'absSlope', 'zerosLike'].map((op) => [op, gradientOnly])),
+    ...Object.fromEntries([
+      'embedView', 'embedSlice', 'padAdjoint', 'clampMask', 'reluMask', 'sigmoidBackward', 'tanhBackward', 'winnerShare', 'absSlope', 'zerosLike',
+      'convInputGrad', 'convWeightGrad', 'convBiasGrad', 'maxPool2dAdjoint', 'maxPool2dSelect', 'avgPool2dAdjoint', 'adaptiveAvgPool2dAdjoint',
+    ].map((op) => [op, gradientOnly])),
   };
 })();
 
@@ -432,6 +523,7 @@ export const EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
     return b.node('Div', [b.node('ReduceSum', [b.node('Mul', [d, d])], [int('keepdims', 0)]), b.scalar(n.params as number)]);
   },
   ...OPS_B_EXPORT_RULES,
+  ...CONV_EXPORT_RULES,
 };
 
 // ------------------------------------------------------------------ import
@@ -671,6 +763,84 @@ const OPS_B_IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   },
 };
 
+// ------------------------------------------------------------------ import: convolution and pooling
+
+/** A conv or pool's auto_pad, which chainrule reads as NOTSET (explicit pads) or VALID only. */
+function explicitPads(n: ImportNode, spatial: number): number[] {
+  const auto = n.string('auto_pad', 'NOTSET');
+  if (auto === 'VALID') return new Array<number>(2 * spatial).fill(0);
+  if (auto !== 'NOTSET') throw new ChainruleError(`importOnnx: ${n.opType} '${n.label}' has auto_pad ${auto}; chainrule reads explicit pads (NOTSET) and VALID`);
+  return n.intsAttr('pads') ?? new Array<number>(2 * spatial).fill(0);
+}
+
+/** ONNX Conv (1-D or 2-D): conv1d/conv2d; unequal pads at the two ends of an axis become a zero pad first. */
+function importConv(n: ImportNode): Tensor {
+  let x = n.x(0);
+  const w = n.x(1);
+  const bias = n.optional(2) ?? null;
+  const spatial = w.ndim - 2;
+  if (spatial !== 1 && spatial !== 2) throw new ChainruleError(`importOnnx: Conv '${n.label}' is ${spatial}-D; chainrule has 1-D and 2-D convolutions`);
+  const pads = explicitPads(n, spatial);
+  const ones = new Array<number>(spatial).fill(1);
+  const options = { stride: n.intsAttr('strides') ?? ones, dilation: n.intsAttr('dilations') ?? ones, groups: n.int('group', 1) };
+  const symmetric = pads.slice(0, spatial).every((p, i) => p === pads[spatial + i]);
+  if (!symmetric) {
+    const amounts: number[] = [];
+    for (let d = spatial - 1; d >= 0; d--) amounts.push(pads[d], pads[spatial + d]);
+    x = pad(x, amounts);
+  }
+  const padding = symmetric ? pads.slice(0, spatial) : 0;
+  return spatial === 2 ? conv2d(x, w, bias, { ...options, padding }) : conv1d(x, w, bias, { ...options, padding });
+}
+
+/** A 1-D pool is the 2-D one over a height of 1; returns the input as [N, C, H, W] and the undo. */
+function as2d(n: ImportNode, x: Tensor): { x: Tensor; spatial: number; back: (y: Tensor) => Tensor } {
+  const spatial = x.ndim - 2;
+  if (spatial === 2) return { x, spatial, back: (y) => y };
+  if (spatial === 1) return { x: x.unsqueeze(2), spatial, back: (y) => y.squeeze(2) };
+  throw new ChainruleError(`importOnnx: ${n.opType} '${n.label}' pools ${spatial} axes; chainrule pools 1 or 2`);
+}
+
+/** A per-axis attribute of a 1-D or 2-D pool as two numbers (height 1 for 1-D). */
+const pair2 = (v: readonly number[], spatial: number, fill: number): number[] => (spatial === 2 ? [v[0], v[1]] : [fill, v[0]]);
+
+/** ONNX MaxPool: maxPool2d (padding is −∞ in both); unequal or large pads become a −∞ pad first. */
+function importMaxPool(n: ImportNode): Tensor {
+  if (n.outputCount > 1) throw new ChainruleError(`importOnnx: MaxPool '${n.label}' asks for its Indices output; chainrule imports the values only`);
+  const { x, spatial, back } = as2d(n, n.x(0));
+  const k = pair2(n.intsAttr('kernel_shape') ?? [], spatial, 1);
+  const pads = explicitPads(n, spatial);
+  const [before, after] = [pair2(pads.slice(0, spatial), spatial, 0), pair2(pads.slice(spatial), spatial, 0)];
+  const options = { stride: pair2(n.intsAttr('strides') ?? [1, 1], spatial, 1), dilation: pair2(n.intsAttr('dilations') ?? [1, 1], spatial, 1), ceilMode: n.int('ceil_mode', 0) === 1 };
+  if (before.every((p, i) => p === after[i] && p <= Math.floor(k[i] / 2))) return back(maxPool2d(x, k, { ...options, padding: before }));
+  if (options.ceilMode) throw new ChainruleError(`importOnnx: MaxPool '${n.label}' has ceil_mode with unequal pads [${pads.join(', ')}]; chainrule pads each axis equally at both ends`);
+  return back(maxPool2d(pad(x, [before[1], after[1], before[0], after[0]], { value: -Infinity }), k, options));
+}
+
+/** ONNX AveragePool: avgPool2d with count_include_pad and ceil_mode (pads equal at both ends, at most half the kernel). */
+function importAveragePool(n: ImportNode): Tensor {
+  const { x, spatial, back } = as2d(n, n.x(0));
+  const k = pair2(n.intsAttr('kernel_shape') ?? [], spatial, 1);
+  const pads = explicitPads(n, spatial);
+  const [before, after] = [pair2(pads.slice(0, spatial), spatial, 0), pair2(pads.slice(spatial), spatial, 0)];
+  if (!before.every((p, i) => p === after[i] && p <= Math.floor(k[i] / 2))) {
+    throw new ChainruleError(`importOnnx: AveragePool '${n.label}' has pads [${pads.join(', ')}]; chainrule's avgPool2d pads each axis equally at both ends, by at most half the kernel`);
+  }
+  return back(avgPool2d(x, k, { stride: pair2(n.intsAttr('strides') ?? [1, 1], spatial, 1), padding: before, ceilMode: n.int('ceil_mode', 0) === 1, countIncludePad: n.int('count_include_pad', 0) === 1 }));
+}
+
+/** ONNX's Conv and pools. */
+const CONV_IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
+  Conv: importConv,
+  MaxPool: importMaxPool,
+  AveragePool: importAveragePool,
+  // the mean over every spatial axis, kept as size-1 axes
+  GlobalAveragePool: (n) => {
+    const x = n.x(0);
+    return x.ndim === 4 ? adaptiveAvgPool2d(x, 1) : x.mean(Array.from({ length: x.ndim - 2 }, (_, i) => i + 2), true);
+  },
+};
+
 /**
  * ONNX op type → its computation with chainrule ops. Every rule builds on differentiable ops, so an
  * imported model trains. Values that are integers in ONNX (shapes, axes, indices) are carried as
@@ -777,6 +947,7 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   },
   Constant: importConstant,
   ...OPS_B_IMPORT_RULES,
+  ...CONV_IMPORT_RULES,
 };
 
 function reduceVariadic(n: ImportNode, f: (a: Tensor, b: Tensor) => Tensor): Tensor {
