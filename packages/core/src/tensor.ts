@@ -154,7 +154,7 @@ export class Tensor {
    * new Tensor(new Float64Array([1, 2, 3, 4]), [2, 2]).toArray(); // [[1, 2], [3, 4]]
    * ```
    */
-  constructor(buffer: Buffer, shape: Shape, requiresGrad = false, /** @internal */ trust?: typeof TRUSTED_SHAPE) {
+  constructor(buffer: Buffer, shape: Shape, requiresGrad = false, /** @internal */ trust?: symbol) {
     // NOTE: kept small so that the op wrapper's `new Tensor` inlines; the checks live in checkedShape
     this.shape = trust === TRUSTED_SHAPE ? shape : checkedShape(buffer, shape);
     this.buffer = buffer;

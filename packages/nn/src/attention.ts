@@ -259,13 +259,13 @@ export class MultiheadAttention extends Module {
   readonly kdim: number;
   readonly vdim: number;
   readonly batchFirst: boolean;
-  /** [3E, E]: the rows of Wq, Wk and Wv stacked; null when kdim or vdim differ from E. */
+  /** `[3E, E]`: the rows of Wq, Wk and Wv stacked; null when kdim or vdim differ from E. */
   inProjWeight: Parameter | null;
   /** [E, E], [E, kdim], [E, vdim]: separate projections, when kdim or vdim differ from E. */
   qProjWeight: Parameter | null;
   kProjWeight: Parameter | null;
   vProjWeight: Parameter | null;
-  /** [3E]: the biases of the q, k and v projections, or null. */
+  /** `[3E]`: the biases of the q, k and v projections, or null. */
   inProjBias: Parameter | null;
   /** The out-projection, Dense(E, E). */
   outProj: Dense;

@@ -132,7 +132,7 @@ const maxPoolSelect: OpFunction<['x', 'index'], MaxPoolParams> = defineOp({
 
 /**
  * 2-D max pooling (PyTorch's `F.max_pool2d`) over the last two axes of `x` [N, C, H, W] or
- * [C, H, W]: each output is the maximum of a kh × kw window (elements `dilation` apart) moved by
+ * `[C, H, W]`: each output is the maximum of a kh × kw window (elements `dilation` apart) moved by
  * `stride`; padding is implicit -∞. Output size ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1 (⌈ ⌉ with
  * ceilMode, as long as the last window starts inside the input or its leading padding).
  *
@@ -209,7 +209,7 @@ function avgAxis(size: number, out: number, k: number, s: number, p: number, cou
 
 /**
  * 2-D average pooling (PyTorch's `F.avg_pool2d`) over the last two axes of `x` [N, C, H, W] or
- * [C, H, W]: each output is the sum of a kh × kw window moved by `stride`, divided by the window's
+ * `[C, H, W]`: each output is the sum of a kh × kw window moved by `stride`, divided by the window's
  * size (padding zeros included unless `countIncludePad: false`; `divisorOverride` replaces the
  * divisor). Output size ⌊(H + 2p − k) / s⌋ + 1 (⌈ ⌉ with ceilMode, as in {@link maxPool2d}).
  *
