@@ -310,12 +310,7 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   // is copied into a new contiguous buffer (any strides; no code generation).
   let out: Tensor;
   if (result instanceof Tensor) out = result;
-  else if (isTensorData(result)) {
-    // an input's own shape (elementwise results: the common case) is frozen and valid already
-    const shape = result.shape;
-    const known = (inputs.length > 0 && shape === inputs[0].shape) || (inputs.length > 1 && shape === inputs[1].shape);
-    out = new Tensor(result.buffer, known && result.buffer.length === inputs[shape === inputs[0].shape ? 0 : 1].size ? shape : kernelShape(result), false, TRUSTED_SHAPE);
-  }
+  else if (isTensorData(result)) out = new Tensor(result.buffer, kernelShape(result, inputs), false, TRUSTED_SHAPE);
   else {
     const copied = ndarrayToBuffer(result);
     if (copied === null) {
@@ -342,13 +337,14 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
 }
 
 /**
- * The shape of a forward's `{ buffer, shape }`, checked: a frozen array whose product is the buffer's
- * length passes as it is (the kernels' results: the common case costs one isFrozen and a short
- * loop); anything else gets the constructor's full check (a copy, frozen).
+ * The shape of a forward's `{ buffer, shape }`, checked. An input's own shape (elementwise results:
+ * the common case) or another frozen array is valid already and passes after its size is compared
+ * with the buffer's (one short loop); anything else gets the constructor's full check (a frozen copy).
  */
-function kernelShape(result: TensorData): Shape {
+function kernelShape(result: TensorData, inputs: readonly Tensor[]): Shape {
   const shape = result.shape;
-  if (Object.isFrozen(shape)) {
+  const fromInput = (inputs.length > 0 && shape === inputs[0].shape) || (inputs.length > 1 && shape === inputs[1].shape);
+  if (fromInput || Object.isFrozen(shape)) {
     let size = 1;
     let valid = true;
     for (let i = 0; i < shape.length; i++) {

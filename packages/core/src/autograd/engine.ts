@@ -50,50 +50,7 @@ export interface BackwardOptions {
  * ```
  */
 export function graphOrder(roots: readonly Tensor[], firstInputFirst = false): GraphOrder {
-  // finished: each tensor's post-order number, set when its search ends. NOTE: no "in progress"
-  // mark is needed: in a DAG a tensor can only be met again after its search has ended (a tensor
-  // still on the stack is an ancestor, and no descendant leads back to it), so one Map.set per
-  // tensor is all the bookkeeping, and positions come out of the same map.
-  const finished = new Map<Tensor, number>();
-  const post: Tensor[] = []; // inputs before the tensors computed from them
-  const stack: Tensor[] = [];
-  const next: number[] = []; // per stack entry: how many of its inputs have been looked at
-  for (const root of roots) {
-    if (finished.has(root)) continue;
-    stack.push(root);
-    next.push(0);
-    while (stack.length > 0) {
-      const top = stack.length - 1;
-      const t = stack[top];
-      const node = t.gradFn;
-      const inputs = node === null ? EMPTY : node.inputs;
-      const needs = node === null ? EMPTY_FLAGS : node.needsInputGrad;
-      const n = inputs.length;
-      let k = next[top];
-      // k counts inputs looked at; the input itself is k (first to last) or n-1-k (last to first)
-      while (k < n && (!needs[firstInputFirst ? n - 1 - k : k] || finished.has(inputs[firstInputFirst ? n - 1 - k : k]))) k++;
-      if (k < n) {
-        next[top] = k + 1;
-        stack.push(inputs[firstInputFirst ? n - 1 - k : k]);
-        next.push(0);
-      } else {
-        stack.pop();
-        next.pop();
-        finished.set(t, post.length);
-        post.push(t);
-      }
-    }
-  }
-  // order is post reversed, so a position is last - post-order number: no second map to fill
-  const last = post.length - 1;
-  const order = post.reverse();
-  return {
-    order,
-    indexOf: (t: Tensor) => {
-      const p = finished.get(t);
-      return p === undefined ? -1 : last - p;
-    },
-  };
+  return depthFirst(roots, firstInputFirst, false);
 }
 
 /**
@@ -117,23 +74,36 @@ let markBase = 1;
 let activeWalks = 0;
 
 /**
- * The engine's own {@link graphOrder}: the same order, found without a Map for the tensors an op
- * made. NOTE: a Map of every tensor was the largest single cost of a backward on a small network
- * (about a tenth of a training step of the article's 2-2-2 net), so each op's node (OpContext, the
- * graph's record, never a Tensor) carries the walk's mark, `base + post-order number`, and only the
- * leaves go in a Map. A walk started while another runs (from a hook) takes the Map path, so the
- * outer walk's marks stay valid.
+ * The engine's own {@link graphOrder}: the same order, with the op-made tensors numbered by marks on
+ * their nodes rather than in a Map. NOTE: a Map of every tensor was the largest single cost of a
+ * backward on a small network (about a tenth of a training step of the article's 2-2-2 net). A walk
+ * started while another runs (from a hook) uses the Map, so the outer walk's marks stay valid.
  */
 function walkOrder(roots: readonly Tensor[]): GraphOrder {
-  if (activeWalks > 0) return graphOrder(roots);
+  return depthFirst(roots, false, activeWalks === 0);
+}
+
+/**
+ * The depth-first search behind {@link graphOrder} and {@link walkOrder}: an explicit stack, and
+ * each tensor numbered in post-order when its search ends. NOTE: no "in progress" mark is needed: in
+ * a DAG a tensor can only be met again after its search has ended (a tensor still on the stack is an
+ * ancestor, and no descendant leads back to it). With `marks`, an op-made tensor's number is kept on
+ * its node (OpContext, the graph's record, never a Tensor) as `base + number`, only leaves go in the
+ * Map, and `markBase` moves past the marks used so that they never count in a later walk.
+ */
+function depthFirst(roots: readonly Tensor[], firstInputFirst: boolean, marks: boolean): GraphOrder {
   const base = markBase;
-  const leaves = new Map<Tensor, number>();
-  const seen = (t: Tensor): boolean => (t.gradFn === null ? leaves.has(t) : t.gradFn.walkMark >= base);
-  const post: Tensor[] = [];
+  const numbers = new Map<Tensor, number>(); // every tensor, or only the leaves with marks
+  const numberOf = (t: Tensor): number => {
+    const node = t.gradFn;
+    if (marks && node !== null) return node.walkMark >= base ? node.walkMark - base : -1;
+    return numbers.get(t) ?? -1;
+  };
+  const post: Tensor[] = []; // inputs before the tensors computed from them
   const stack: Tensor[] = [];
-  const next: number[] = [];
+  const next: number[] = []; // per stack entry: how many of its inputs have been looked at
   for (const root of roots) {
-    if (seen(root)) continue;
+    if (numberOf(root) >= 0) continue;
     stack.push(root);
     next.push(0);
     while (stack.length > 0) {
@@ -142,32 +112,31 @@ function walkOrder(roots: readonly Tensor[]): GraphOrder {
       const node = t.gradFn;
       const inputs = node === null ? EMPTY : node.inputs;
       const needs = node === null ? EMPTY_FLAGS : node.needsInputGrad;
+      const n = inputs.length;
       let k = next[top];
-      while (k < inputs.length && (!needs[k] || seen(inputs[k]))) k++;
-      if (k < inputs.length) {
+      // k counts inputs looked at; the input itself is k (first to last) or n-1-k (last to first)
+      while (k < n && (!needs[firstInputFirst ? n - 1 - k : k] || numberOf(inputs[firstInputFirst ? n - 1 - k : k]) >= 0)) k++;
+      if (k < n) {
         next[top] = k + 1;
-        stack.push(inputs[k]);
+        stack.push(inputs[firstInputFirst ? n - 1 - k : k]);
         next.push(0);
       } else {
         stack.pop();
         next.pop();
-        if (node === null) leaves.set(t, post.length);
-        else node.walkMark = base + post.length;
+        if (marks && node !== null) node.walkMark = base + post.length;
+        else numbers.set(t, post.length);
         post.push(t);
       }
     }
   }
-  markBase = base + post.length + 1;
+  if (marks) markBase = base + post.length + 1;
+  // order is post reversed, so a position is last - post-order number: no second numbering
   const last = post.length - 1;
   return {
     order: post.reverse(),
     indexOf: (t: Tensor) => {
-      const node = t.gradFn;
-      if (node === null) {
-        const p = leaves.get(t);
-        return p === undefined ? -1 : last - p;
-      }
-      return node.walkMark >= base ? last - (node.walkMark - base) : -1;
+      const p = numberOf(t);
+      return p < 0 ? -1 : last - p;
     },
   };
 }

@@ -157,10 +157,10 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
   readonly #zeroGradWhere: string;
   readonly #label = (index: number): string => this.label(index);
   /** Which parameters the current step updates (1) or skips (0), filled by the checking pass. */
-  #todo = new Uint8Array(0);
+  #willUpdate = new Uint8Array(0);
   readonly #updateAll = (): void => {
     const params = this.#params;
-    for (let j = 0; j < params.length; j++) if (this.#todo[j] === 1) params[j].update(this.#writers[j]);
+    for (let j = 0; j < params.length; j++) if (this.#willUpdate[j] === 1) params[j].update(this.#writers[j]);
   };
 
   /**
@@ -248,8 +248,8 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
    * @example `loss.backward(); opt.step();`
    */
   step(): void {
-    const todo = this.#todo;
-    for (let j = 0; j < todo.length; j++) todo[j] = this.checkGrad(j) ? 1 : 0;
+    const willUpdate = this.#willUpdate;
+    for (let j = 0; j < willUpdate.length; j++) willUpdate[j] = this.checkGrad(j) ? 1 : 0;
     noGrad(this.#updateAll);
     this.#stepsTaken++;
   }
@@ -540,7 +540,7 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
     const start = this.#params.length;
     this.#params = Object.freeze([...this.#params, ...params]);
     this.#groups = Object.freeze([...this.#groups, group]);
-    this.#todo = new Uint8Array(this.#params.length);
+    this.#willUpdate = new Uint8Array(this.#params.length);
     params.forEach((p, k) => {
       const j = start + k;
       this.#names.push(names[k]);
