@@ -423,6 +423,7 @@ export const REFUSED_OPS: Readonly<Record<string, string>> = (() => {
     ...Object.fromEntries([
       'embedView', 'embedSlice', 'padAdjoint', 'clampMask', 'reluMask', 'sigmoidBackward', 'tanhBackward', 'winnerShare', 'absSlope', 'zerosLike',
       'convInputGrad', 'convWeightGrad', 'convBiasGrad', 'maxPool2dAdjoint', 'maxPool2dSelect', 'avgPool2dAdjoint', 'adaptiveAvgPool2dAdjoint',
+      'leakyReluSlope', 'eluSlope', 'eluCurve', 'hardtanhSlope', 'linearScan',
     ].map((op) => [op, gradientOnly])),
   };
 })();
