@@ -40,91 +40,37 @@ import {
   tril,
   triu,
   where,
-  type DType,
-  type Shape,
 } from '@chainrule/core';
 import { linear } from '../linear.js';
-import { DataType, type OnnxAttribute } from './onnx-proto.js';
+import { DataType } from './onnx-proto.js';
+import { MATH_EXPORT_RULES, MATH_IMPORT_RULES } from './math-rules.js';
+import {
+  bin,
+  binary,
+  clip,
+  int,
+  ints,
+  positive,
+  positiveAxis,
+  reduceAxes,
+  reduceImport,
+  reduceNode,
+  str,
+  toFloat,
+  unary,
+  type ExportNode,
+  type ExportRule,
+  type ImportNode,
+  type ImportRule,
+  type OnnxEmitter,
+} from './rule-kit.js';
+
+export type { ExportNode, ExportRule, ImportNode, ImportRule, OnnxEmitter } from './rule-kit.js';
 
 // ------------------------------------------------------------------ export
 
-/**
- * One recorded chainrule node, as an export rule sees it.
- * @example
- * ```ts
- * // for x.sum(1) on x of shape [2, 3]: { op: 'sum', params: { axes: 1, keepdims: false }, inputs: ['input'], shape: [2], ... }
- * ```
- */
-export interface ExportNode {
-  /** The chainrule op's name (`'linear'`). */
-  readonly op: string;
-  /** The op's params as recorded (axes, shapes, options). */
-  readonly params: any;
-  /** The ONNX value names of the inputs. */
-  readonly inputs: readonly string[];
-  /** The inputs' shapes in the traced run. */
-  readonly inputShapes: readonly Shape[];
-  /** Per input, which dimensions vary with the batch (the dynamic axis). */
-  readonly inputDynamic: readonly (readonly boolean[])[];
-  /** The output's shape in the traced run. */
-  readonly shape: Shape;
-  /** Which dimensions of the output vary with the batch. */
-  readonly dynamic: readonly boolean[];
-}
-
-/**
- * What an export rule writes with: ONNX nodes and constants.
- * @example
- * ```ts
- * const sum: ExportRule = (b, n) => b.node('ReduceSum', [n.inputs[0], b.int64s([1])], [{ name: 'keepdims', kind: 'int', value: 0 }]);
- * ```
- */
-export interface OnnxEmitter {
-  /** Adds a node and returns the name of its (first) output. */
-  node(opType: string, inputs: readonly string[], attributes?: readonly OnnxAttribute[]): string;
-  /** Adds a node with `count` outputs (TopK's values and indices) and returns their names. */
-  nodeOutputs(opType: string, inputs: readonly string[], attributes: readonly OnnxAttribute[], count: number): string[];
-  /** A constant 1-D INT64 tensor (shapes, axes, bounds). */
-  int64s(values: readonly number[]): string;
-  /** A constant 0-D INT64 tensor (Trilu's k, Range's bounds). */
-  int64(value: number): string;
-  /** A constant scalar of the model's float type. */
-  scalar(value: number): string;
-  /** The model's ONNX float type (DataType.DOUBLE or DataType.FLOAT). */
-  readonly floatType: number;
-}
-
-/**
- * Writes one chainrule node as ONNX nodes and returns the ONNX name of its result.
- * @example
- * ```ts
- * const relu: ExportRule = (b, n) => b.node('Relu', [n.inputs[0]]);
- * ```
- */
-export type ExportRule = (b: OnnxEmitter, n: ExportNode) => string;
-
-const int = (name: string, value: number): OnnxAttribute => ({ name, kind: 'int', value });
-const ints = (name: string, value: number[]): OnnxAttribute => ({ name, kind: 'ints', value });
-const str = (name: string, value: string): OnnxAttribute => ({ name, kind: 'string', value });
-
-const unary = (opType: string): ExportRule => (b, n) => b.node(opType, [n.inputs[0]]);
-const binary = (opType: string): ExportRule => (b, n) => b.node(opType, [n.inputs[0], n.inputs[1]]);
-
-/** chainrule's reduction axes (all when left out; negative from the end), sorted. */
-function reduceAxes(params: any, ndim: number): number[] {
-  const given: number | readonly number[] | undefined = params?.axes;
-  if (given === undefined) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof given === 'number' ? [given] : given;
-  return [...new Set(list.map((a) => (a < 0 ? a + ndim : a)))].sort((a, b) => a - b);
-}
-
-const reduce = (opType: 'ReduceSum' | 'ReduceMax' | 'ReduceMin'): ExportRule => (b, n) => {
-  const axes = reduceAxes(n.params, n.inputShapes[0].length);
-  const keepdims = int('keepdims', n.params?.keepdims ? 1 : 0);
-  if (axes.length === 0) return b.node('Identity', [n.inputs[0]]);
-  // opset 13+: ReduceSum's axes are an input; ReduceMax/ReduceMin keep the attribute until opset 18
-  return opType === 'ReduceSum' ? b.node(opType, [n.inputs[0], b.int64s(axes)], [keepdims]) : b.node(opType, [n.inputs[0]], [ints('axes', axes), keepdims]);
-};
+const reduce = (opType: 'ReduceSum' | 'ReduceMax' | 'ReduceMin'): ExportRule => (b, n) =>
+  reduceNode(b, opType, n.inputs[0], reduceAxes(n.params, n.inputShapes[0].length), n.params?.keepdims === true);
 
 /** A Transpose swapping the last two axes of a value of rank `rank`. */
 function swapLast(b: OnnxEmitter, x: string, rank: number): string {
@@ -146,16 +92,11 @@ const INT64_MIN = -9223372036854775808;
 
 // ------------------------------------------------------------------ export: comparisons, indexing, search and sort, shape ops
 
-/** Positions and booleans come back to chainrule's rule for index tensors: whole numbers in the model's float type. */
-const toFloat = (b: OnnxEmitter, x: string): string => b.node('Cast', [x], [int('to', b.floatType)]);
-
 /** A comparison as 1 or 0 in the model's float type (`ne` is Not(Equal): true where either is NaN, as chainrule's). */
 const compare = (opType: 'Greater' | 'GreaterOrEqual' | 'Less' | 'LessOrEqual' | 'Equal', negate = false): ExportRule => (b, n) => {
   const test = b.node(opType, [n.inputs[0], n.inputs[1]]);
   return toFloat(b, negate ? b.node('Not', [test]) : test);
 };
-
-const positiveAxis = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
 
 /** The parts of a range item of core's `index` (`':'`, `[start, end, step]` or `{ start, end, step }`). */
 function rangeParts(item: unknown): [number | null, number | null, number | null] {
@@ -423,7 +364,7 @@ export const REFUSED_OPS: Readonly<Record<string, string>> = (() => {
     ...Object.fromEntries([
       'embedView', 'embedSlice', 'padAdjoint', 'clampMask', 'reluMask', 'sigmoidBackward', 'tanhBackward', 'winnerShare', 'absSlope', 'zerosLike',
       'convInputGrad', 'convWeightGrad', 'convBiasGrad', 'maxPool2dAdjoint', 'maxPool2dSelect', 'avgPool2dAdjoint', 'adaptiveAvgPool2dAdjoint',
-      'leakyReluSlope', 'eluSlope', 'eluCurve', 'hardtanhSlope', 'linearScan',
+      'leakyReluSlope', 'eluSlope', 'eluCurve', 'hardtanhSlope', 'linearScan', 'shift',
     ].map((op) => [op, gradientOnly])),
   };
 })();
@@ -494,8 +435,7 @@ export const EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
   where: (b, n) => b.node('Where', [b.node('Cast', [n.inputs[0]], [int('to', DataType.BOOL)]), n.inputs[1], n.inputs[2]]),
   clamp: (b, n) => {
     const { min, max } = (n.params ?? {}) as { min?: number; max?: number };
-    const bound = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : b.scalar(v));
-    return b.node('Clip', [n.inputs[0], bound(min), bound(max)]);
+    return clip(b, n.inputs[0], min, max);
   },
   // chainrule's gather is torch.gather: ONNX's GatherElements, with the index as INT64
   gather: (b, n) => {
@@ -525,64 +465,10 @@ export const EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
   },
   ...OPS_B_EXPORT_RULES,
   ...CONV_EXPORT_RULES,
+  ...MATH_EXPORT_RULES,
 };
 
 // ------------------------------------------------------------------ import
-
-/**
- * One ONNX node, as an import rule sees it: its inputs as chainrule tensors, and its attributes.
- * @example
- * ```ts
- * const Softmax: ImportRule = (n) => n.x(0).softmax(n.int('axis', -1));
- * ```
- */
-export interface ImportNode {
-  readonly opType: string;
-  /** The node's name (or its first output's), for messages. */
-  readonly label: string;
-  /** How many outputs the node has (Split's number of pieces). */
-  readonly outputCount: number;
-  /** Input `i` as a tensor (throws naming the node if it is absent). */
-  x(i: number): Tensor;
-  /** Input `i`, or undefined when it is left out (an empty name) or absent. */
-  optional(i: number): Tensor | undefined;
-  /** Input `i` as a list of integers (a shape, axes, bounds), read from a constant. */
-  ints(i: number): number[];
-  /** Whether input `i` is of an integer type in ONNX (a shape, a position): carried as a float, divided with truncation. */
-  integer(i: number): boolean;
-  /** Whether the node has attribute `name`. */
-  has(name: string): boolean;
-  /** Attribute values with defaults. */
-  int(name: string, fallback: number): number;
-  intsAttr(name: string): number[] | undefined;
-  float(name: string, fallback: number): number;
-  string(name: string, fallback: string): string;
-  /** A tensor attribute as a tensor (FLOAT/DOUBLE keep their dtype, integers become float64). */
-  tensorAttr(name: string): Tensor | undefined;
-  /** The model's float dtype. */
-  readonly dtype: DType;
-  /** The model's opset version. */
-  readonly opset: number;
-}
-
-/**
- * Computes one ONNX node with chainrule ops: its output, or its outputs in order (TopK, Split).
- * @example
- * ```ts
- * const Relu: ImportRule = (n) => n.x(0).relu();
- * ```
- */
-export type ImportRule = (n: ImportNode) => Tensor | readonly Tensor[];
-
-/** Axes as non-negative numbers for a tensor of rank `ndim`. */
-const positive = (axes: readonly number[], ndim: number): number[] => axes.map((a) => (a < 0 ? a + ndim : a));
-
-/** A binary op on two tensors of one dtype (a constant of another dtype, e.g. an INT64 shape, is cast). */
-const bin = (f: (a: Tensor, b: Tensor) => Tensor): ImportRule => (n) => {
-  const a = n.x(0);
-  const c = n.x(1);
-  return f(a, c.dtype === a.dtype ? c : c.cast(a.dtype));
-};
 
 /** ONNX's Div of integers (shapes, positions; never differentiable): the quotient truncated toward zero. */
 function integerDiv(a: Tensor, b: Tensor): Tensor {
@@ -590,20 +476,6 @@ function integerDiv(a: Tensor, b: Tensor): Tensor {
   return tensor(Float64Array.from(q.buffer, Math.trunc), { shape: q.shape });
 }
 
-/** The reduction axes of ReduceSum (an input since opset 13) or the other reductions (an attribute until 18). */
-function importAxes(n: ImportNode, ndim: number, axesInput: boolean): number[] | undefined {
-  const axes = axesInput ? (n.optional(1) === undefined ? undefined : n.ints(1)) : n.intsAttr('axes');
-  if (axes === undefined || axes.length === 0) return n.int('noop_with_empty_axes', 0) === 1 ? [] : undefined;
-  return positive(axes, ndim);
-}
-
-const reduceImport = (kind: 'sum' | 'mean' | 'max' | 'min', axesInput: boolean): ImportRule => (n) => {
-  const x = n.x(0);
-  const axes = importAxes(n, x.ndim, axesInput);
-  if (axes !== undefined && axes.length === 0) return x;
-  const keepdims = n.int('keepdims', 1) === 1;
-  return kind === 'sum' ? x.sum(axes, keepdims) : kind === 'mean' ? x.mean(axes, keepdims) : kind === 'max' ? x.max(axes, keepdims) : x.min(axes, keepdims);
-};
 
 /** ONNX Slice bounds (INT64 extremes mean "to the end"), applied one axis at a time with chainrule's slice. */
 function importSlice(n: ImportNode): Tensor {
@@ -868,10 +740,10 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   Tanh: (n) => n.x(0).tanh(),
   Relu: (n) => n.x(0).relu(),
   Identity: (n) => n.x(0),
-  ReduceSum: (n) => reduceImport('sum', n.opset >= 13)(n),
-  ReduceMean: reduceImport('mean', false),
-  ReduceMax: reduceImport('max', false),
-  ReduceMin: reduceImport('min', false),
+  ReduceSum: (n) => reduceImport(n.opset >= 13, (x, axes, keepdims) => x.sum(axes, keepdims))(n),
+  ReduceMean: reduceImport(false, (x, axes, keepdims) => x.mean(axes, keepdims)),
+  ReduceMax: reduceImport(false, (x, axes, keepdims) => x.max(axes, keepdims)),
+  ReduceMin: reduceImport(false, (x, axes, keepdims) => x.min(axes, keepdims)),
   MatMul: (n) => n.x(0).matmul(n.x(1)),
   Gemm: importGemm,
   Reshape: importReshape,
@@ -949,6 +821,7 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   Constant: importConstant,
   ...OPS_B_IMPORT_RULES,
   ...CONV_IMPORT_RULES,
+  ...MATH_IMPORT_RULES,
 };
 
 function reduceVariadic(n: ImportNode, f: (a: Tensor, b: Tensor) => Tensor): Tensor {
