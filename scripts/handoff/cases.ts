@@ -8,6 +8,7 @@ import { argmax, argmin, einsum, maxWithIndices, minWithIndices, oneHot, pad, to
 import { BCELoss, CrossEntropyLoss, Dense, Module, Parameter, ReLU, Sequential, Sigmoid, Softmax, Tanh, mseLoss } from '@chainrule/nn';
 import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d, MultiheadAttention } from '@chainrule/nn';
 import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from '@chainrule/core';
+import { atan2, gelu, logSigmoid, mish } from '@chainrule/core';
 
 /** A module computing `f` with the given parameters (fields `p0`, `p1`, ...). */
 class Fn extends Module {
@@ -122,6 +123,7 @@ export function ortCases(): OrtCase[] {
     },
     ...opsBCases(),
     ...convCases(),
+    ...mathCases(),
     {
       name: 'float32 model (ONNX Runtime in float32)',
       module: new Sequential(new Dense(3, 8, { seed: 5, dtype: 'float32' }), new Tanh(), new Dense(8, 2, { seed: 6, dtype: 'float32' })),
@@ -254,5 +256,58 @@ function convCases(): OrtCase[] {
     { name: 'MultiheadAttention with a causal mask (through its primitives, float64)', module: new CausalSelfAttention(), inputs: [r([2, 5, 8], 65)], rtol: f64 },
     { name: 'MultiheadAttention with a causal mask, dynamic batch', module: new CausalSelfAttention(), inputs: [r([2, 5, 8], 66)], runInputs: [r([4, 5, 8], 67)], batchAxis: 0, rtol: f64 },
     c('conv2d (1×1, no bias) and adaptiveAvgPool2d(1) (GlobalAveragePool) as functions (float32 file)', ([x]) => adaptiveAvgPool2d(conv2d(x, r([2, 3, 1, 1], 68)), 1), [r([1, 3, 4, 4], 69)], f32),
+  ];
+}
+
+
+// ------------------------------------------------------------------ math, activations, reductions, scans
+
+/**
+ * One case (or more) per op of core's math, activation, reduction and scan block. Each model
+ * concatenates its ops' results rather than adding them, so every value is compared on its own (a
+ * sum that cancels would hide a float32 difference or inflate it). ONNX Runtime's CPU has no
+ * float64 Tan, Asin, Acos, Atan, Sinh, Cosh, Erf or Softplus: the models using them are written as
+ * float32 files and compared to 1e-6 relative.
+ */
+function mathCases(): OrtCase[] {
+  const f32 = { dtype: 'float32' as DType, rtol: 1e-6 };
+  const c = (name: string, f: (xs: Tensor[]) => Tensor, inputs: Tensor[], extra: Partial<OrtCase> = {}): OrtCase => ({ name, module: new Fn(f), inputs, rtol: f64, ...extra });
+  const all = (parts: Tensor[]) => concat(parts.map((t) => t.reshape([-1])));
+  const inUnit = rand([3, 4], { seed: 70 }).mul(1.8).sub(0.9); // asin, acos: |x| < 0.9, away from the ends where float32 rounding of x is amplified
+  // atan2's quadrants, axes, signed zeros, infinities and NaN: pairs (y, x), plus a broadcast of a column against a row
+  const I = Infinity;
+  const ys = [1, 1, -1, -1, 0, -0, 0, -0, 0, -0, 2, -2, 2, -2, I, -I, I, -I, I, -I, 3, -3, 3, -3, 0, -0, NaN, 1, 1e-30, -1e-30];
+  const xs = [1, -1, 1, -1, 0, 0, -0, -0, 3, 3, 0, 0, -0, -0, I, I, -I, -I, 5, 5, -I, -I, I, I, -I, -I, 1, NaN, -1, -1];
+  // the values the check's second trace gets (the inputs reversed and scaled) are as good as these
+  const logInputs = tensor([1e-17, -1e-17, 3e-10, -1e-5, 0.5, -0.5, 3, -0.999999, 1e10, 1e300, -1, I, 0, -0]);
+  const expInputs = tensor([1e-17, -1e-10, 1e-5, 0.5, -0.5, 3, -40, -800, 700, 709.7, 710, -I, I, 0, -0]);
+  const halves = tensor([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.675, 1.2345, 0.49999999999999994, -0.2, 123.456, -7.5, 1e17 + 2, -0]);
+  const withZeros = tensor([[1.5, -2, 0.5, 3], [-1, 0, 2, -0.25], [0.75, -1.25, -2, 4]]);
+  return [
+    c('sin, cos (float64)', ([x]) => all([x.sin(), x.cos()]), [r([3, 4], 71).mul(4)]),
+    c('tan, asin, acos, atan, sinh, cosh (float32 file: no float64 kernels)', ([x, u]) => all([x.tan(), u.asin(), u.acos(), x.atan(), x.sinh(), x.cosh()]), [r([3, 4], 72).mul(0.4), inUnit], f32),
+    c('atan2: four quadrants, the axes, signed zeros, infinities, NaN, broadcasting (float32 file: no float64 Atan)', ([y, x]) =>
+      all([atan2(y, x), atan2(y.slice(0, 0, 4).reshape([4, 1]), x.slice(0, 0, 3))]), [tensor(ys), tensor(xs)], f32),
+    // log1p and expm1 in their corrected forms keep the digits of tiny x that Log(1 + x) and Exp(x) - 1 lose
+    c('log1p, expm1 (corrected compositions: tiny, large, infinite x; -1 and the overflow edge)', ([a, e]) => all([a.log1p(), e.expm1()]), [logInputs, expInputs]),
+    c('log2, log10 (Log/ln b), rsqrt (1/Sqrt), reciprocal', ([x, y]) => all([x.log2(), x.log10(), x.rsqrt(), y.reciprocal()]), [tensor([8, 1000, 0.01, 0.5, 3, 1e-300, 1e300, 1, 0, I]), tensor([2, -0.5, 0, -0, 3, I, -I, 1e-310])]),
+    c('floor, ceil, round (half to even), round to 2 and -1 decimals', ([x]) => all([x.floor(), x.ceil(), x.round(), x.round({ decimals: 2 }), x.round({ decimals: -1 })]), [halves]),
+    c('erf, gelu (normalCdf as 1/2(1 + Erf(x/sqrt 2))) (float32 file: no float64 Erf; x >= -1.5, where 1 + erf has not yet cancelled)', ([x]) => all([x.erf(), gelu(x)]),
+      [rand([3, 4], { seed: 73 }).mul(4.5).sub(1.5)], f32),
+    c('softplus (threshold 20, beta 2 threshold 5), mish, logSigmoid (float32 file: no float64 Softplus)', ([x]) =>
+      all([x.softplus(), x.softplus({ beta: 2, threshold: 5 }), mish(x), logSigmoid(x)]), [tensor([-30, -3, -0.25, 0, 0.5, 2, 2.4, 2.6, 19, 21, 40])], f32),
+    c('leakyRelu (default slope: Where in float64; 0.5: LeakyRelu), elu (alpha 1, 0.5), selu (float64: compositions through expm1)', ([x]) =>
+      all([x.leakyRelu(), x.leakyRelu({ negativeSlope: 0.5 }), x.elu(), x.elu({ alpha: 0.5 }), x.selu()]), [tensor([-3, -1e-20, -1e-5, -0.5, 0, 1e-20, 0.5, 2, -800])]),
+    c('leakyRelu, elu, selu in a float32 file (LeakyRelu with a float32 slope)', ([x]) => all([x.leakyRelu(), x.leakyRelu({ negativeSlope: -0.3 }), x.elu(), x.selu()]), [tensor([-3, -1e-3, -0.5, 1e-3, 0.5, 2])], f32),
+    c('hardtanh (Clip: default, relu6, one infinite bound)', ([x]) => all([x.hardtanh(), x.hardtanh({ minVal: 0, maxVal: 6 }), x.hardtanh({ minVal: -Infinity, maxVal: 0.5 })]), [r([3, 4], 74).mul(4)]),
+    c('var, std: axes, keepdims, corrections 0 and 2, all elements', ([x]) =>
+      all([x.var(1), x.std([0, 2], { keepdims: true }), x.var(undefined, { correction: 0 }), x.std(-1, { correction: 2 }), x.var([])]), [r([2, 3, 4], 75).add(3)]),
+    c('var, std over the batch axis, dynamic batch (the count from Shape)', ([x]) => all([x.var(0), x.std([0, 1], { correction: 0 })]), [r([3, 4], 76)], { runInputs: [r([6, 4], 77)], batchAxis: 0 }),
+    c('norm: p = 1, 2, Infinity, 3, 0.5; axes, keepdims, all elements, no axes', ([x]) =>
+      all([x.norm(1, 1), x.norm(2, [0, 2], true), x.norm(Infinity, -1), x.norm(3, 1), x.norm(0.5, 0), x.norm(), x.norm(2, []), x.norm(3, [])]), [r([2, 3, 4], 78)]),
+    c('prod (ReduceProd): zeros, negatives, axes, keepdims, all', ([x]) => all([x.prod(1), x.prod(0, true), x.prod(), x.prod([])]), [withZeros]),
+    c('cumsum (CumSum, reverse), cumprod (triangular mask, reverse): zeros and negatives, 3-D, a middle axis', ([x, y]) =>
+      all([x.cumsum(1), x.cumsum(0, { reverse: true }), x.cumprod(1), x.cumprod(0, { reverse: true }), y.cumprod(1), y.cumsum(-1, { reverse: true })]), [withZeros, r([2, 3, 4], 79)]),
+    c('cumsum, cumprod along a dynamic batch axis (the mask from Shape)', ([x]) => all([x.cumprod(0), x.cumprod(0, { reverse: true }), x.cumsum(0)]), [r([3, 2], 80)], { runInputs: [r([5, 2], 81)], batchAxis: 0 }),
   ];
 }
