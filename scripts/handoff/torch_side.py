@@ -10,9 +10,10 @@ Reads one JSON request on stdin with the working directory, and writes one JSON 
    ops), writes each with torch.onnx.export
    (opset 17, dynamic batch) and its state dict as safetensors, returns its outputs on test inputs,
    then trains it further with Adam and returns the final parameters and outputs, for chainrule to
-   reproduce from the exported files. Also writes three modules of indexing, sorting and shape ops
-   (Gather, Slice with negative steps, TopK, ArgMax, Split, Tile, Trilu, Pad, OneHot, Einsum, ...) with
-   torch.onnx.export, and returns their outputs, for chainrule's importOnnx and ONNX Runtime.
+   reproduce from the exported files. Also writes modules of indexing, sorting and shape ops
+   (Gather, Slice with negative steps, TopK, ArgMax, Split, Tile, Trilu, Pad, OneHot, Einsum, ...) and of
+   math ops (Sin, Erf, Round, LeakyRelu, CumSum, ReduceProd, ReduceL1, ...) with torch.onnx.export, and
+   returns their outputs, for chainrule's importOnnx and ONNX Runtime.
 3. Runs onnx.checker (full check, with shape inference) on every .onnx file chainrule wrote.
 Nothing here touches the network.
 """
@@ -198,24 +199,62 @@ class ShapeOps(nn.Module):
         return q + p.repeat(1, 2) + tri + reflect + edge + const + hot + outer + r2.repeat(1, 2) + looked
 
 
-IMPORTS = {"index": IndexOps, "sort": SortOps, "shape": ShapeOps}
+class MathOps(nn.Module):
+    """Math ops as torch.onnx.export writes them, all with float64 kernels in ONNX Runtime: Sin, Cos, Log(Add) for log1p,
+    Log/Div for log2 and log10, Sqrt/Div for rsqrt, Reciprocal, Floor, Ceil, Round, LeakyRelu, Clip (hardtanh, relu6),
+    var and std (ReduceMean, Shape, Gather, ReduceProd, Cast, ...), ReduceL1, Mul/ReduceSum/Sqrt (the 2-norm),
+    Abs/ReduceMax (the inf-norm), ReduceProd and CumSum. The results are concatenated,
+    not added, so that each is compared on its own. LeakyRelu's slope is 0.25: torch writes it as a float32 attribute,
+    which would hold 0.01 only to 2e-8. Left out: relu6, which torch writes as Relu then Clip, which ONNX Runtime 1.30's
+    Relu-Clip fusion refuses to load in float64; the 3-norm, whose exponent 1/3 torch writes as a float32 constant (the
+    file's result is 3e-8 from torch's own)."""
+
+    def forward(self, x):
+        a = x.abs() + 0.5
+        parts = [
+            torch.sin(x), torch.cos(x), torch.log1p(a), torch.log2(a), torch.log10(a), torch.rsqrt(a), torch.reciprocal(a),
+            torch.floor(x * 3), torch.ceil(x * 3), torch.round(x * 4), F.leaky_relu(x, 0.25), F.hardtanh(x), F.hardtanh(x * 5, 0.0, 6.0),
+            x.var(1, keepdim=True), x.std(1, keepdim=True, unbiased=False), x.norm(p=1, dim=1, keepdim=True), x.norm(dim=1, keepdim=True),
+            torch.linalg.vector_norm(x, ord=float("inf"), dim=1, keepdim=True), x.prod(1, keepdim=True), x.cumsum(1),
+        ]
+        return torch.cat(parts, dim=1)
+
+
+class MathOps32(nn.Module):
+    """torch.onnx.export's Tan, Asin, Acos, Atan, Erf, gelu (Div, Erf, Add, Mul), Softplus (beta 2: Mul, Softplus, Div),
+    Elu and mish (Softplus, Tanh, Mul), which ONNX Runtime runs in float32 only. (selu is left out: torch writes Selu
+    without attributes, so with ONNX's float32 defaults, 1e-8 from its own float64 constants.)"""
+
+    def forward(self, x):
+        t = torch.tanh(x) * 0.9
+        parts = [
+            torch.tan(x * 0.5), torch.asin(t), torch.acos(t), torch.atan(x), torch.erf(x), F.gelu(x), F.softplus(x, beta=2),
+            F.elu(x, alpha=0.5), F.mish(x),
+        ]
+        return torch.cat(parts, dim=1)
+
+
+# name: (module, whether ONNX Runtime needs a float32 copy of the file)
+IMPORTS = {"index": (IndexOps, False), "sort": (SortOps, False), "shape": (ShapeOps, False), "math": (MathOps, False), "math32": (MathOps32, True)}
 
 
 def ops_for_chainrule(req):
-    """Modules of indexing, sorting and shape ops written by torch.onnx.export (opset 17, dynamic batch), with their outputs."""
+    """Modules of indexing, sorting, shape and math ops written by torch.onnx.export (opset 17, dynamic batch), with their
+    outputs; for the modules of ops ONNX Runtime has no float64 kernels for, also a float32 copy of the file."""
     d = req["dir"]
     out = {}
-    for name, make in IMPORTS.items():
+    for name, (make, float32) in IMPORTS.items():
         torch.manual_seed(req["torch"]["seed"])
         model = make().double().eval()
         x = torch.randn(5, 6)
-        torch.onnx.export(
-            model, x[:2], os.path.join(d, f"torch-ops-{name}.onnx"), opset_version=17, input_names=["x"], output_names=["y"],
-            dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
-        )
+        export = dict(opset_version=17, input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+        torch.onnx.export(model, x[:2], os.path.join(d, f"torch-ops-{name}.onnx"), **export)
+        if float32:
+            torch.onnx.export(model.float(), x[:2].float(), os.path.join(d, f"torch-ops-{name}-f32.onnx"), **export)
+            model.double()
         with torch.no_grad():
             y = model(x)
-        out[name] = {"x": flat(x), "xShape": list(x.shape), "y": flat(y)}
+        out[name] = {"x": flat(x), "xShape": list(x.shape), "y": flat(y), "float32": float32}
     return out
 
 
