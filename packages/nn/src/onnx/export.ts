@@ -60,13 +60,22 @@ const IR_VERSION = 8; // the IR version of opset 17 (ONNX 1.12)
  * names (PyTorch's), other constants `Constant` nodes. The module runs in evaluation mode for the
  * trace and gets its modes back afterwards.
  *
- * Every op in the op table exports (see `onnx/op-table.ts`: arithmetic, exp/log/sqrt/abs,
- * activations, reductions, matmul and nn's fused `linear` as Gemm, layout ops, where, maximum,
- * minimum, clamp, gather, scatterAdd, cast, nn's `mseLoss` and `binaryCrossEntropy`, comparisons,
- * sign, index, maskedFill, argmax/argmin, argsort (so sort and topk), pad, flip, tril/triu, oneHot;
- * softmax, logSoftmax, mean, transpose, indexSelect, split, repeat, einsum and the other composites
- * through the primitives they are made of). An op without an ONNX form is refused with its name,
- * and the samplers with the reason ({@link REFUSED_OPS}).
+ * Every op in the op table exports (see `onnx/op-table.ts` and `onnx/math-rules.ts`: arithmetic,
+ * exp/log/sqrt/abs, activations, reductions, matmul and nn's fused `linear` as Gemm, layout ops,
+ * where, maximum, minimum, clamp, gather, scatterAdd, cast, nn's `mseLoss` and `binaryCrossEntropy`,
+ * comparisons, sign, index, maskedFill, argmax/argmin, argsort (so sort and topk), pad, flip,
+ * tril/triu, oneHot, conv1d/conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d (to sizes that divide
+ * the input); sin, cos, tan, asin, acos, atan, sinh, cosh, erf, reciprocal, floor, ceil, round,
+ * softplus, leakyRelu, hardtanh (Clip), prod (ReduceProd), cumsum (CumSum) and norm (ReduceL1,
+ * ReduceL2, ...) as their ONNX ops; atan2, log1p, expm1, log2, log10, rsqrt, gelu's normal CDF,
+ * elu, selu, var, std and cumprod as compositions that compute what chainrule computes (their
+ * comments in `math-rules.ts` say how closely); softmax, logSoftmax, mean, transpose, indexSelect,
+ * split, repeat, einsum, gelu, silu, mish, logSigmoid and the other composites through the
+ * primitives they are made of). An op without an ONNX form is refused with its name, and the
+ * samplers and the steps of gradient computations with the reason ({@link REFUSED_OPS}).
+ * ONNX Runtime's CPU kernels have no float64 Conv, AveragePool, GlobalAveragePool, Tan, Asin,
+ * Acos, Atan, Sinh, Cosh, Erf or Softplus: a float64 model using them runs there when written with
+ * `dtype: 'float32'`.
  * @example
  * ```ts
  * const net = new Sequential(new Dense(3, 8), new Tanh(), new Dense(8, 1));

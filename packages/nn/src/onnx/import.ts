@@ -255,7 +255,11 @@ function toTensor(t: OnnxTensor): Tensor {
  * Reads an ONNX model (opsets 13 to 17 of the default domain, e.g. from `torch.onnx.export(...,
  * opset_version=17)` or {@link exportOnnx}) as an {@link OnnxModule}: float initializers become
  * trainable Parameters named as in the file, and every node is computed by chainrule ops, so the
- * result is differentiable. A node type without a chainrule form is refused with its name.
+ * result is differentiable. It reads every op type exportOnnx writes, and those torch.onnx.export
+ * writes for the same computations (Gemm, Gather, Split, TopK, OneHot, Einsum, Sin, Erf, Round,
+ * LeakyRelu, Elu, Selu, Softplus, CumSum with `exclusive`, ReduceProd, ReduceL1, ReduceL2, ...; the
+ * list is `Object.keys(IMPORT_RULES)`). A node type without a chainrule form is refused with its
+ * name.
  * @example
  * ```ts
  * const net = importOnnx(fs.readFileSync('model.onnx'));

@@ -6,7 +6,8 @@
  *
  * Adding an op is one entry in each table: `gelu: unary('Gelu')` here, `Gelu: (n) => gelu(n.x(0))`
  * there. An op missing from EXPORT_RULES is refused by `exportOnnx` with its name, an ONNX op type
- * missing from IMPORT_RULES by `importOnnx`.
+ * missing from IMPORT_RULES by `importOnnx`. The rules of core's math, activation, reduction and
+ * scan ops (sin ... cumprod) are kept in math-rules.ts and spread into both tables.
  *
  * The rules target ONNX opset 17 (`ReduceSum` takes its axes as an input since opset 13, the other
  * reductions as an attribute until opset 18).
