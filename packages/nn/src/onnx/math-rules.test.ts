@@ -9,6 +9,7 @@ import { exportOnnx, exportOnnxModel, type ExportOnnxOptions } from './export.js
 import { importOnnx } from './import.js';
 import { REFUSED_OPS } from './op-table.js';
 import { DataType, encodeModel, type OnnxAttribute, type OnnxModel, type OnnxNode } from './onnx-proto.js';
+import { opset17Model } from '../test-utils/onnx-model.js';
 
 /** A module computing `f` of its inputs. */
 class Fn extends Module {
@@ -199,21 +200,13 @@ describe('refusals', () => {
 describe('import of the ONNX ops', () => {
   /** A model of one node of `opType` on input x (shape [n]) and the given constant inputs, run on `x`. */
   function runNode(opType: string, x: number[], attributes: OnnxAttribute[] = [], constants: { name: string; values: number[] }[] = []): number[] {
-    const m: OnnxModel = {
-      irVersion: 8,
-      opsetImports: [{ domain: '', version: 17 }],
-      producerName: 'test',
-      producerVersion: '0',
-      docString: '',
-      metadataProps: [],
-      graph: {
-        name: 'g',
-        nodes: [{ opType, inputs: ['x', ...constants.map((c) => c.name)], outputs: ['y'], attributes }],
-        initializers: constants.map((c) => ({ name: c.name, dims: [], dataType: DataType.INT64, values: c.values })),
-        inputs: [{ name: 'x', elemType: DataType.DOUBLE, shape: [x.length] }],
-        outputs: [{ name: 'y', elemType: DataType.DOUBLE, shape: [] }],
-      },
-    };
+    const m = opset17Model({
+      name: 'g',
+      nodes: [{ opType, inputs: ['x', ...constants.map((c) => c.name)], outputs: ['y'], attributes }],
+      initializers: constants.map((c) => ({ name: c.name, dims: [], dataType: DataType.INT64, values: c.values })),
+      inputs: [{ name: 'x', elemType: DataType.DOUBLE, shape: [x.length] }],
+      outputs: [{ name: 'y', elemType: DataType.DOUBLE, shape: [] }],
+    });
     return Array.from(importOnnx(encodeModel(m)).forward(tensor(x)).buffer);
   }
 

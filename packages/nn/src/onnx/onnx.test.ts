@@ -12,6 +12,7 @@ import { importOnnx } from './import.js';
 import { REFUSED_OPS } from './op-table.js';
 import { DataType, decodeModel, encodeModel, type OnnxModel } from './onnx-proto.js';
 import { ProtoWriter, asInt, readFields, repeatedInt } from './protobuf.js';
+import { opset17Model } from '../test-utils/onnx-model.js';
 
 const mlp = () => new Sequential(new Dense(3, 4, { seed: 1 }), new Tanh(), new Dense(4, 2, { seed: 2 }));
 
@@ -172,31 +173,23 @@ describe('importOnnx', () => {
 
   it('reads the multi-output and integer ops of PyTorch-written files: TopK, Split, Div of shapes, negative Slice steps', () => {
     const int64 = (name: string, values: number[]) => ({ name, dims: [values.length], dataType: DataType.INT64, values });
-    const model: OnnxModel = {
-      irVersion: 8,
-      opsetImports: [{ domain: '', version: 17 }],
-      producerName: 'test',
-      producerVersion: '0',
-      docString: '',
-      metadataProps: [],
-      graph: {
-        name: 'g',
-        initializers: [int64('k', [2]), int64('sizes', [1, 3]), int64('axis1', [1]), int64('three', [3]), int64('big', [-9223372036854775808]), int64('last', [-1])],
-        inputs: [{ name: 'x', elemType: DataType.DOUBLE, shape: [2, 4] }],
-        outputs: [{ name: 'y', elemType: DataType.DOUBLE, shape: [2, 2] }, { name: 'i', elemType: DataType.INT64, shape: [2, 2] }, { name: 'z', elemType: DataType.DOUBLE, shape: [2, 1] }],
-        nodes: [
-          { opType: 'TopK', inputs: ['x', 'k'], outputs: ['y', 'i'], attributes: [{ name: 'axis', kind: 'int', value: 1 }] },
-          { opType: 'Split', inputs: ['x', 'sizes'], outputs: ['', 'rest'], attributes: [{ name: 'axis', kind: 'int', value: 1 }] },
-          { opType: 'Shape', inputs: ['rest'], outputs: ['shape'], attributes: [] },
-          { opType: 'Gather', inputs: ['shape', 'axis1'], outputs: ['n'], attributes: [] }, // 3
-          { opType: 'Div', inputs: ['n', 'three'], outputs: ['one'], attributes: [] }, // 3 / 3 = 1 (integers)
-          { opType: 'Add', inputs: ['one', 'one'], outputs: ['two'], attributes: [] },
-          { opType: 'Div', inputs: ['two', 'three'], outputs: ['zero'], attributes: [] }, // 2 / 3 = 0, truncated
-          { opType: 'Slice', inputs: ['rest', 'last', 'big', 'axis1', 'last'], outputs: ['back'], attributes: [] }, // rest[:, ::-1]
-          { opType: 'Gather', inputs: ['back', 'zero'], outputs: ['z'], attributes: [{ name: 'axis', kind: 'int', value: 1 }] },
-        ],
-      },
-    };
+    const model = opset17Model({
+      name: 'g',
+      initializers: [int64('k', [2]), int64('sizes', [1, 3]), int64('axis1', [1]), int64('three', [3]), int64('big', [-9223372036854775808]), int64('last', [-1])],
+      inputs: [{ name: 'x', elemType: DataType.DOUBLE, shape: [2, 4] }],
+      outputs: [{ name: 'y', elemType: DataType.DOUBLE, shape: [2, 2] }, { name: 'i', elemType: DataType.INT64, shape: [2, 2] }, { name: 'z', elemType: DataType.DOUBLE, shape: [2, 1] }],
+      nodes: [
+        { opType: 'TopK', inputs: ['x', 'k'], outputs: ['y', 'i'], attributes: [{ name: 'axis', kind: 'int', value: 1 }] },
+        { opType: 'Split', inputs: ['x', 'sizes'], outputs: ['', 'rest'], attributes: [{ name: 'axis', kind: 'int', value: 1 }] },
+        { opType: 'Shape', inputs: ['rest'], outputs: ['shape'], attributes: [] },
+        { opType: 'Gather', inputs: ['shape', 'axis1'], outputs: ['n'], attributes: [] }, // 3
+        { opType: 'Div', inputs: ['n', 'three'], outputs: ['one'], attributes: [] }, // 3 / 3 = 1 (integers)
+        { opType: 'Add', inputs: ['one', 'one'], outputs: ['two'], attributes: [] },
+        { opType: 'Div', inputs: ['two', 'three'], outputs: ['zero'], attributes: [] }, // 2 / 3 = 0, truncated
+        { opType: 'Slice', inputs: ['rest', 'last', 'big', 'axis1', 'last'], outputs: ['back'], attributes: [] }, // rest[:, ::-1]
+        { opType: 'Gather', inputs: ['back', 'zero'], outputs: ['z'], attributes: [{ name: 'axis', kind: 'int', value: 1 }] },
+      ],
+    });
     const net = importOnnx(encodeModel(model));
     const [y, i, z] = net.run(tensor([[1, 5, 2, 7], [9, 3, 4, 0]]));
     expect([y.toArray(), i.toArray(), z.toArray()]).toEqual([[[7, 5], [9, 4]], [[3, 1], [0, 2]], [[7], [0]]]);
