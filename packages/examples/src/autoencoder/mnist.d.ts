@@ -19,9 +19,9 @@ declare module 'mnist' {
     readonly length: number;
     /** The pixels of every image of this class, `length` × 784 numbers. */
     readonly raw: readonly number[];
-    /** Image `index` (784 pixels); a random one when the index is missing or out of range. */
+    /** Image `index` (784 pixels); a random one (Math.random) when the index is missing, negative or above `length`. */
     get(index?: number): number[];
-    /** Images `start` to `end`, both included (`end` is capped at `length − 2`). */
+    /** Images `start` to `end`, both included (`end` is capped at `length − 1`). */
     range(start: number, end: number): number[][];
     /** Images `start` to `end` as training pairs. */
     set(start: number, end: number): MnistSample[];

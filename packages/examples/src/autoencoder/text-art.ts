@@ -15,7 +15,7 @@ export interface TextArtOptions {
   color?: boolean;
 }
 
-/** The shades for plain text, from background (0) to ink (1), in equal steps of 0.2. */
+/** The shades for plain text, from background (0) to ink (1), in equal steps of 0.2. @example `SHADES[Math.floor(0.5 * SHADES.length)] // '▒'` */
 export const SHADES = ' ░▒▓█';
 const RESET = '\x1b[0m';
 
