@@ -42,6 +42,17 @@ describe('linear', () => {
     );
   });
 
+  it('gives the same bits through matmul on large products (a batch, one sample, a shared bias)', () => {
+    // 64·784·128 and 784·128 multiply-adds: above the size where the forward switches to matmul
+    const x = randn([64, 784], { seed: 1 }), w = randn([128, 784], { seed: 2 }), b = randn([128], { seed: 3 });
+    const xs = x.toArray() as number[][], ws = w.toArray() as number[][];
+    expect(linear(x, w, b).toArray()).toEqual(reference(xs, ws, b.toArray() as number[]));
+    expect(linear(x, w, 0.25).toArray()).toEqual(reference(xs, ws, 0.25));
+    expect(linear(x.slice(0, 3, 4).reshape([784]), w, b).toArray()).toEqual(reference([xs[3]], ws, b.toArray() as number[])[0]);
+    const wide = randn([784, 128], { seed: 4 }), small = randn([64, 128], { seed: 5 });
+    expect(linear(small, wide).toArray()).toEqual(reference(small.toArray() as number[][], wide.toArray() as number[][], null));
+  });
+
   it('passes gradcheck for x, W and b: batch, single sample, shared scalar bias', () => {
     const x = randn([3, 4], { seed: 1 }), w = randn([2, 4], { seed: 2 }), b = randn([2], { seed: 3 });
     expect(gradcheck((x, w, b) => linear(x, w, b), [x, w, b]).ok).toBe(true);

@@ -13,6 +13,14 @@ import { generatorFrom, initBound, uniformTensor, type InitScheme } from './init
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
+/**
+ * From this many multiply-adds on, a float64 forward multiplies with core's matmul (blocked, SIMD
+ * where available: about 6x the plain loop's speed on a 64×784 by 784×128 product); below it, the
+ * plain loop, since the extra op costs more than it saves on the article's 2×2 layers.
+ */
+const MATMUL_MIN_WORK = 16384;
+const TRANSPOSE_B = Object.freeze({ transposeB: true });
+
 /** x [N, in] (or [in]), W [out, in], b broadcastable to [out]: [] or [1] (one shared bias) or [out]. */
 const linearOp = defineOp({
   name: 'linear',
@@ -22,20 +30,29 @@ const linearOp = defineOp({
     const outF = w.shape[0];
     const inF = w.shape[1];
     const rows = x.ndim === 1 ? 1 : x.shape[0];
-    const xs = x.buffer, ws = w.buffer, bs = b.buffer;
+    const shape = x.ndim === 1 ? [outF] : [rows, outF];
+    const bs = b.buffer;
     const shared = bs.length === 1;
+    // Each output is summed left to right, then the bias: w1*i1 + w2*i2 + b1, the article's order.
+    // matmul sums in the loop's order (its kernel's NOTE), so both paths give the same bits in
+    // float64; float32 keeps the loop, where matmul would round the sum before the bias is added.
+    if (x.dtype === 'float64' && rows * outF * inF >= MATMUL_MIN_WORK) {
+      const out = x.matmul(w, TRANSPOSE_B).buffer;
+      for (let i = 0; i < out.length; i++) out[i] += shared ? bs[0] : bs[i % outF];
+      return { buffer: out, shape };
+    }
+    const xs = x.buffer, ws = w.buffer;
     const out = allocBuffer(x.dtype, rows * outF);
     for (let n = 0; n < rows; n++) {
       const xo = n * inF;
       for (let o = 0; o < outF; o++) {
         const wo = o * inF;
-        // summed left to right, then the bias: w1*i1 + w2*i2 + b1, the article's order
         let acc = 0;
         for (let k = 0; k < inF; k++) acc += xs[xo + k] * ws[wo + k];
         out[n * outF + o] = acc + (shared ? bs[0] : bs[o]);
       }
     }
-    return { buffer: out, shape: x.ndim === 1 ? [outF] : [rows, outF] };
+    return { buffer: out, shape };
   },
   // dx = G W; dW = Gᵀ x (the outer product for one sample); db = G, which the engine sums back
   // over the batch (and over the units, for a shared scalar bias)
