@@ -42,6 +42,22 @@ describe('linear', () => {
     );
   });
 
+  it('equals the reference to the last bit on products large enough for the GEMM path (float32 to its precision)', () => {
+    // 64·48·40 = 122,880 multiply-adds, past GEMM_MIN_WORK (16,384)
+    const x = randn([64, 48], { seed: 11 });
+    const w = randn([40, 48], { seed: 12 });
+    const b = randn([40], { seed: 13 });
+    const want = reference(x.toArray() as number[][], w.toArray() as number[][], b.toArray() as number[]);
+    expect(linear(x, w, b).toArray()).toEqual(want);
+    expect(linear(x, w, 0.25).toArray()).toEqual(reference(x.toArray() as number[][], w.toArray() as number[][], 0.25));
+    // float32: the GEMM path rounds the product to float32 before adding the bias (one rounding more
+    // than the loop), so it is compared with the float64 result to float32's precision: terms of
+    // size ~1 summed 48 times, each rounding ≤ 6e-8 relative
+    const got32 = linear(x.cast('float32'), w.cast('float32'), b.cast('float32'));
+    expect(got32.dtype).toBe('float32');
+    expect(got32).toBeAllClose(linear(x, w, b), { rtol: 1e-5, atol: 1e-5 });
+  });
+
   it('passes gradcheck for x, W and b: batch, single sample, shared scalar bias', () => {
     const x = randn([3, 4], { seed: 1 }), w = randn([2, 4], { seed: 2 }), b = randn([2], { seed: 3 });
     expect(gradcheck((x, w, b) => linear(x, w, b), [x, w, b]).ok).toBe(true);
