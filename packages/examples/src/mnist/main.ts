@@ -15,7 +15,7 @@ const TARGET = 0.97;
 
 const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
 
-/** Up to `count` misclassified digits, `perRow` side by side, each captioned `7 → 1` (label → prediction). */
+/** Up to `count` misclassified digits, `perRow` side by side, each captioned `7 → 1` (label → prediction). @example `console.log(misclassifiedArt(result.misclassified, 6, 3))` */
 export function misclassifiedArt(wrong: readonly Misclassified[], count = 6, perRow = 3): string {
   const blocks: string[] = [];
   for (let start = 0; start < Math.min(count, wrong.length); start += perRow) {
@@ -29,7 +29,7 @@ export function misclassifiedArt(wrong: readonly Misclassified[], count = 6, per
   return blocks.join('\n\n');
 }
 
-/** Parses the options, trains, prints. */
+/** Parses the options, trains, prints. @example `main(['--epochs', '2', '--train', '1000', '--held-out', '500'])` */
 export function main(argv: string[] = process.argv.slice(2)): void {
   const { values } = parseArgs({
     args: argv,

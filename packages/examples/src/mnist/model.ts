@@ -25,7 +25,7 @@ import {
 } from '@chainrule/nn';
 import { mnistDataset } from './data.js';
 
-/** Options of {@link buildModel}. */
+/** Options of {@link buildModel}. @example `{ channels: [16, 32], hidden: 64, dropout: 0.25, seed: 1 }` */
 export interface MnistModelOptions {
   /** Output channels of the two 3×3 convolutions (default [8, 16]). */
   channels?: readonly [number, number];
@@ -72,7 +72,7 @@ export function buildModel(options: MnistModelOptions = {}): Sequential {
 
 const crossEntropy = new CrossEntropyLoss();
 
-/** What {@link trainStep} returns: the batch's mean loss and the logits it was computed from. */
+/** What {@link trainStep} returns: the batch's mean loss and the logits it was computed from. @example `const { loss, logits } = trainStep(model, optimizer, x, y);` */
 export interface StepResult {
   loss: number;
   logits: Tensor;
@@ -98,7 +98,7 @@ export function trainStep(model: Module, optimizer: Optimizer, x: Tensor, y: Ten
   return { loss: loss.item(), logits };
 }
 
-/** What {@link evaluate} returns. */
+/** What {@link evaluate} returns. @example `const { accuracy, loss, predictions } = evaluate(model, heldOut);` */
 export interface Evaluation {
   /** Fraction of the items classified correctly. */
   accuracy: number;
@@ -136,7 +136,7 @@ export function evaluate(model: Module, dataset: Dataset<Tensor[]>, batchSize = 
   }
 }
 
-/** Where a training run is, reported after every step to {@link TrainOptions.onStep}. */
+/** Where a training run is, reported after every step to {@link TrainOptions.onStep}. @example `trainMnist({ onStep: (r) => console.log(r.epoch, r.step, r.loss) })` */
 export interface StepReport {
   /** The epoch, 1 … epochs. */
   epoch: number;
@@ -150,7 +150,7 @@ export interface StepReport {
   accuracy: number;
 }
 
-/** One epoch's figures. */
+/** One epoch's figures, reported to {@link TrainOptions.onEpoch}. @example `trainMnist({ onEpoch: (e) => console.log(e.heldOutAccuracy) })` */
 export interface EpochReport {
   epoch: number;
   /** Mean batch loss over the epoch (with dropout, as trained). */
@@ -162,7 +162,7 @@ export interface EpochReport {
   heldOutLoss: number;
 }
 
-/** Options of {@link trainMnist}; the defaults are the README's run. */
+/** Options of {@link trainMnist}; the defaults are the README's run. @example `{ trainSize: 600, heldOutSize: 200, epochs: 4, seed: 0 }` */
 export interface TrainOptions {
   /** Digits to train on and to hold out, drawn without overlap by a seeded split of the 10,000 (default 8500 and 1500). */
   trainSize?: number;
@@ -187,7 +187,7 @@ export interface TrainOptions {
   onEpoch?: (report: EpochReport) => void;
 }
 
-/** A held-out digit the model got wrong. */
+/** A held-out digit the model got wrong. @example `for (const m of result.misclassified) console.log(m.label, 'taken for', m.predicted);` */
 export interface Misclassified {
   /** Its index among the held-out digits. */
   index: number;
@@ -197,7 +197,7 @@ export interface Misclassified {
   pixels: Float64Array;
 }
 
-/** What {@link trainMnist} returns. */
+/** What {@link trainMnist} returns. @example `const { heldOut, finalTrainLoss, misclassified } = trainMnist();` */
 export interface TrainResult {
   model: Sequential;
   epochs: EpochReport[];

@@ -6,7 +6,7 @@
 import { SingleBar } from 'cli-progress';
 import type { StepReport } from './model.js';
 
-/** What one progress line shows: where the run is, its running figures, its speed. */
+/** What one progress line shows: where the run is, its running figures, its speed. @example `formatProgress({ ...stepReport, stepsPerSecond: 20, secondsLeft: 33 })` */
 export interface ProgressFields extends StepReport {
   /** Training steps per second of wall time over the run so far (NaN before there is a measurement). */
   stepsPerSecond: number;
@@ -45,7 +45,7 @@ export function formatProgress(f: ProgressFields, barWidth = 20): string {
   ].join(' | ');
 }
 
-/** Options of {@link TrainingProgress}. */
+/** Options of {@link TrainingProgress}. @example `new TrainingProgress({ stream: process.stderr, everySeconds: 30 })` */
 export interface TrainingProgressOptions {
   /** Where to write (default process.stdout); a bar only if it is a TTY. */
   stream?: NodeJS.WriteStream;
