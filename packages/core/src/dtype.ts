@@ -77,14 +77,9 @@ export function getMaxElements(): number {
 }
 
 /**
- * @internal Who is allocating, for the message of a refused allocation: the op running now and its
- * inputs (set by the op wrapper around every forward, restored after it).
- */
-export const allocSite: { op: string; inputs: readonly { readonly shape: readonly number[] }[] | null } = { op: '', inputs: null };
-
-/**
- * Throws unless a tensor of `size` elements is allowed; `op` and `shape` name it in the message
- * (the running op and its inputs when not given).
+ * Throws unless a tensor of `size` elements is allowed; `op` and `shape` name it in the message.
+ * Without `op` (a kernel allocating), the error is marked so that the op wrapper, which knows the
+ * running op and its inputs, can name them ({@link nameAllocation}): nothing is written per call.
  * @example
  * ```ts
  * checkSize(6, 'zeros', [2, 3]); // fine
@@ -93,13 +88,30 @@ export const allocSite: { op: string; inputs: readonly { readonly shape: readonl
  */
 export function checkSize(size: number, op?: string, shape?: readonly number[]): void {
   if (size <= maxElements && size >= 0) return;
-  const who = op ?? (allocSite.op || 'allocBuffer');
+  const error = elementLimitError(size, op ?? 'allocBuffer', shape, null);
+  if (op === undefined) (error as UnnamedAllocation)[UNNAMED] = size;
+  throw error;
+}
+
+const UNNAMED = Symbol('unnamed allocation');
+type UnnamedAllocation = ShapeError & { [UNNAMED]?: number };
+
+function elementLimitError(size: number, who: string, shape: readonly number[] | undefined, inputs: readonly { readonly shape: readonly number[] }[] | null): ShapeError {
   const what = shape !== undefined ? `shape [${shape.join(',')}] has ${size} elements` : `the result would have ${size} elements`;
-  const inputs = op === undefined && allocSite.inputs !== null ? ` (inputs of shapes ${allocSite.inputs.map((t) => `[${t.shape.join(',')}]`).join(' and ')})` : '';
-  throw new ShapeError(
-    `${who}: ${what}${inputs}, more than the limit of ${maxElements} elements per tensor; ` +
+  const from = inputs !== null ? ` (inputs of shapes ${inputs.map((t) => `[${t.shape.join(',')}]`).join(' and ')})` : '';
+  return new ShapeError(
+    `${who}: ${what}${from}, more than the limit of ${maxElements} elements per tensor; ` +
       `check the shape, or raise the limit with setMaxElements(n) if you mean it`,
   );
+}
+
+/**
+ * @internal `error` again, naming `op` and its inputs if it is a refused allocation that names
+ * nobody yet (the innermost op wrapper around the allocation does this; outer ones pass it on).
+ */
+export function nameAllocation(error: unknown, op: string, inputs: readonly { readonly shape: readonly number[] }[]): unknown {
+  const size = error instanceof ShapeError ? (error as UnnamedAllocation)[UNNAMED] : undefined;
+  return size === undefined ? error : elementLimitError(size, op, undefined, inputs);
 }
 
 /**

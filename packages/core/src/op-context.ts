@@ -60,8 +60,11 @@ export class OpContext<P = unknown> {
   readonly inputs: readonly Tensor[];
   /** The op's non-tensor parameters (axes, shapes, ...), as passed after the inputs (undefined if none). */
   readonly params: P;
-  /** For each input, whether a gradient must be computed for it. */
-  readonly needsInputGrad: readonly boolean[];
+  /**
+   * @internal For each input, whether a gradient must be computed for it: what the engine reads.
+   * Often one of a few arrays shared by all nodes, so never written; outside code gets a copy.
+   */
+  readonly gradFlags: readonly boolean[];
   /** @internal false when forward runs without recording: `save` then keeps nothing. */
   readonly recording: boolean;
   private savedTensors: Tensor[] | null = null;
@@ -87,8 +90,13 @@ export class OpContext<P = unknown> {
     this.op = op;
     this.inputs = inputs;
     this.params = params;
-    this.needsInputGrad = needsInputGrad;
+    this.gradFlags = needsInputGrad;
     this.recording = recording;
+  }
+
+  /** For each input, whether a gradient must be computed for it (a frozen copy). */
+  get needsInputGrad(): readonly boolean[] {
+    return Object.freeze(this.gradFlags.slice());
   }
 
   /** Keeps tensors (inputs, or values computed from them) for backward, noting their versions to detect later in-place changes. */
@@ -208,7 +216,8 @@ export class Op {
     this.inputs = inputs;
     this.forward = forward;
     this.variadic = typeof inputs === 'string';
-    this.ruleMask = typeof inputs === 'string' ? null : Object.freeze((inputs as readonly string[]).map((_, i) => rules !== null && rules[i] != null));
+    // (a plain array: read for every recorded call, and frozen arrays index slowly; never written)
+    this.ruleMask = typeof inputs === 'string' ? null : (inputs as readonly string[]).map((_, i) => rules !== null && rules[i] != null);
     this.rules = rules;
     this.listRule = listRule;
     this.differentiable = listRule !== null || (rules !== null && rules.some((r) => r !== null));

@@ -113,9 +113,12 @@ export function normalizeAxes(axes: number | readonly number[] | undefined, ndim
 }
 
 const ALL_AXES: (readonly number[])[] = [];
-/** [0, 1, ..., ndim - 1], shared (reductions over all axes ask for it on every call). */
+/**
+ * [0, 1, ..., ndim - 1], shared (reductions over all axes ask for it on every call). Never written;
+ * a plain array rather than a frozen one, because kernels index it and frozen arrays index slowly.
+ */
 function allAxes(ndim: number): readonly number[] {
-  return (ALL_AXES[ndim] ??= Object.freeze(Array.from({ length: ndim }, (_, i) => i)));
+  return (ALL_AXES[ndim] ??= Array.from({ length: ndim }, (_, i) => i));
 }
 
 /**

@@ -11,7 +11,7 @@ import type { NdArray } from 'ndarray';
 import { allocBuffer, checkDType, checkSize, DEFAULT_DTYPE, dtypeOf, type Buffer, type DType } from './dtype.js';
 import { AutogradError, ChainruleError, ShapeError, fmtShape } from './errors.js';
 import { isGradEnabled } from './grad-mode.js';
-import { checkShape, MAX_RANK, sizeOf, type Shape } from './shape.js';
+import { checkShape, frozenShape, MAX_RANK, sizeOf, type Shape } from './shape.js';
 import type { OpContext } from './op.js';
 import * as ops from './ops/index.js';
 import { backward, type BackwardOptions } from './autograd/engine.js';
@@ -25,11 +25,11 @@ import { ndarrayView } from './kernels/nd.js';
 export const TRUSTED_SHAPE: unique symbol = Symbol('chainrule trusted shape');
 
 /**
- * The checks of `new Tensor` from outside (a kernel's result skips them): a Float64Array or
+ * @internal The checks of `new Tensor` from outside (a kernel's result gets them too unless its shape is an input's): a Float64Array or
  * Float32Array, a shape of non-negative safe integers (copied and frozen unless already a frozen
  * array) whose product is the buffer's length.
  */
-function checkedShape(buffer: unknown, shape: Shape): Shape {
+export function checkedShape(buffer: unknown, shape: Shape): Shape {
   if (!(buffer instanceof Float64Array) && !(buffer instanceof Float32Array)) {
     throw new TypeError(
       `new Tensor: the buffer must be a Float64Array or a Float32Array, got ${describeValue(buffer)}; ` +
@@ -719,7 +719,7 @@ function nestedShape(values: readonly NestedArray[]): Shape {
     if (v.length === 0) break;
     v = v[0];
   }
-  return Object.freeze(shape);
+  return frozenShape(shape);
 }
 
 /**

@@ -111,7 +111,7 @@ function depthFirst(roots: readonly Tensor[], firstInputFirst: boolean, marks: b
       const t = stack[top];
       const node = t.gradFn;
       const inputs = node === null ? EMPTY : node.inputs;
-      const needs = node === null ? EMPTY_FLAGS : node.needsInputGrad;
+      const needs = node === null ? EMPTY_FLAGS : node.gradFlags;
       const n = inputs.length;
       let k = next[top];
       // k counts inputs looked at; the input itself is k (first to last) or n-1-k (last to first)
@@ -367,7 +367,7 @@ function addPending(pending: (Tensor | null)[], k: number, g: Tensor): void {
  * sums it back to the input's shape and adds it to that input's pending gradient.
  */
 function propagate(node: OpContext, grad: Tensor, pending: (Tensor | null)[], indexOf: (t: Tensor) => number, anomaly: boolean): void {
-  const { op, inputs, needsInputGrad } = node;
+  const { op, inputs, gradFlags: needsInputGrad } = node;
   for (let i = 0; i < inputs.length; i++) {
     if (!needsInputGrad[i]) continue;
     // (the rule called directly for a fixed-arity op: the hot path of every backward)

@@ -154,7 +154,7 @@ export function explain(output: Tensor, target: Tensor, index = 0, options: Expl
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k];
     if (t === target) reaches.add(t);
-    else if (t.gradFn !== null && t.gradFn.inputs.some((x, i) => t.gradFn!.needsInputGrad[i] && reaches.has(x))) reaches.add(t);
+    else if (t.gradFn !== null && t.gradFn.inputs.some((x, i) => t.gradFn!.gradFlags[i] && reaches.has(x))) reaches.add(t);
   }
   const tensors = order.filter((t) => reaches.has(t));
   const rank = new Map<Tensor, number>(tensors.map((t, k) => [t, k]));
@@ -301,7 +301,7 @@ function localRows(out: Tensor, node: OpContext, a: number): Rows {
   const oneHot = new Tensor(buffer, out.shape);
   return noGrad(() =>
     node.inputs.map((x, k) => {
-      if (!node.needsInputGrad[k]) return null;
+      if (!node.gradFlags[k]) return null;
       const g = node.op.gradient(node, oneHot, k);
       return g === null ? null : reduceToShape(g, x.shape, node.op.name, node.op.inputName(k)).buffer;
     }),

@@ -253,7 +253,7 @@ export function buildPicture(output: Tensor, options: GraphPictureOptions = {}):
     if (node === null) continue;
     node.inputs.forEach((x, i) => {
       if (isInlined(x, output)) return;
-      edges.push({ from: nodeOf.get(x)!.id, to: nodeOf.get(t)!.id, label: node.op.inputName(i), carriesGradient: node.needsInputGrad[i] });
+      edges.push({ from: nodeOf.get(x)!.id, to: nodeOf.get(t)!.id, label: node.op.inputName(i), carriesGradient: node.gradFlags[i] });
     });
   }
   const picture: Picture = { nodes, edges, tensorCount: tensors.length };
@@ -412,7 +412,7 @@ function collapseRuns(
           if (kx === undefined || inRun.has(kx)) return;
           const place = `${j}-${q}-${i}`;
           if (!byPlace.has(place)) byPlace.set(place, []);
-          byPlace.get(place)!.push({ from: kx, label: node.op.inputName(i), grad: node.needsInputGrad[i] });
+          byPlace.get(place)!.push({ from: kx, label: node.op.inputName(i), grad: node.gradFlags[i] });
         });
       }));
     }
