@@ -305,8 +305,11 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   // Results become tensors here and nowhere else: kernels return plain { buffer, shape }; an ndarray
   // is copied into a new contiguous buffer (any strides; no code generation).
   let out: Tensor;
-  if (result instanceof Tensor) out = result;
-  else if (isTensorData(result)) out = new Tensor(result.buffer, kernelShape(result, inputs), false, TRUSTED_SHAPE);
+  let existing = false; // a tensor the forward did not make here (an input, or one with a history)
+  if (result instanceof Tensor) {
+    out = result;
+    existing = true;
+  } else if (isTensorData(result)) out = new Tensor(result.buffer, kernelShape(result, inputs), false, TRUSTED_SHAPE);
   else {
     const copied = ndarrayToBuffer(result);
     if (copied === null) {
@@ -325,7 +328,7 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   }
   if (recording) {
     // The output becomes a fresh node of the graph; never hijack an input or a tensor that has a history.
-    if (out.gradFn !== null || out.isLeafRequiringGrad() || inputs.includes(out)) out = out.cloneData();
+    if (existing && (out.gradFn !== null || out.isLeafRequiringGrad() || inputs.includes(out))) out = out.cloneData();
     out.gradFn = ctx;
     ctx.attachResult(out);
   }
