@@ -18,7 +18,7 @@ import { nameAllocation, type TensorData } from './dtype.js';
 import { isGradEnabled, noteOp, swapGradEnabled, tracing } from './grad-mode.js';
 import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
 import { Tensor, TRUSTED_SHAPE, checkedShape, tensor, type TensorLike } from './tensor.js';
-import type { Shape } from './shape.js';
+import { frozenShape, MAX_RANK, type Shape } from './shape.js';
 import { ndarrayToBuffer } from './kernels/nd.js';
 
 export { Op, OpContext, freedGraphError, type GradRule, type GradRules, type SavedTensors } from './op-context.js';
@@ -337,17 +337,29 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
 
 /**
  * The shape of a forward's `{ buffer, shape }`, checked. An input's own shape (elementwise results:
- * the common case) is valid already and passes if the buffer has the input's length; any other
- * shape gets the constructor's check (a frozen or shared copy of a fresh array).
+ * the common case) is valid already and passes if the buffer has the input's length. Any other
+ * shape (a kernel's fresh array, or whatever a custom forward returns) is checked dimension by
+ * dimension and becomes a shared or frozen copy: the caller's array is never frozen or kept.
  *
- * NOTE: no loop over a frozen shape on this path: indexing a frozen array takes a generic load in
- * V8's optimised code (about 5x a plain array's), and this runs once per op.
+ * NOTE: no loop over a frozen shape and no Object.isFrozen on this path: indexing a frozen array
+ * is a generic load in V8's optimised code (about 5x a plain array's), isFrozen a call into C++,
+ * and this runs once per op.
  */
 function kernelShape(result: TensorData, inputs: readonly Tensor[]): Shape {
   const shape = result.shape;
   const from = inputs.length > 0 && shape === inputs[0].shape ? inputs[0] : inputs.length > 1 && shape === inputs[1].shape ? inputs[1] : null;
   if (from !== null && result.buffer.length === from.buffer.length) return shape;
-  return checkedShape(result.buffer, shape);
+  if (Array.isArray(shape) && shape.length <= MAX_RANK) {
+    let size = 1;
+    let valid = true;
+    for (let i = 0; i < shape.length; i++) {
+      const d: unknown = shape[i];
+      if (typeof d !== 'number' || !(d >= 0) || !Number.isSafeInteger(d)) valid = false;
+      size *= d as number;
+    }
+    if (valid && size === result.buffer.length) return frozenShape(shape);
+  }
+  return checkedShape(result.buffer, shape); // throws, naming what is wrong
 }
 
 function isTensorData(x: unknown): x is TensorData {

@@ -185,8 +185,8 @@ export function withoutAxes(shape: Shape, axes: readonly number[]): number[] {
 export const MAX_RANK = 64;
 
 /**
- * A frozen shape with the dimensions of `shape`: `shape` itself when already frozen, else a shared
- * frozen array for the common small shapes, else a frozen copy. Tensors share frozen shapes freely,
+ * A frozen shape with the dimensions of `shape`: a shared frozen array for the common small shapes,
+ * else `shape` itself when already frozen, else a frozen copy. Tensors share frozen shapes freely,
  * and nothing can change one in place.
  *
  * NOTE: freezing a fresh array costs about 50 ns (V8 changes its elements kind), as much as a whole
@@ -199,7 +199,8 @@ export const MAX_RANK = 64;
  * ```
  */
 export function frozenShape(shape: readonly number[]): Shape {
-  if (Object.isFrozen(shape)) return shape;
+  // NOTE: the shared small shapes are looked up before asking whether `shape` is frozen:
+  // Object.isFrozen is a call into C++ (~70 instructions), and ops make small shapes all the time.
   const n = shape.length;
   if (n === 0) return SCALAR;
   const d0 = shape[0];
@@ -211,7 +212,7 @@ export function frozenShape(shape: readonly number[]): Shape {
       return (RANK2[key] ??= Object.freeze([d0, d1]));
     }
   }
-  return Object.freeze(shape.slice());
+  return Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
 }
 /** Dimensions below this share their rank-1 and rank-2 shapes. */
 const SMALL = 256;
