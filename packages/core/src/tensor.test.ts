@@ -287,3 +287,28 @@ describe('new Tensor with a frozen shape', () => {
     expect(() => new Tensor(new Float64Array(4), Object.freeze([-1, -4]))).toThrow(/new Tensor: invalid shape \[-1,-4\]: dimension 0 is -1; expected non-negative integers/);
   });
 });
+
+describe('keepdims, positionally or as an option, on every reduction method', () => {
+  const x = tensor([[1, -2, 3], [4, 5, -6]]);
+  const methods = ['sum', 'mean', 'max', 'min', 'logsumexp', 'prod'] as const;
+  it('gives the same result both ways, and drops the axis without it', () => {
+    for (const m of methods) {
+      const positional = x[m](1, true);
+      const option = x[m](1, { keepdims: true });
+      expect(positional.shape, m).toEqual([2, 1]);
+      expect(option.toArray(), m).toEqual(positional.toArray());
+      expect(x[m](1, { keepdims: false }).shape, m).toEqual([2]);
+      expect(x[m](1, {}).shape, m).toEqual([2]);
+    }
+    expect(x.norm(2, 1, { keepdims: true }).toArray()).toEqual(x.norm(2, 1, true).toArray());
+    expect(x.argmax(1, true).toArray()).toEqual([[2], [1]]);
+    expect(x.argmin(1, { keepdims: true }).toArray()).toEqual([[1], [2]]);
+    expect(x.maxWithIndices(0, true).values.toArray()).toEqual([[4, 5, 3]]);
+    expect(x.minWithIndices(0, { keepdims: true }).indices.toArray()).toEqual([[0, 0, 1]]);
+  });
+  it('refuses anything else, naming the method', () => {
+    expect(() => x.sum(1, 'yes' as never)).toThrow(/^sum: keepdims must be a boolean or \{ keepdims: boolean \}, got the string "yes"$/);
+    expect(() => x.argmax(1, { keepdims: 1 } as never)).toThrow(/^argmax: keepdims must be a boolean/);
+    expect(() => x.prod(0, null as never)).toThrow(/^prod: keepdims must be a boolean/);
+  });
+});

@@ -453,15 +453,15 @@ export class Tensor {
   /** Elementwise `max(x, 0)`. */
   relu(): Tensor { return ops.relu(this); }
   /** Sum over all elements, or over `axes`. */
-  sum(axes?: number | readonly number[], keepdims = false): Tensor { return ops.sum(this, { axes, keepdims }); }
+  sum(axes?: number | readonly number[], keepdims: KeepdimsArgument = false): Tensor { return ops.sum(this, { axes, keepdims: keepdimsOf(keepdims, 'sum') }); }
   /** Mean over all elements, or over `axes`. */
-  mean(axes?: number | readonly number[], keepdims = false): Tensor { return ops.mean(this, { axes, keepdims }); }
+  mean(axes?: number | readonly number[], keepdims: KeepdimsArgument = false): Tensor { return ops.mean(this, { axes, keepdims: keepdimsOf(keepdims, 'mean') }); }
   /** Maximum over all elements, or over `axes`. */
-  max(axes?: number | readonly number[], keepdims = false): Tensor { return ops.max(this, { axes, keepdims }); }
+  max(axes?: number | readonly number[], keepdims: KeepdimsArgument = false): Tensor { return ops.max(this, { axes, keepdims: keepdimsOf(keepdims, 'max') }); }
   /** Minimum over all elements, or over `axes`. */
-  min(axes?: number | readonly number[], keepdims = false): Tensor { return ops.min(this, { axes, keepdims }); }
+  min(axes?: number | readonly number[], keepdims: KeepdimsArgument = false): Tensor { return ops.min(this, { axes, keepdims: keepdimsOf(keepdims, 'min') }); }
   /** log Σ exp over all elements, or over `axes`, computed stably. */
-  logsumexp(axes?: number | readonly number[], keepdims = false): Tensor { return ops.logsumexp(this, { axes, keepdims }); }
+  logsumexp(axes?: number | readonly number[], keepdims: KeepdimsArgument = false): Tensor { return ops.logsumexp(this, { axes, keepdims: keepdimsOf(keepdims, 'logsumexp') }); }
   /** Matrix product (NumPy's `matmul` rules for 1-D and batched operands); either side may be read transposed. */
   matmul(other: TensorLike, options?: ops.MatmulOptions): Tensor { return ops.matmul(this, other, options); }
   /** The same elements in a new shape; one dimension may be -1 (inferred). */
@@ -524,13 +524,13 @@ export class Tensor {
   /** Basic indexing over several axes: `x.index([null, [1, -1], 0])` is PyTorch's `x[None, 1:-1, 0]` (the language: ops/basic-index.ts). */
   index(items: readonly ops.IndexItem[]): Tensor { return ops.index(this, items); }
   /** The position of the largest element along `axis`, or in the flattened tensor when no axis is given (not differentiable). */
-  argmax(axis?: number, options: { keepdims?: boolean } = {}): Tensor { return ops.argmax(this, { axis, keepdims: options.keepdims }); }
+  argmax(axis?: number, keepdims: KeepdimsArgument = false): Tensor { return ops.argmax(this, { axis, keepdims: keepdimsOf(keepdims, 'argmax') }); }
   /** The position of the smallest element along `axis`, or in the flattened tensor when no axis is given (not differentiable). */
-  argmin(axis?: number, options: { keepdims?: boolean } = {}): Tensor { return ops.argmin(this, { axis, keepdims: options.keepdims }); }
+  argmin(axis?: number, keepdims: KeepdimsArgument = false): Tensor { return ops.argmin(this, { axis, keepdims: keepdimsOf(keepdims, 'argmin') }); }
   /** The largest element along `axis` and its position (PyTorch's `max(dim)`); the gradient goes to that position only. */
-  maxWithIndices(axis: number, options: { keepdims?: boolean } = {}): ops.ValuesAndIndices { return ops.maxWithIndices(this, { axis, keepdims: options.keepdims }); }
+  maxWithIndices(axis: number, keepdims: KeepdimsArgument = false): ops.ValuesAndIndices { return ops.maxWithIndices(this, { axis, keepdims: keepdimsOf(keepdims, 'maxWithIndices') }); }
   /** The smallest element along `axis` and its position (PyTorch's `min(dim)`); the gradient goes to that position only. */
-  minWithIndices(axis: number, options: { keepdims?: boolean } = {}): ops.ValuesAndIndices { return ops.minWithIndices(this, { axis, keepdims: options.keepdims }); }
+  minWithIndices(axis: number, keepdims: KeepdimsArgument = false): ops.ValuesAndIndices { return ops.minWithIndices(this, { axis, keepdims: keepdimsOf(keepdims, 'minWithIndices') }); }
   /** Sorted along `axis` (default the last), with the positions the values came from; NaN sorts last, ties keep their order. */
   sort(options?: ops.SortOptions): ops.ValuesAndIndices { return ops.sort(this, options); }
   /** The positions that sort this tensor along `axis` (default the last); not differentiable. */
@@ -619,9 +619,9 @@ export class Tensor {
   /** Standard deviation over all elements, or over `axes` (correction 1 by default). */
   std(axes?: number | readonly number[], options: Omit<ops.VarOptions, 'axes'> = {}): Tensor { return ops.std(this, { ...options, axes }); }
   /** The p-norm (default 2; Infinity for max |x|) over all elements, or over `axes`. */
-  norm(p = 2, axes?: number | readonly number[], keepdims = false): Tensor { return ops.norm(this, { p, axes, keepdims }); }
+  norm(p = 2, axes?: number | readonly number[], keepdims: KeepdimsArgument = false): Tensor { return ops.norm(this, { p, axes, keepdims: keepdimsOf(keepdims, 'norm') }); }
   /** Product over all elements, or over `axes`. */
-  prod(axes?: number | readonly number[], keepdims = false): Tensor { return ops.prod(this, { axes, keepdims }); }
+  prod(axes?: number | readonly number[], keepdims: KeepdimsArgument = false): Tensor { return ops.prod(this, { axes, keepdims: keepdimsOf(keepdims, 'prod') }); }
   /** Running sum along `axis` (from the end with `reverse`). */
   cumsum(axis: number, options: Omit<ops.ScanOptions, 'axis'> = {}): Tensor { return ops.cumsum(this, { ...options, axis }); }
   /** Running product along `axis` (from the end with `reverse`). */
@@ -791,4 +791,24 @@ export function asTensor(values: TensorLike | Float64Array | Float32Array, optio
  */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
+}
+
+/**
+ * How a reduction method takes `keepdims`: positionally (`x.sum(1, true)`, as in NumPy) or as an
+ * options object (`x.sum(1, { keepdims: true })`, PyTorch's keyword); every reduction takes both.
+ * @example
+ * ```ts
+ * tensor([[1, 2], [3, 4]]).sum(1, { keepdims: true }).shape; // [2, 1]
+ * ```
+ */
+export type KeepdimsArgument = boolean | { readonly keepdims?: boolean };
+
+/** The boolean a {@link KeepdimsArgument} stands for, or a TypeError naming the method. */
+function keepdimsOf(argument: unknown, method: string): boolean {
+  if (typeof argument === 'boolean') return argument;
+  if (typeof argument === 'object' && argument !== null) {
+    const keepdims: unknown = (argument as { keepdims?: unknown }).keepdims;
+    if (keepdims === undefined || typeof keepdims === 'boolean') return keepdims === true;
+  }
+  throw new TypeError(`${method}: keepdims must be a boolean or { keepdims: boolean }, got ${describeValue(argument)}`);
 }
