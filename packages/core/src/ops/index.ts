@@ -31,9 +31,9 @@ export { tril, triu } from './triangular.js';
 export { flatten, unflatten } from './flatten.js';
 export { einsum } from './einsum.js';
 export { oneHot } from './one-hot.js';
-export { randperm, multinomial, bernoulli, type SamplingOptions, type MultinomialOptions } from './sampling.js';
+export { randperm, randint, multinomial, bernoulli, type SamplingOptions, type MultinomialOptions } from './sampling.js';
 /** Batch B's functions without a Tensor method: PyTorch has none for them either. */
-export type FreeFunctionsB = 'pad' | 'einsum' | 'oneHot' | 'randperm';
+export type FreeFunctionsB = 'pad' | 'einsum' | 'oneHot' | 'randperm' | 'randint';
 
 // Math, activations, reductions and scans of issue 9 (one block, kept together)
 export { sin, cos, tan, asin, acos, atan, atan2, sinh, cosh } from './trig.js';

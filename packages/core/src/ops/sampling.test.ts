@@ -4,7 +4,7 @@ import { tensor } from '../tensor.js';
 import { full } from '../create.js';
 import { RandomGenerator, manualSeed } from '../random.js';
 import { expectError } from '../test-utils/index.js';
-import { bernoulli, multinomial, randperm } from './sampling.js';
+import { bernoulli, multinomial, randint, randperm } from './sampling.js';
 
 /** How often each of 0..n-1 occurs in `values`. */
 const counts = (values: ArrayLike<number>, n: number) => {
@@ -106,5 +106,29 @@ describe('bernoulli', () => {
   it('refuses probabilities outside [0, 1]', () => {
     expectError(() => bernoulli(tensor([0.5, 1.5])), ChainruleError, ['bernoulli', 'probability 1.5', 'flat position 1', '[0, 1]']);
     expectError(() => bernoulli(tensor([NaN])), ChainruleError, ['probability NaN']);
+  });
+});
+
+describe('randint', () => {
+  it('draws whole numbers in [low, high), every value, seeded', () => {
+    const r = randint(-3, 4, [2000], { seed: 5 });
+    const values = Array.from(r.buffer);
+    expect(values.every((v) => Number.isInteger(v) && v >= -3 && v < 4)).toBe(true);
+    expect(new Set(values).size).toBe(7); // 2,000 draws of 7 values: each appears (missing one has probability ~7·(6/7)^2000)
+    expect(randint(0, 10, [3, 4], { seed: 1 }).shape).toEqual([3, 4]);
+    expect(Array.from(randint(0, 10, [20], { seed: 2 }).buffer)).toEqual(Array.from(randint(0, 10, [20], { seed: 2 }).buffer));
+    expect(Array.from(randint(0, 10, [20], { seed: 2 }).buffer)).not.toEqual(Array.from(randint(0, 10, [20], { seed: 3 }).buffer));
+    expect(randint(0, 2, [2], { dtype: 'float32', seed: 0 }).dtype).toBe('float32');
+  });
+  it('reads one uniform draw per element, as randperm and multinomial do (streams stay aligned)', () => {
+    const g = new RandomGenerator(9);
+    const u = Array.from({ length: 5 }, () => g.uniform());
+    expect(Array.from(randint(10, 20, [5], { seed: 9 }).buffer)).toEqual(u.map((x) => 10 + Math.floor(x * 10)));
+  });
+  it('refuses bad bounds, shapes and inexact float32, naming randint', () => {
+    expect(() => randint(3, 3, [2])).toThrow(/^randint: expected low < high, got low 3 and high 3$/);
+    expect(() => randint(0.5, 3, [2])).toThrow(/^randint: low must be an integer, got 0.5$/);
+    expect(() => randint(0, 3, [2, -1])).toThrow(/^randint: invalid shape/);
+    expect(() => randint(0, 2 ** 25, [1], { dtype: 'float32' })).toThrow(/^randint: positions up to/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Sampling: randperm, multinomial and bernoulli, PyTorch's names and rules. Randomness comes from a
+ * Sampling: randperm, randint, multinomial and bernoulli, PyTorch's names and rules. Randomness comes from a
  * seeded {@link RandomGenerator} (random.ts), never from `Math.random`: the same seed gives the same
  * numbers on every machine. None of them is differentiable. Positions (randperm, multinomial) follow
  * chainrule's rule for index tensors: whole numbers in the data's dtype.
@@ -10,7 +10,7 @@ import { allocBuffer, checkDType, DEFAULT_DTYPE } from '../dtype.js';
 import { defineOp, type OpContext } from '../op.js';
 import { noteOp } from '../grad-mode.js';
 import { generatorFor, type RandomGenerator } from '../random.js';
-import { frozenShape } from '../shape.js';
+import { checkShape, frozenShape } from '../shape.js';
 import { Tensor, tensor, type TensorLike, type TensorOptions } from '../tensor.js';
 import { checkIndexDType } from './index-rule.js';
 
@@ -35,6 +35,34 @@ export interface SamplingOptions {
  */
 function below(g: RandomGenerator, m: number): number {
   return Math.floor(g.uniform() * m);
+}
+
+/**
+ * Whole numbers drawn uniformly from [low, high) (PyTorch's `torch.randint(low, high, size)`),
+ * float64 unless `dtype` says otherwise (chainrule's rule for index tensors: whole numbers in the
+ * data's dtype). Each element is low + floor(u·(high − low)) for one uniform draw u.
+ * @example
+ * ```ts
+ * randint(0, 10, [2, 3], { seed: 0 }); // six whole numbers from 0 to 9, the same on every machine
+ * ```
+ */
+export function randint(low: number, high: number, shape: readonly number[], options: SamplingOptions & TensorOptions = {}): Tensor {
+  for (const [name, v] of [['low', low], ['high', high]] as const) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ShapeError(`randint: ${name} must be an integer, got ${String(v)}`);
+  }
+  if (!(low < high)) throw new ShapeError(`randint: expected low < high, got low ${low} and high ${high}`);
+  const dtype = options.dtype === undefined ? DEFAULT_DTYPE : checkDType(options.dtype, 'randint');
+  checkIndexDType('randint', dtype, Math.max(Math.abs(low), Math.abs(high - 1)) + 1);
+  const dims = checkShape(shape, 'randint');
+  noteOp('randint'); // not an op (no tensor input): named for traceOps, so exporters can refuse it
+  const g = generatorFor(options, 'randint');
+  let size = 1;
+  for (let i = 0; i < dims.length; i++) size *= dims[i]!;
+  const out = allocBuffer(dtype, size);
+  for (let i = 0; i < size; i++) out[i] = low + below(g, high - low);
+  const t = new Tensor(out, dims, options.requiresGrad === true);
+  if (options.name !== undefined) t.name = options.name;
+  return t;
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { ChainruleError, tensor, type RandomGenerator, type Tensor } from '@chainrule/core';
+import { ChainruleError, randint, tensor, type RandomGenerator, type Tensor } from '@chainrule/core';
 
 /**
  * The seed article ("反向传播—BP"), read from `packages/examples/data/article.txt`: a byte-for-byte
@@ -107,8 +107,9 @@ export function randomBatch(tokens: readonly number[], batchSize: number, contex
   if (starts < 1) throw new ChainruleError(`randomBatch: ${tokens.length} tokens do not hold a window of ${contextLength} plus one target`);
   const inputs: number[][] = [];
   const targets: number[][] = [];
+  const firsts = randint(0, starts, [batchSize], { generator }).buffer;
   for (let b = 0; b < batchSize; b++) {
-    const s = Math.floor(generator.uniform() * starts);
+    const s = firsts[b]!;
     inputs.push(tokens.slice(s, s + contextLength));
     targets.push(tokens.slice(s + 1, s + contextLength + 1));
   }

@@ -20,7 +20,7 @@
  * other use of the shift (logsumexp) as ReduceMax, IsInf and Where. Anything else is refused, naming
  * the op that used it.
  *
- * A forward that draws random numbers (randperm, multinomial, bernoulli) is refused by name
+ * A forward that draws random numbers (randperm, randint, multinomial, bernoulli) is refused by name
  * ({@link REFUSED_OPS}), also where the draw records nothing: it would be frozen as a constant.
  * @module
  */
@@ -154,7 +154,7 @@ interface Trace {
 }
 
 /**
- * A forward that draws random numbers (randperm, multinomial, bernoulli) is refused by name, even
+ * A forward that draws random numbers (randperm, randint, multinomial, bernoulli) is refused by name, even
  * where the draw records nothing (a sampler on a constant, or randperm, which takes no tensor): it
  * would otherwise be frozen into the file as a constant.
  */

@@ -360,6 +360,7 @@ export const REFUSED_OPS: Readonly<Record<string, string>> = (() => {
   const gradientOnly = 'it is a step of a gradient computation (it appears when the forward itself calls grad() or backward()); exportOnnx writes forward computations, not gradient graphs';
   return {
     randperm: `ONNX has no permutation sampler, and its random ops (RandomUniform, ...) draw from the runtime's own generator, ${stream}`,
+    randint: `ONNX's RandomUniform draws from the runtime's own generator, ${stream}`,
     multinomial: `ONNX's Multinomial samples with replacement only and draws from the runtime's own generator, ${stream}`,
     bernoulli: `ONNX's Bernoulli draws from the runtime's own generator, ${stream} (nn's Dropout draws only in training mode; exportOnnx traces in evaluation mode)`,
     ...Object.fromEntries([
