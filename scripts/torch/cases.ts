@@ -13,8 +13,9 @@
  *   (momentum, dampening, Nesterov, weight decay) and Adam; the layers and losses of layers.ts
  *   (per-row cases, edge cases, and module programs: each layer as a module in training and evaluation);
  * - optimizers, schedulers and clipping: training runs with AdamW, RMSprop and Adagrad, parameter
- *   groups, clipGradNorm_/clipGradValue_, schedulers (alone and chained) and runs resumed from state
- *   dicts; every scheduler's learning-rate sequence; clipping of given gradients at extreme values;
+ *   groups, clipGradNorm_/clipGradValue_, schedulers (alone, chained, in a SequentialLR or a
+ *   ChainedScheduler) and runs resumed from state dicts; every scheduler's learning-rate sequence;
+ *   clipping of given gradients at extreme values;
  * - known disagreements with PyTorch, tagged with the issue item that will fix them.
  */
 import { GraphBuilder, sizeOf, type Node } from './graph.js';
@@ -22,7 +23,7 @@ import { layerCases } from './layers.js';
 import { OP_BY_NAME, OPS } from './ops.js';
 import { convCases } from './cases-conv.js';
 import { Rng } from './prng.js';
-import { encode, type Case, type ClipSpec, type Encoded, type Json, type LayerSpec, type LossSpec, type OptimizerSpec, type Options, type SchedulerSpec, type TrainProgram } from './program.js';
+import { encode, type Case, type ClipSpec, type Encoded, type Json, type LayerSpec, type LossSpec, type OptimizerSpec, type Options, type SchedulerSpec, type SingleSchedulerSpec, type TrainProgram } from './program.js';
 
 const PER_OP_CASES = 8;
 const RANDOM_GRAPHS = 1500;
@@ -546,6 +547,13 @@ function trainingCases(): Case[] {
 
 // ------------------------------------------------------------------ optimizers, schedulers, clipping
 
+/** A scheduler with its options. */
+const sched = (name: SingleSchedulerSpec['name'], options: Options): SingleSchedulerSpec => ({ name, options });
+/** SequentialLR over `schedulers` (built before it, in order, on the same optimizer). */
+const sequential = (schedulers: SingleSchedulerSpec[], milestones: number[]): SchedulerSpec => ({ name: 'sequentialLR', schedulers, milestones });
+/** ChainedScheduler over `schedulers` (built before it, in order, on the same optimizer). */
+const chained = (schedulers: SingleSchedulerSpec[]): SchedulerSpec => ({ name: 'chainedScheduler', schedulers });
+
 /**
  * Training runs with every optimizer (parameter groups, each weight-decay variant), gradient
  * clipping, learning-rate schedulers (alone and chained), and runs that chainrule stops and
@@ -560,7 +568,6 @@ function optimCases(): Case[] {
   const classifier = (seed: number): LayerSpec[] => [dense(4, 8, seed, { init: 'he' }), { kind: 'relu' }, dense(8, 3, seed + 1)];
   const byField = (weights: Options, biases: Options) => [{ field: 'weight' as const, options: weights }, { field: 'bias' as const, options: biases }];
   const byLayer = (first: Options, second: Options) => [{ layers: [0], options: first }, { layers: [2], options: second }];
-  const sched = (name: SchedulerSpec['name'], options: Options): SchedulerSpec => ({ name, options });
   const norm = (maxNorm: number, normType?: number | 'inf'): ClipSpec => ({ kind: 'norm', maxNorm, normType });
   const T = 150;
   // NOTE: RMSprop's step is about η whatever the gradient's size, so near a minimum it hops about it
@@ -627,6 +634,16 @@ function optimCases(): Case[] {
       schedulers: [sched('multiStepLR', { milestones: [100, 200, 250] })],
       resumeAt: 200,
     }),
+    // resumed before the milestone: the cosine, still waiting (at epoch −1), restarts after the resume
+    trainRun('resume/AdamW + SequentialLR(LinearLR warm-up, CosineAnnealingLR) at milestone 20, resumed at step 12', small(76), mse, { name: 'adamw', lr: 0.01 }, 8, 'real', T, {
+      schedulers: [sequential([sched('linearLR', { startFactor: 0.05, totalIters: 20 }), sched('cosineAnnealingLR', { tMax: T - 20, etaMin: 1e-4 })], [20])],
+      clip: norm(1),
+      resumeAt: 12,
+    }),
+    trainRun('resume/SGD momentum + ChainedScheduler(StepLR, ExponentialLR), resumed at step 61', small(78), mse, { name: 'sgd', lr: 0.1, momentum: 0.9 }, 8, 'real', T, {
+      schedulers: [chained([sched('stepLR', { stepSize: 25, gamma: 0.5 }), sched('exponentialLR', { gamma: 0.995 })])],
+      resumeAt: 61,
+    }),
   ];
 }
 
@@ -638,7 +655,7 @@ function scheduleCases(): Case[] {
     name: `schedule/${name}`,
     program: { type: 'schedule', optimizer, groups, schedulers, steps, metrics },
   });
-  const one = (name: SchedulerSpec['name'], options: Options): SchedulerSpec[] => [{ name, options }];
+  const one = (name: SingleSchedulerSpec['name'], options: Options): SchedulerSpec[] => [{ name, options }];
   // a loss that falls, stalls, wobbles and falls again
   const r = Rng.fromString('schedule/metrics');
   const metrics = Array.from({ length: 40 }, (_, t) => (t < 8 ? 10 - t : t < 20 ? 2 + 0.01 * r.normal() : t < 25 ? 1.5 - 0.1 * (t - 20) : 1 + 0.001 * r.normal()));
@@ -670,6 +687,27 @@ function scheduleCases(): Case[] {
     schedule('chained LinearLR + ExponentialLR', sgd, twoGroups, [{ name: 'linearLR', options: { startFactor: 0.2, totalIters: 6 } }, { name: 'exponentialLR', options: { gamma: 0.95 } }]),
     schedule('chained LinearLR warm-up + CosineAnnealingLR', { name: 'adamw', lr: 1e-3 }, twoGroups, [{ name: 'linearLR', options: { startFactor: 0.01, totalIters: 5 } }, { name: 'cosineAnnealingLR', options: { tMax: 30, etaMin: 1e-5 } }]),
     schedule('chained StepLR + MultiStepLR', sgd, twoGroups, [{ name: 'stepLR', options: { stepSize: 4, gamma: 0.8 } }, { name: 'multiStepLR', options: { milestones: [10, 15] } }]),
+    // SequentialLR: at a milestone the next scheduler restarts from its closed form at epoch 0 (PyTorch's step(0)).
+    // These and the ChainedScheduler cases take the default tolerance: the same formulas in the same order give
+    // the same bits, except where a cosine is taken (V8's Math.cos and the C library's cos may differ in the last bit)
+    schedule('SequentialLR LinearLR warm-up then CosineAnnealingLR at milestone 5', { name: 'adamw', lr: 1e-3 }, twoGroups, [
+      sequential([sched('linearLR', { startFactor: 0.01, totalIters: 5 }), sched('cosineAnnealingLR', { tMax: 25, etaMin: 1e-5 })], [5]),
+    ]),
+    schedule('SequentialLR milestone 3 cuts a 6-epoch warm-up short', sgd, twoGroups, [
+      sequential([sched('linearLR', { startFactor: 0.1, endFactor: 0.9, totalIters: 6 }), sched('cosineAnnealingLR', { tMax: 10, etaMin: 0.01 })], [3]),
+    ]),
+    schedule('SequentialLR ExponentialLR, StepLR, MultiStepLR with milestone 0 (counted at its restart)', sgd, twoGroups, [
+      sequential([sched('exponentialLR', { gamma: 0.8 }), sched('stepLR', { stepSize: 3, gamma: 0.5 }), sched('multiStepLR', { milestones: [0, 4, 8], gamma: 0.7 })], [6, 15]),
+    ]),
+    schedule('SequentialLR LinearLR then OneCycleLR (which rewrites initialLr and cycles momentum)', sgd, twoGroups, [
+      sequential([sched('linearLR', { startFactor: 0.5, totalIters: 4 }), sched('oneCycleLR', { maxLr: 0.4, totalSteps: 22 })], [8]),
+    ]),
+    schedule('SequentialLR of one scheduler (no milestone)', sgd, twoGroups, [sequential([sched('stepLR', { stepSize: 4, gamma: 0.5 })], [])], 12),
+    // ChainedScheduler: every scheduler stepped in order, their factors multiply
+    schedule('ChainedScheduler StepLR + ExponentialLR', sgd, twoGroups, [chained([sched('stepLR', { stepSize: 4, gamma: 0.5 }), sched('exponentialLR', { gamma: 0.95 })])]),
+    schedule('ChainedScheduler LinearLR warm-up + CosineAnnealingLR', { name: 'adam', lr: 1e-3 }, twoGroups, [
+      chained([sched('linearLR', { startFactor: 0.1, totalIters: 6 }), sched('cosineAnnealingLR', { tMax: 30, etaMin: 1e-5 })]),
+    ]),
   ];
 }
 

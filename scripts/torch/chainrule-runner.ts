@@ -8,6 +8,7 @@ import {
   Adam,
   AdamW,
   BCELoss,
+  ChainedScheduler,
   clipGradNorm_,
   clipGradValue_,
   CosineAnnealingLR,
@@ -23,6 +24,7 @@ import {
   RMSprop,
   SGD,
   Sequential,
+  SequentialLR,
   Sigmoid,
   StepLR,
   Tanh,
@@ -264,9 +266,14 @@ function optimizerOf(spec: OptimizerSpec, input: readonly unknown[]): Optimizer 
   }
 }
 
-type AnyScheduler = LRScheduler | ReduceLROnPlateau;
+type AnyScheduler = LRScheduler | ReduceLROnPlateau | SequentialLR | ChainedScheduler;
 
 function makeScheduler(spec: SchedulerSpec, optimizer: Optimizer): AnyScheduler {
+  if (spec.name === 'sequentialLR' || spec.name === 'chainedScheduler') {
+    // the schedulers they hold are epoch schedulers (both refuse anything else)
+    const schedulers = spec.schedulers.map((s) => makeScheduler(s, optimizer) as LRScheduler);
+    return spec.name === 'sequentialLR' ? new SequentialLR(optimizer, { schedulers, milestones: spec.milestones }) : new ChainedScheduler(schedulers);
+  }
   const o = spec.options as never;
   switch (spec.name) {
     case 'stepLR':

@@ -125,9 +125,17 @@ export interface GroupSpec {
 /**
  * A learning-rate scheduler, built after the optimizer and stepped after each optimizer step, in
  * the order given (several are chained, as PyTorch's chainable schedulers); `reduceLROnPlateau`
- * steps with the loss (training) or the next metric (schedule programs).
+ * steps with the loss (training) or the next metric (schedule programs). `sequentialLR` and
+ * `chainedScheduler` hold schedulers built before them, in order, on the same optimizer (PyTorch
+ * 1.13's ChainedScheduler takes no optimizer: none is passed to either engine).
  */
-export interface SchedulerSpec {
+export type SchedulerSpec =
+  | SingleSchedulerSpec
+  | { readonly name: 'sequentialLR'; readonly schedulers: readonly SingleSchedulerSpec[]; readonly milestones: readonly number[] }
+  | { readonly name: 'chainedScheduler'; readonly schedulers: readonly SingleSchedulerSpec[] };
+
+/** One scheduler with its options. */
+export interface SingleSchedulerSpec {
   readonly name: 'stepLR' | 'multiStepLR' | 'exponentialLR' | 'cosineAnnealingLR' | 'linearLR' | 'oneCycleLR' | 'reduceLROnPlateau';
   readonly options: Options;
 }

@@ -491,6 +491,11 @@ def make_optimizer(spec, params_or_groups):
 
 
 def make_scheduler(spec, opt):
+    if spec["name"] == "sequentialLR":
+        schedulers = [make_scheduler(s, opt) for s in spec["schedulers"]]
+        return torch.optim.lr_scheduler.SequentialLR(opt, schedulers, spec["milestones"])
+    if spec["name"] == "chainedScheduler":
+        return torch.optim.lr_scheduler.ChainedScheduler([make_scheduler(s, opt) for s in spec["schedulers"]])
     return getattr(torch.optim.lr_scheduler, SCHEDULERS[spec["name"]])(opt, **options_of(spec["options"]))
 
 

@@ -23,7 +23,7 @@ describe('@chainrule/nn entry points', () => {
         'l1Loss', 'nllLoss', 'smoothL1Loss',
         // training tools (issue 9)
         'AdamW', 'RMSprop', 'Adagrad', 'clipGradNorm_', 'clipGradValue_',
-        'LRScheduler', 'StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau',
+        'LRScheduler', 'StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau', 'SequentialLR', 'ChainedScheduler',
         'TensorDataset', 'Subset', 'randomSplit', 'DataLoader', 'collate', 'accuracy', 'summary',
       ].sort(),
     );

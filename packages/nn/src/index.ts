@@ -117,6 +117,8 @@ export { CosineAnnealingLR, type CosineAnnealingLROptions } from './optim/cosine
 export { LinearLR, type LinearLROptions } from './optim/linear-lr.js';
 export { OneCycleLR, type OneCycleLROptions } from './optim/one-cycle-lr.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/reduce-lr-on-plateau.js';
+export { SequentialLR, type SequentialLROptions } from './optim/sequential-lr.js';
+export { ChainedScheduler, type ChainedSchedulerOptions } from './optim/chained-scheduler.js';
 export { type ForwardHook } from './module.js';
 export { TensorDataset, Subset, randomSplit, type Dataset, type RandomSplitOptions } from './data/dataset.js';
 export { DataLoader, collate, type DataLoaderOptions, type Collated } from './data/data-loader.js';

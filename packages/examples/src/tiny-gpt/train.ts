@@ -5,7 +5,7 @@
  * @module
  */
 import { ChainruleError, multinomial, noGrad, RandomGenerator, tensor } from '@chainrule/core';
-import { AdamW, clipGradNorm_, CosineAnnealingLR, CrossEntropyLoss, LinearLR, type Optimizer } from '@chainrule/nn';
+import { AdamW, clipGradNorm_, CosineAnnealingLR, CrossEntropyLoss, LinearLR, SequentialLR, type Optimizer } from '@chainrule/nn';
 import { buildModel, type TinyGpt, type TinyGptConfig } from './model.js';
 import { CharVocabulary, loadArticle, randomBatch, unigramEntropy, type Batch } from './text.js';
 
@@ -117,7 +117,7 @@ export interface TrainTinyGptOptions extends Omit<TinyGptConfig, 'vocabSize'> {
   steps?: number;
   /** Peak learning rate, reached at the end of the warm-up (default 3e-3). */
   lr?: number;
-  /** Steps of the linear warm-up from lr/100 to lr (default 5% of the steps); then a cosine down to lr/10. */
+  /** Steps of the linear warm-up from lr/100 to lr (an integer ≥ 1; default 5% of the steps); then a cosine down to lr/10. */
   warmupSteps?: number;
   /** AdamW's decoupled weight decay on the matrices (default 0.1). */
   weightDecay?: number;
@@ -161,8 +161,8 @@ export interface TinyGptRun {
 
 /**
  * Trains a {@link TinyGpt} on the text (the article by default): seeded random windows of the
- * first part of the text, AdamW, a LinearLR warm-up then CosineAnnealingLR (chained by hand: nn has
- * no SequentialLR), clipping. Returns the model, the vocabulary, the losses before and after on
+ * first part of the text, AdamW, a LinearLR warm-up then CosineAnnealingLR (a SequentialLR),
+ * clipping. Returns the model, the vocabulary, the losses before and after on
  * fixed windows of the training part and of the held-out end, the unigram entropy of the whole
  * text, the log, and the wall and CPU time of the training loop.
  * @example
@@ -181,9 +181,11 @@ export function trainTinyGpt(options: TrainTinyGptOptions): TinyGptRun {
   const heldOutTokens = tokens.slice(split);
   const model = buildModel({ ...options, vocabSize: vocab.size });
   const optimizer = makeOptimizer(model, { lr, weightDecay });
-  // warm-up then cosine, as PyTorch's SequentialLR([LinearLR, CosineAnnealingLR], milestones=[warmup]) would
+  // the cosine takes over at step warmupSteps, where the warm-up reaches lr: it restarts there at its
+  // epoch 0, η_min + (lr − η_min), which is lr up to the last bit
   const warmup = new LinearLR(optimizer, { startFactor: 0.01, totalIters: warmupSteps });
   const cosine = new CosineAnnealingLR(optimizer, { tMax: Math.max(1, steps - warmupSteps), etaMin: lr / 10 });
+  const scheduler = new SequentialLR(optimizer, { schedulers: [warmup, cosine], milestones: [warmupSteps] });
   const generator = new RandomGenerator((options.seed ?? 0) + 1);
   // the same windows before and after (a fixed seed), so the two losses compare
   const measure = (t: readonly number[]) => (t.length > model.config.contextLength ? evaluate(model, t, { batches: evalBatches, batchSize: 32, seed: 12345 }) : NaN);
@@ -196,7 +198,7 @@ export function trainTinyGpt(options: TrainTinyGptOptions): TinyGptRun {
   for (let step = 1; step <= steps; step++) {
     const usedLr = optimizer.paramGroups[0].lr;
     sum += trainStep(model, optimizer, randomBatch(trainTokens, batchSize, model.config.contextLength, generator), maxGradNorm).loss;
-    (step <= warmupSteps ? warmup : cosine).step();
+    scheduler.step();
     if (step % logEvery === 0 || step === steps) {
       const entry = { step, loss: sum / (step - (log.at(-1)?.step ?? 0)), lr: usedLr, seconds: (performance.now() - start) / 1000 };
       log.push(entry);

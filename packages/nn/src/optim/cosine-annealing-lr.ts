@@ -81,4 +81,14 @@ export class CosineAnnealingLR extends LRScheduler {
     const ratio = (1 + Math.cos((Math.PI * epoch) / T)) / (1 + Math.cos((Math.PI * (epoch - 1)) / T));
     return lrs.map((lr) => ratio * (lr - etaMin) + etaMin);
   }
+
+  /**
+   * The closed form at epoch 0, η_min + ½(η_base − η_min)(1 + cos 0) = η_min + (η_base − η_min)
+   * (halving the doubled difference is exact), as PyTorch computes it.
+   * NOTE: this is η_base only up to rounding (η_min + (η_base − η_min) may differ from η_base in the last bit).
+   */
+  protected override computeRestartLr(): number[] {
+    const etaMin = this.#etaMin;
+    return this.baseLrs.map((lr) => etaMin + (lr - etaMin));
+  }
 }

@@ -45,4 +45,9 @@ export class ExponentialLR extends LRScheduler {
     const lrs = this.optimizer.paramGroups.map(lrOf);
     return epoch === 0 ? lrs : lrs.map((lr) => lr * this.#gamma);
   }
+
+  /** The closed form at epoch 0: η_base · γ⁰ = η_base. */
+  protected override computeRestartLr(): number[] {
+    return this.baseLrs.slice();
+  }
 }

@@ -81,6 +81,15 @@ export class LinearLR extends LRScheduler {
     if (epoch > n) return lrs;
     return lrs.map((lr) => lr * (1 + (f - s) / (n * s + (epoch - 1) * (f - s))));
   }
+
+  /**
+   * The closed form at epoch 0, η_base · (s + (f − s)·min(totalIters, 0)/totalIters), as PyTorch
+   * writes it: η_base·s, or NaN (refused by the step) for totalIters 0, where PyTorch divides by zero.
+   */
+  protected override computeRestartLr(): number[] {
+    const s = this.#startFactor, f = this.#endFactor, n = this.#totalIters;
+    return this.baseLrs.map((lr) => lr * (s + ((f - s) * Math.min(n, 0)) / n));
+  }
 }
 
 function checkStart(value: unknown, key: string): number {

@@ -8,8 +8,8 @@ import { ChainruleError } from '@chainrule/core';
 import { describeValue } from '../describe-value.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 
-/** A value in a scheduler's state dict. @example `[0.1, 0.01]` */
-export type SchedulerStateValue = number | string | boolean | number[];
+/** A value in a scheduler's state dict (the list of states: those of the schedulers SequentialLR and ChainedScheduler hold). @example `[0.1, 0.01]` */
+export type SchedulerStateValue = number | string | boolean | number[] | SchedulerStateDict[];
 
 /**
  * A scheduler's state as a plain JSON-serialisable object: its name, its counters and its
@@ -37,12 +37,21 @@ export interface SchedulerSetting<T extends SchedulerStateValue = SchedulerState
 /** What a scheduler's step changes besides the learning rates: `[group index, key, value]` (OneCycleLR's momentum). */
 export type GroupAssignment = readonly [number, string, unknown];
 
+/** How SequentialLR drives the schedulers it holds (undoStep, initialStep, restartSchedule below): set by LRScheduler's static block, which sees its private fields. */
+let sequenceControl!: {
+  undoStep(s: LRScheduler): void;
+  initialStep(s: LRScheduler, where: string): void;
+  restart(s: LRScheduler, where: string): void;
+};
+
 /**
  * The base of the schedulers that follow an epoch count (all but {@link ReduceLROnPlateau}), as
  * PyTorch's `LRScheduler`. A subclass implements {@link LRScheduler.computeLr}: the learning rate
  * of every parameter group at epoch `epoch`, usually from the groups' current learning rates (the
  * "chainable" form PyTorch 1.13 computes, so that schedulers compose), and calls
- * {@link LRScheduler.initialize} at the end of its constructor.
+ * {@link LRScheduler.initialize} at the end of its constructor. A scheduler with a closed form
+ * also overrides {@link LRScheduler.computeRestartLr} (its value at epoch 0 from the base learning
+ * rates), which {@link SequentialLR} sets when the scheduler's turn comes.
  *
  * Order and timing, as PyTorch's: the constructor performs the first step, to epoch 0, so the
  * optimizer's learning rates are the schedule's first values before any training (a warm-up starts
@@ -102,6 +111,16 @@ export abstract class LRScheduler {
   }
 
   /**
+   * The learning rates of PyTorch's `step(0)`, which {@link SequentialLR} takes when this
+   * scheduler's turn comes: the closed form at epoch 0 (from the base learning rates, whatever the
+   * current ones), or, for a scheduler without a closed form (OneCycleLR's, as in PyTorch), its
+   * {@link LRScheduler.computeLr} at epoch 0. Must not change anything.
+   */
+  protected computeRestartLr(): number[] {
+    return this.computeLr(0);
+  }
+
+  /**
    * Attaches the scheduler: records its settings (for the state dict and the setters), sets each
    * group's `initialLr` (to `initialLrs[i]`, or to its learning rate where it has none), the base
    * learning rates, and performs the step to epoch 0. Call it at the end of the subclass
@@ -111,7 +130,7 @@ export abstract class LRScheduler {
     this.#settings = Object.freeze({ ...settings });
     const groups = this.optimizer.paramGroups;
     this.#baseLrs = Object.freeze(initialLrs?.slice() ?? groups.map((g) => g.initialLr ?? lrOf(g)));
-    const { lrs, assignments } = this.#compute(0, `${this.schedulerName}`);
+    const { lrs, assignments } = this.#compute(0, `${this.schedulerName}`, false);
     const initial = groups.map((g, i) => initialLrs?.[i] ?? g.initialLr ?? lrOf(g));
     this.#apply(lrs, assignments);
     // checked values (finite, ≥ 0): these assignments cannot throw
@@ -128,10 +147,17 @@ export abstract class LRScheduler {
    * @example `opt.step(); scheduler.step();`
    */
   step(): void {
-    const where = `${this.schedulerName}.step`;
-    const epoch = this.#lastEpoch + 1;
-    const { lrs, assignments } = this.#compute(epoch, where);
-    if (this.#stepCount === 1 && !this.#warned && this.optimizer.stepsTaken === this.#optimizerStepsAtStart) {
+    this.#advance(this.#lastEpoch + 1, `${this.schedulerName}.step`, 'step');
+  }
+
+  /**
+   * A step to `epoch`: PyTorch's `step()`, its `step(0)` (`'restart'`: the closed form), or its
+   * `_initial_step()` (`'initial'`: the step counts start again, without the out-of-order warning).
+   * Checks, warns once if out of order, then sets.
+   */
+  #advance(epoch: number, where: string, kind: 'step' | 'restart' | 'initial'): void {
+    const { lrs, assignments } = this.#compute(epoch, where, kind === 'restart');
+    if (kind !== 'initial' && this.#stepCount === 1 && !this.#warned && this.optimizer.stepsTaken === this.#optimizerStepsAtStart) {
       this.#warned = true;
       console.warn(
         `${this.schedulerName}: step() was called before optimizer.step(). Call optimizer.step() first, then scheduler.step(), ` +
@@ -140,7 +166,8 @@ export abstract class LRScheduler {
     }
     this.#apply(lrs, assignments);
     this.#lastEpoch = epoch;
-    this.#stepCount++;
+    this.#stepCount = kind === 'initial' ? 1 : this.#stepCount + 1;
+    if (kind === 'initial') this.#optimizerStepsAtStart = this.optimizer.stepsTaken;
     this.#lastLr = Object.freeze(this.optimizer.paramGroups.map(lrOf));
   }
 
@@ -198,7 +225,8 @@ export abstract class LRScheduler {
     };
     const s = readState(state, this.schedulerName, ['lastEpoch', 'stepCount', 'baseLrs', 'lastLr', ...Object.keys(this.#settings)], fail);
     const groups = this.optimizer.paramGroups.length;
-    const lastEpoch = guard(() => checkInteger(this.schedulerName, 'lastEpoch', s.lastEpoch, 0), fail);
+    // −1: a scheduler whose constructor's step SequentialLR undid, waiting for its turn
+    const lastEpoch = guard(() => checkInteger(this.schedulerName, 'lastEpoch', s.lastEpoch, -1), fail);
     const stepCount = guard(() => checkInteger(this.schedulerName, 'stepCount', s.stepCount, 1), fail);
     const baseLrs = guard(() => checkNumbers(this.schedulerName, 'baseLrs', s.baseLrs, groups), fail);
     const lastLr = guard(() => checkNumbers(this.schedulerName, 'lastLr', s.lastLr, groups), fail);
@@ -217,8 +245,8 @@ export abstract class LRScheduler {
     s.put(s.check(value, key));
   }
 
-  /** The learning rates (and other assignments) for `epoch`, checked; throws before anything changes. */
-  #compute(epoch: number, where: string): { lrs: number[]; assignments: GroupAssignment[] } {
+  /** The learning rates (and other assignments) for `epoch` (PyTorch's step(0) when `restart`), checked; throws before anything changes. */
+  #compute(epoch: number, where: string, restart: boolean): { lrs: number[]; assignments: GroupAssignment[] } {
     const groups = this.optimizer.paramGroups;
     if (groups.length !== this.#baseLrs.length) {
       throw new ChainruleError(
@@ -226,7 +254,7 @@ export abstract class LRScheduler {
           'make a new scheduler after addParamGroup',
       );
     }
-    const lrs = this.computeLr(epoch);
+    const lrs = restart ? this.computeRestartLr() : this.computeLr(epoch);
     lrs.forEach((lr, i) => {
       if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
         throw new ChainruleError(`${where}: the learning rate of paramGroups[${i}] at epoch ${epoch} would be ${describeValue(lr)}, not a finite number ≥ 0; nothing was changed`);
@@ -251,6 +279,44 @@ export abstract class LRScheduler {
       throw e;
     }
   }
+
+  static {
+    // SequentialLR reaches into the schedulers it holds, as PyTorch's does into their fields
+    sequenceControl = {
+      undoStep: (s) => void s.#lastEpoch--,
+      initialStep: (s, where) => s.#advance(s.#lastEpoch + 1, where, 'initial'),
+      restart: (s, where) => s.#advance(0, where, 'restart'),
+    };
+  }
+}
+
+/**
+ * PyTorch's `scheduler.last_epoch -= 1`: {@link SequentialLR}'s constructor undoes the
+ * constructor's step of each scheduler it holds (a waiting one is then at epoch −1).
+ * @example `undoStep(cosine); cosine.lastEpoch // -1`
+ */
+export function undoStep(s: LRScheduler): void {
+  sequenceControl.undoStep(s);
+}
+
+/**
+ * PyTorch's `_initial_step()` of a scheduler: the step to the next epoch (epoch 0 after
+ * {@link undoStep}) without the out-of-order warning, counting the optimizer's steps from now on.
+ * SequentialLR's constructor takes it with its first scheduler.
+ * @example `undoStep(warmup); initialStep(warmup, 'SequentialLR'); warmup.lastEpoch // 0`
+ */
+export function initialStep(s: LRScheduler, where: string): void {
+  sequenceControl.initialStep(s, where);
+}
+
+/**
+ * PyTorch's `scheduler.step(0)`: the step to epoch 0 with the learning rates of the scheduler's
+ * closed form there (its {@link LRScheduler.computeRestartLr}), checked before anything changes.
+ * SequentialLR takes it with the next scheduler at each milestone.
+ * @example `restartSchedule(cosine, 'SequentialLR.step'); cosine.lastEpoch // 0`
+ */
+export function restartSchedule(s: LRScheduler, where: string): void {
+  sequenceControl.restart(s, where);
 }
 
 /** A group's learning rate (every optimizer's groups have one). */

@@ -66,6 +66,12 @@ export class MultiStepLR extends LRScheduler {
     const lrs = this.optimizer.paramGroups.map(lrOf);
     return count === 0 ? lrs : lrs.map((lr) => lr * this.#gamma ** count);
   }
+
+  /** The closed form at epoch 0: η_base · γ^(number of milestones ≤ 0), so a milestone 0 counts. */
+  protected override computeRestartLr(): number[] {
+    const count = this.#milestones.filter((m) => m <= 0).length;
+    return this.baseLrs.map((lr) => lr * this.#gamma ** count);
+  }
 }
 
 /** Milestones as a sorted copy, if they are integers ≥ 0; else throws. */

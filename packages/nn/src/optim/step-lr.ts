@@ -64,4 +64,9 @@ export class StepLR extends LRScheduler {
     const lrs = this.optimizer.paramGroups.map(lrOf);
     return epoch === 0 || epoch % this.#stepSize !== 0 ? lrs : lrs.map((lr) => lr * this.#gamma);
   }
+
+  /** The closed form at epoch 0: η_base · γ^⌊0 / stepSize⌋ = η_base. */
+  protected override computeRestartLr(): number[] {
+    return this.baseLrs.slice();
+  }
 }
