@@ -15,6 +15,8 @@ import { runW2 } from './w2-mlp.js';
 import { runW3 } from './w3-matmul.js';
 import { runW4 } from './w4-chain.js';
 import { runW5 } from './w5-overhead.js';
+import { runW6 } from './w6-cnn.js';
+import { runW7 } from './w7-gpt.js';
 import { runMemory } from './memory.js';
 import { now } from './harness.js';
 
@@ -24,6 +26,8 @@ const WORKLOADS: [string, (o: BenchOptions) => Promise<WorkloadResult> | Workloa
   ['W3', runW3],
   ['W4', runW4],
   ['W5', runW5],
+  ['W6', runW6],
+  ['W7', runW7],
   ['MEM', runMemory],
 ];
 

@@ -16,6 +16,7 @@
  */
 import type * as JAX from '@jax-js/jax';
 import type { JaxPeer } from './harness.js';
+import type { AdamWSettings } from './steps.js';
 
 /** The jax-js namespace type. */
 export type Jax = typeof JAX;
@@ -121,26 +122,23 @@ export function jaxDType(jax: Jax, dtype: JaxVariant['dtype']): JAX.DType {
   return dtype === 'float32' ? jax.numpy.float32 : jax.numpy.float64;
 }
 
-/** AdamW's settings (PyTorch's algorithm: decoupled decay p·(1 − lr·wd), then the Adam step). */
-export interface AdamWSettings {
-  lr: number;
-  betas: readonly [number, number];
-  eps: number;
-  weightDecay: number;
-}
+/** What a training step function built on {@link JaxAdamW} returns: parameters, moments and the loss. */
+export type JaxStepOutput = [JaxArray[], JaxArray[], JaxArray[], JaxArray];
 
 /**
  * AdamW for jax-js, written out (jax-js's optimizer package, @jax-js/optax, is not on the npm
- * registry): the moments live here between steps; {@link JaxAdamW.update} is the pure update a
- * step function calls, jitted or not, with the step's constants from {@link JaxAdamW.constants}.
+ * registry): the parameters and moments live here between steps; {@link JaxAdamW.update} is the
+ * pure update a step function calls, jitted or not, and {@link JaxAdamW.run} runs such a step.
  */
 export class JaxAdamW {
+  params: JaxArray[];
   /** First and second moments, one per parameter. */
   m: JaxArray[];
   v: JaxArray[];
   private t = 0;
 
   /**
+   * @param params the initial parameters (owned from here on).
    * @param decays whether each parameter gets the weight decay.
    * @example
    * ```ts
@@ -150,12 +148,29 @@ export class JaxAdamW {
   constructor(
     private readonly jax: Jax,
     private readonly dtype: JaxVariant['dtype'],
-    params: readonly JaxArray[],
+    params: JaxArray[],
     private readonly settings: AdamWSettings,
     readonly decays: readonly boolean[],
   ) {
+    this.params = params;
     this.m = params.map((p) => jax.numpy.zeros([...p.shape], { dtype: jaxDType(jax, dtype) }));
     this.v = params.map((p) => jax.numpy.zeros([...p.shape], { dtype: jaxDType(jax, dtype) }));
+  }
+
+  /**
+   * One training step: `step(params, m, v, constants, ...inputs)` (jitted or not, ending in
+   * {@link JaxAdamW.update}); keeps the new parameters and moments, waits until they are computed
+   * and returns the loss.
+   * @example
+   * ```ts
+   * const loss = await adam.run(step, x.ref, y.ref);
+   * ```
+   */
+  async run(step: (...args: any[]) => JaxStepOutput, ...inputs: JAX.JsTree<JaxArray>[]): Promise<number> {
+    const [p, m, v, loss] = step(this.params, this.m, this.v, this.constants(), ...inputs);
+    [this.params, this.m, this.v] = [p, m, v];
+    await this.jax.blockUntilReady([p, m, v]);
+    return (await loss.data())[0];
   }
 
   /**

@@ -255,9 +255,9 @@ export async function runW1(opts: BenchOptions): Promise<WorkloadResult> {
   const runs = await interleave(rounds, contenders);
   const perStep: Record<string, number> = {};
   for (const [peer, rs] of runs) perStep[peer] = median(rs);
-  const coldRow: Row = { workload: 'W1 first 10k steps of the process (JIT warm-up included)', metric: 'µs / step', better: 'lower', values: cold };
+  const coldRow: Row = { workload: 'W1 first run of the process: 10k steps (jax-js eager 100), JIT warm-up included', metric: 'µs / step', better: 'lower', values: cold };
   const rel = (v: number) => Math.abs(v - W1_EXPECTED_LOSS) / W1_EXPECTED_LOSS;
-  const timeRow: Row = { workload: 'W1 article 2-2-2, 10k SGD steps', metric: 'µs / step', better: 'lower', values: perStep };
+  const timeRow: Row = { workload: `W1 article 2-2-2, runs of 10k SGD steps (jax-js ${JAX_W1_STEPS.jit / 1000}k jitted, ${JAX_W1_STEPS.eager} eager)`, metric: 'µs / step', better: 'lower', values: perStep };
   const lossRow: Row = {
     workload: 'W1',
     metric: 'final loss',

@@ -121,8 +121,8 @@ export async function runW5(opts: BenchOptions): Promise<WorkloadResult> {
   const jax = await loadJax();
   const ops = opts.quick ? 200_000 : 1_000_000;
   const tfOps = opts.quick ? 20_000 : 100_000;
-  // an eager jax-js add costs about 100 µs here: 20,000 of them are 2 s a round
-  const jaxOps = opts.quick ? 5_000 : 20_000;
+  // an eager jax-js add costs about 100 µs here: 5,000 of them are half a second a round
+  const jaxOps = opts.quick ? 2_000 : 5_000;
   const rounds = opts.quick ? 3 : 7;
   const contenders: Contender<number>[] = [
     { peer: 'chainrule', warmup: () => addChainrule(ops / 10, false), run: () => (addChainrule(ops, false) * 1000) / ops },
