@@ -172,7 +172,7 @@ export function stepNotes(w: StepWorkload, r: StepResults, opts: { quick: boolea
   const spread = [...r.warm].map(([p, m]) => `${p} ${m.min.toFixed(1)}–${m.max.toFixed(1)}`);
   const rounds = opts.quick ? w.rounds.quick : w.rounds.full;
   const notes = [
-    `${name} warm ms / step: median over ${rounds} interleaved rounds of ${w.stepsPerRound} steps each (after ${w.warmupSteps} warm-up steps); spread of the round means (min–max): ${spread.join(', ')}.`,
+    `${name} warm ms / step: median over ${rounds} interleaved rounds of ${w.stepsPerRound} steps each (after ${w.warmupSteps} warm-up step${w.warmupSteps === 1 ? '' : 's'}); spread of the round means (min–max): ${spread.join(', ')}.`,
   ];
   for (const [peer, c] of r.cold) if (c.error !== undefined) notes.push(`${name} ${peer} cannot train: ${c.error.split('\n')[0]}`);
   return notes;
