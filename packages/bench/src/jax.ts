@@ -129,6 +129,12 @@ export type JaxStepOutput = [JaxArray[], JaxArray[], JaxArray[], JaxArray];
  * AdamW for jax-js, written out (jax-js's optimizer package, @jax-js/optax, is not on the npm
  * registry): the parameters and moments live here between steps; {@link JaxAdamW.update} is the
  * pure update a step function calls, jitted or not, and {@link JaxAdamW.run} runs such a step.
+ * @example
+ * ```ts
+ * const adam = new JaxAdamW(jax, 'float32', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-4 }, params.map(() => true));
+ * const step = jit((p, m, v, constants, x) => { const [loss, g] = valueAndGrad(f)(tree.ref(p), x); return [...JaxAdamW.update(jax, p, g, m, v, constants, adam.decays), loss]; });
+ * await adam.run(step, x.ref); // the loss
+ * ```
  */
 export class JaxAdamW {
   params: JaxArray[];

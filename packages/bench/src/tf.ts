@@ -45,6 +45,11 @@ export async function useBackend(tf: Tf, backend: 'cpu' | 'wasm'): Promise<void>
  * total norm when asked (PyTorch's clip_grad_norm_: c = min(maxNorm / (‖g‖ + 1e-6), 1)), then each
  * decayed variable scaled by 1 − lr·wd (PyTorch's decoupled decay, before the moments) and
  * `tf.train.adam` applying the gradients.
+ * @example
+ * ```ts
+ * const adam = new TfAdamW(tf, vars, { lr: 6e-3, betas: [0.9, 0.99], eps: 1e-8, weightDecay: 0.1 }, vars.map((v) => v.rank >= 2));
+ * adam.step(() => loss(x, y), 1); // the loss before the step
+ * ```
  */
 export class TfAdamW {
   private readonly optimizer: TF.AdamOptimizer;

@@ -196,7 +196,7 @@ export function w1JaxTrainer(jax: Jax, variant: JaxVariant): (steps: number) => 
   };
 }
 
-/** Steps of jax-js's timed W1 runs: jitted, a step costs about 20x chainrule's, eager about 500x (measured when this was written), so 10,000 would take minutes. */
+/** Steps of jax-js's timed W1 runs: jitted, a step costs about 10x chainrule's, eager about 400x (in the README's runs), so 10,000 eager steps would take about a minute a run. */
 const JAX_W1_STEPS = { jit: 2_000, eager: 100 };
 
 /** Options shared by all workloads. */

@@ -119,7 +119,13 @@ function oneHot(labels: Int32Array): Float64Array {
   return out;
 }
 
-/** A dense weight [out, in] as [in, out], the layout x · W wants. */
+/**
+ * A dense weight [out, in] as [in, out], the layout x · W wants.
+ * @example
+ * ```ts
+ * transposed({ data: Float64Array.from([1, 2, 3, 4, 5, 6]), shape: [2, 3] }); // [1, 4, 2, 5, 3, 6]
+ * ```
+ */
 export function transposed(p: W6Param): Float64Array {
   const [rows, cols] = p.shape;
   const out = new Float64Array(rows * cols);
