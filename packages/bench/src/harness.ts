@@ -6,10 +6,15 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The four implementations every workload compares. */
-export type Peer = 'chainrule' | 'tfjs-cpu' | 'tfjs-wasm' | 'js';
-/** Display names of the peers, in table order. */
-export const PEERS: readonly Peer[] = ['chainrule', 'tfjs-cpu', 'tfjs-wasm', 'js'];
+/**
+ * The implementations the workloads compare: chainrule, TF.js on its two CPU backends, jax-js's
+ * Wasm backend four ways (jitted or eager, float32 or float64) and a hand-written JS loop.
+ */
+export type Peer = 'chainrule' | 'tfjs-cpu' | 'tfjs-wasm' | JaxPeer | 'js';
+/** jax-js's four variants: `jax-f32` and `jax-f64` jitted (the fast path its docs give), the `eager` ones op by op. */
+export type JaxPeer = 'jax-f32' | 'jax-f64' | 'jax-eager-f32' | 'jax-eager-f64';
+/** Every peer, in table order. */
+export const PEERS: readonly Peer[] = ['chainrule', 'tfjs-cpu', 'tfjs-wasm', 'jax-f32', 'jax-f64', 'jax-eager-f32', 'jax-eager-f64', 'js'];
 
 /**
  * The median of `xs` (mean of the two middle values for an even count).
@@ -38,13 +43,14 @@ export function now(): number {
 
 /**
  * One peer's part in a workload: `prepare` switches TF.js backends; `warmup` runs once, uncounted,
- * before the first round (JIT, backend initialisation); `run` does one timed repetition.
+ * before the first round (JIT, backend initialisation); `run` does one timed repetition. jax-js's
+ * runs are asynchronous (each step awaits its results, see jax.ts), so both may return a promise.
  */
 export interface Contender<M> {
   peer: Peer;
   prepare?: () => Promise<void>;
   warmup?: () => unknown;
-  run: () => M;
+  run: () => M | Promise<M>;
 }
 
 /**
@@ -61,13 +67,13 @@ export async function interleave<M>(rounds: number, contenders: readonly Contend
     out.set(c.peer, []);
     if (c.warmup) {
       if (c.prepare) await c.prepare();
-      c.warmup();
+      await c.warmup();
     }
   }
   for (let r = 0; r < rounds; r++) {
     for (const c of contenders) {
       if (c.prepare) await c.prepare();
-      out.get(c.peer)!.push(c.run());
+      out.get(c.peer)!.push(await c.run());
     }
   }
   return out;

@@ -76,21 +76,47 @@ export function below(name: string, value: number | undefined, limit: number, un
   return { name, met, detail: met ? `${fmt(value)} ${unit} < ${limit} ${unit}` : `${fmt(value)} ${unit}, needed < ${limit} ${unit}: over by a factor ${fmt(value / limit)}` };
 }
 
-const PEER_TITLES: Record<Peer, string> = { chainrule: 'chainrule', 'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm', js: 'plain JS' };
+const PEER_TITLES: Record<Peer, string> = {
+  chainrule: 'chainrule',
+  'tfjs-cpu': 'TF.js cpu',
+  'tfjs-wasm': 'TF.js wasm',
+  'jax-f32': 'jax-js f32 jit',
+  'jax-f64': 'jax-js f64 jit',
+  'jax-eager-f32': 'jax-js f32 eager',
+  'jax-eager-f64': 'jax-js f64 eager',
+  js: 'plain JS',
+};
+
+/** The main table's columns: jax-js jitted, the way its docs make it fast. */
+export const MAIN_PEERS: readonly Peer[] = PEERS.filter((p) => p !== 'jax-eager-f32' && p !== 'jax-eager-f64');
+/** The second table's columns: jax-js eager beside chainrule. */
+export const EAGER_PEERS: readonly Peer[] = ['chainrule', 'jax-eager-f32', 'jax-eager-f64'];
 
 /**
- * The results as a Markdown table: values per peer, then chainrule's advantage over each peer.
+ * Whether `row` holds a value or a text for any of `peers` other than chainrule.
+ * @example
+ * ```ts
+ * rows.filter((r) => measuresAny(r, EAGER_PEERS)); // the rows of the eager table
+ * ```
+ */
+export function measuresAny(row: Row, peers: readonly Peer[]): boolean {
+  return peers.some((p) => p !== 'chainrule' && (row.values[p] !== undefined || row.text?.[p] !== undefined));
+}
+
+/**
+ * The results as a Markdown table: values per peer (`peers`, chainrule first), then chainrule's
+ * advantage over each of the others.
  * @example
  * ```ts
  * console.log(markdownTable(result.rows));
  * ```
  */
-export function markdownTable(rows: readonly Row[]): string {
-  const others = PEERS.filter((p) => p !== 'chainrule');
-  const head = ['workload', 'metric', ...PEERS.map((p) => PEER_TITLES[p]), ...others.map((p) => `cr vs ${PEER_TITLES[p]}`)];
+export function markdownTable(rows: readonly Row[], peers: readonly Peer[] = MAIN_PEERS): string {
+  const others = peers.filter((p) => p !== 'chainrule');
+  const head = ['workload', 'metric', ...peers.map((p) => PEER_TITLES[p]), ...others.map((p) => `cr vs ${PEER_TITLES[p]}`)];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`];
   for (const r of rows) {
-    const vals = PEERS.map((p) => r.text?.[p] ?? (r.values[p] === undefined ? '—' : fmt(r.values[p]!)));
+    const vals = peers.map((p) => r.text?.[p] ?? (r.values[p] === undefined ? '—' : fmt(r.values[p]!)));
     const ratios = others.map((p) => {
       const a = advantage(r, p);
       return a === undefined ? '—' : `${fmt(a)}x`;

@@ -8,8 +8,9 @@
  * @module
  */
 import { noGrad, tensor } from '@chainrule/core';
-import { interleave, median, now, type Contender } from './harness.js';
-import { advantage, atLeast, type WorkloadResult } from './report.js';
+import { interleave, median, now, type Contender, type Peer } from './harness.js';
+import { compile, jaxArray, jaxScalar, JAX_VARIANTS, loadJax, type Jax, type JaxArray, type JaxVariant } from './jax.js';
+import { advantage, atLeast, type Row, type WorkloadResult } from './report.js';
 import { loadTf, useBackend, type Tf } from './tf.js';
 
 /** The loss after 10,000 steps in float64 (the answer every float64 peer must reproduce). */
@@ -157,6 +158,47 @@ export function w1Tf(tf: Tf, steps: number): TrainRun {
   return { ms, loss: value };
 }
 
+/**
+ * The same network in jax-js (the variant's dtype; jitted or eager): `grad` of the loss, then
+ * w ← w − lr·g, as one step function. Returns a trainer that starts from the article's weights on
+ * every call, so that the compiled step is reused (the first call compiles it).
+ * @example
+ * ```ts
+ * const train = w1JaxTrainer(await loadJax(), JAX_VARIANTS[0]);
+ * (await train(10_000)).loss; // ≈ 3.5102e-5 in float32
+ * ```
+ */
+export function w1JaxTrainer(jax: Jax, variant: JaxVariant): (steps: number) => Promise<TrainRun> {
+  const np = jax.numpy;
+  const array = (rows: number[][]) => jaxArray(jax, variant.dtype, rows.flat(), [rows.length, rows[0].length]);
+  const scalar = (v: number) => jaxScalar(jax, variant.dtype, v);
+  const constants = [array([X]), array([T]), scalar(B1), scalar(B2), scalar(0.5)];
+  const lr = scalar(LR);
+  const loss = (w1: JaxArray, w2: JaxArray, x: JaxArray, t: JaxArray, b1: JaxArray, b2: JaxArray, half: JaxArray) => {
+    const out = jax.nn.sigmoid(np.dot(jax.nn.sigmoid(np.dot(x, w1).add(b1)), w2).add(b2));
+    return np.square(t.sub(out)).mul(half).sum();
+  };
+  const step = compile(jax, variant, (w1: JaxArray, w2: JaxArray, x: JaxArray, t: JaxArray, b1: JaxArray, b2: JaxArray, half: JaxArray, rate: JaxArray) => {
+    const [g1, g2] = jax.grad(loss, { argnums: [0, 1] })(w1.ref, w2.ref, x, t, b1, b2, half);
+    return [w1.sub(g1.mul(rate.ref)), w2.sub(g2.mul(rate))];
+  });
+  return async (steps) => {
+    let w = [array(W1), array(W2)];
+    const t0 = now();
+    for (let s = 0; s < steps; s++) {
+      const [x, t, b1, b2, half] = constants.map((c) => c.ref);
+      w = step(w[0], w[1], x, t, b1, b2, half, lr.ref);
+      await jax.blockUntilReady(w);
+    }
+    const ms = now() - t0;
+    const [x, t, b1, b2, half] = constants.map((c) => c.ref);
+    return { ms, loss: (await loss(w[0], w[1], x, t, b1, b2, half).data())[0] };
+  };
+}
+
+/** Steps of jax-js's timed W1 runs: jitted, a step costs about 10x chainrule's, eager about 400x (in the README's runs), so 10,000 eager steps would take about a minute a run. */
+const JAX_W1_STEPS = { jit: 2_000, eager: 100 };
+
 /** Options shared by all workloads. */
 export interface BenchOptions {
   quick: boolean;
@@ -171,33 +213,55 @@ export interface BenchOptions {
  */
 export async function runW1(opts: BenchOptions): Promise<WorkloadResult> {
   const tf = await loadTf();
+  const jax = await loadJax();
   const rounds = opts.quick ? 1 : 5;
-  // Every peer's warm-up is one full timed run, so JIT compilation (and TF.js backend set-up) is out
-  // of the medians for all alike; those first runs are reported on a row of their own.
+  // Every peer's warm-up is one full timed run, so JIT compilation (and TF.js backend set-up, jax-js's
+  // tracing and kernel compilation) is out of the medians for all alike; those first runs are reported
+  // on a row of their own. jax-js's timed runs are shorter (JAX_W1_STEPS); its jitted warm-up runs
+  // all 10,000 steps, which gives its final loss; eager, 10,000 steps would take minutes, so it has none.
   const cold: Record<string, number> = {};
-  const warm = (peer: string, run: () => TrainRun) => () => {
-    cold[peer] = (run().ms * 1000) / W1_STEPS;
-  };
-  const contenders: Contender<TrainRun>[] = [
-    { peer: 'chainrule', warmup: warm('chainrule', () => w1Chainrule(W1_STEPS)), run: () => w1Chainrule(W1_STEPS) },
-    { peer: 'tfjs-cpu', prepare: () => useBackend(tf, 'cpu'), warmup: warm('tfjs-cpu', () => w1Tf(tf, W1_STEPS)), run: () => w1Tf(tf, W1_STEPS) },
-    { peer: 'tfjs-wasm', prepare: () => useBackend(tf, 'wasm'), warmup: warm('tfjs-wasm', () => w1Tf(tf, W1_STEPS)), run: () => w1Tf(tf, W1_STEPS) },
-    { peer: 'js', warmup: warm('js', () => w1Js(W1_STEPS)), run: () => w1Js(W1_STEPS) },
+  const loss: Record<string, number> = {};
+  const usPerStep = (r: TrainRun, steps: number) => (r.ms * 1000) / steps;
+  const full = (peer: Peer, run: () => TrainRun): Contender<number> => ({
+    peer,
+    warmup: () => {
+      cold[peer] = usPerStep(run(), W1_STEPS);
+    },
+    run: () => {
+      const r = run();
+      loss[peer] = r.loss;
+      return usPerStep(r, W1_STEPS);
+    },
+  });
+  const contenders: Contender<number>[] = [
+    full('chainrule', () => w1Chainrule(W1_STEPS)),
+    { ...full('tfjs-cpu', () => w1Tf(tf, W1_STEPS)), prepare: () => useBackend(tf, 'cpu') },
+    { ...full('tfjs-wasm', () => w1Tf(tf, W1_STEPS)), prepare: () => useBackend(tf, 'wasm') },
+    ...JAX_VARIANTS.map((v): Contender<number> => {
+      const train = w1JaxTrainer(jax, v);
+      const steps = v.jit ? JAX_W1_STEPS.jit : JAX_W1_STEPS.eager;
+      return {
+        peer: v.peer,
+        warmup: async () => {
+          const r = await train(v.jit ? W1_STEPS : steps);
+          cold[v.peer] = usPerStep(r, v.jit ? W1_STEPS : steps);
+          if (v.jit) loss[v.peer] = r.loss;
+        },
+        run: async () => usPerStep(await train(steps), steps),
+      };
+    }),
+    full('js', () => w1Js(W1_STEPS)),
   ];
   const runs = await interleave(rounds, contenders);
-  const usPerStep: Record<string, number> = {};
-  const loss: Record<string, number> = {};
-  for (const [peer, rs] of runs) {
-    usPerStep[peer] = (median(rs.map((r) => r.ms)) * 1000) / W1_STEPS;
-    loss[peer] = rs[rs.length - 1].loss;
-  }
-  const coldRow = { workload: 'W1 first 10k steps of the process (JIT warm-up included)', metric: 'µs / step', better: 'lower' as const, values: cold };
+  const perStep: Record<string, number> = {};
+  for (const [peer, rs] of runs) perStep[peer] = median(rs);
+  const coldRow: Row = { workload: 'W1 first run of the process: 10k steps (jax-js eager 100), JIT warm-up included', metric: 'µs / step', better: 'lower', values: cold };
   const rel = (v: number) => Math.abs(v - W1_EXPECTED_LOSS) / W1_EXPECTED_LOSS;
-  const timeRow = { workload: 'W1 article 2-2-2, 10k SGD steps', metric: 'µs / step', better: 'lower' as const, values: usPerStep };
-  const lossRow = {
+  const timeRow: Row = { workload: `W1 article 2-2-2, runs of 10k SGD steps (jax-js ${JAX_W1_STEPS.jit / 1000}k jitted, ${JAX_W1_STEPS.eager} eager)`, metric: 'µs / step', better: 'lower', values: perStep };
+  const lossRow: Row = {
     workload: 'W1',
     metric: 'final loss',
-    better: 'none' as const,
+    better: 'none',
     values: loss,
     text: Object.fromEntries(Object.entries(loss).map(([p, v]) => [p, v.toPrecision(16)])),
   };
@@ -211,7 +275,10 @@ export async function runW1(opts: BenchOptions): Promise<WorkloadResult> {
     },
   ];
   const notes = [
-    `W1 losses: chainrule ${loss.chainrule}, JS loop ${loss.js}, TF.js cpu ${loss['tfjs-cpu']} and wasm ${loss['tfjs-wasm']} (float32); float64 answer ${W1_EXPECTED_LOSS}.`,
+    `W1 losses: chainrule ${loss.chainrule}, JS loop ${loss.js}, TF.js cpu ${loss['tfjs-cpu']} and wasm ${loss['tfjs-wasm']} (float32), ` +
+      `jax-js jitted float32 ${loss['jax-f32']} and float64 ${loss['jax-f64']}; float64 answer ${W1_EXPECTED_LOSS}.`,
+    `W1 jax-js: timed runs of ${JAX_W1_STEPS.jit} steps jitted and ${JAX_W1_STEPS.eager} eager (10,000 would take minutes eager); ` +
+      `the first-run row is its first 10,000 steps jitted and its first ${JAX_W1_STEPS.eager} eager; each step awaits blockUntilReady.`,
   ];
   return { rows: [timeRow, coldRow, lossRow], targets, notes };
 }

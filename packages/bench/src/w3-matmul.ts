@@ -7,6 +7,7 @@
  */
 import { RandomGenerator, Tensor } from '@chainrule/core';
 import { interleave, median, now, type Contender } from './harness.js';
+import { compile, jaxArray, JAX_VARIANTS, loadJax, type Jax, type JaxArray, type JaxVariant } from './jax.js';
 import { advantage, atLeast, type Row, type Target, type WorkloadResult } from './report.js';
 import { loadTf, useBackend, type Tf } from './tf.js';
 import type { BenchOptions } from './w1-article.js';
@@ -118,6 +119,31 @@ export function w3Tf(tf: Tf, d: MatmulData): MatmulRun {
   return { ms, c, da, db };
 }
 
+/**
+ * jax-js (the variant's dtype; jitted or eager): `vjp` of `matmul` with dC as the cotangent, as
+ * one function. Returns a runner that reuses the compiled function (the first call compiles it).
+ * @example
+ * ```ts
+ * const run = w3JaxRunner(await loadJax(), JAX_VARIANTS[0]);
+ * (await run(matmulData(256))).ms;
+ * ```
+ */
+export function w3JaxRunner(jax: Jax, variant: JaxVariant): (d: MatmulData) => Promise<MatmulRun> {
+  const fwdBwd = compile(jax, variant, (a: JaxArray, b: JaxArray, dc: JaxArray) => {
+    const [c, pullback] = jax.vjp(jax.numpy.matmul, [a, b]);
+    const [da, db] = pullback(dc);
+    pullback.dispose();
+    return [c, da, db];
+  });
+  return async (d) => {
+    const [a, b, dc] = [d.a, d.b, d.dc].map((x) => jaxArray(jax, variant.dtype, x, [d.n, d.n]));
+    await jax.blockUntilReady([a, b, dc]);
+    const t0 = now();
+    const [c, da, db] = await Promise.all(fwdBwd(a, b, dc).map((x) => x.data()));
+    return { ms: now() - t0, c, da, db };
+  };
+}
+
 /** Largest |x − y| / max(|y|, 1) over the three results. */
 function maxRelDiff(x: MatmulRun, y: MatmulRun): number {
   let m = 0;
@@ -138,6 +164,8 @@ function maxRelDiff(x: MatmulRun, y: MatmulRun): number {
  */
 export async function runW3(opts: BenchOptions): Promise<WorkloadResult> {
   const tf = await loadTf();
+  const jax = await loadJax();
+  const jaxRunners = JAX_VARIANTS.map((v) => ({ v, run: w3JaxRunner(jax, v) }));
   const rows: Row[] = [];
   const targets: Target[] = [];
   const notes: string[] = [];
@@ -149,6 +177,8 @@ export async function runW3(opts: BenchOptions): Promise<WorkloadResult> {
       { peer: 'chainrule', warmup: () => w3Chainrule(small), run: () => w3Chainrule(d) },
       { peer: 'tfjs-cpu', prepare: () => useBackend(tf, 'cpu'), warmup: () => w3Tf(tf, small), run: () => w3Tf(tf, d) },
       { peer: 'tfjs-wasm', prepare: () => useBackend(tf, 'wasm'), warmup: () => w3Tf(tf, small), run: () => w3Tf(tf, d) },
+      // jit compiles per shape, so jax-js's warm-up runs the measured size
+      ...jaxRunners.map(({ v, run }): Contender<MatmulRun> => ({ peer: v.peer, warmup: () => run(v.jit ? d : small), run: () => run(d) })),
       { peer: 'js', warmup: () => w3Naive(small), run: () => w3Naive(d) },
     ];
     const runs = await interleave(rounds, contenders);
@@ -161,7 +191,8 @@ export async function runW3(opts: BenchOptions): Promise<WorkloadResult> {
     const exact = maxRelDiff(cr, naive) === 0;
     notes.push(
       `W3 ${n}: chainrule's C, dA, dB ${exact ? 'are bit-identical to' : `differ from (max rel ${maxRelDiff(cr, naive).toExponential(2)})`} the naive loops'; ` +
-        `TF.js float32 max relative difference: cpu ${maxRelDiff(runs.get('tfjs-cpu')!.at(-1)!, naive).toExponential(2)}, wasm ${maxRelDiff(runs.get('tfjs-wasm')!.at(-1)!, naive).toExponential(2)}.`,
+        `TF.js float32 max relative difference: cpu ${maxRelDiff(runs.get('tfjs-cpu')!.at(-1)!, naive).toExponential(2)}, wasm ${maxRelDiff(runs.get('tfjs-wasm')!.at(-1)!, naive).toExponential(2)}; ` +
+        `jax-js: ${JAX_VARIANTS.map((v) => `${v.peer} ${maxRelDiff(runs.get(v.peer)!.at(-1)!, naive).toExponential(2)}`).join(', ')}.`,
     );
     if (n === 512) targets.push(atLeast('W3 ≥ 3x the GFLOP/s of the naive i-k-j loop at 512', advantage(row, 'js'), 3, 'the naive GFLOP/s'));
   }

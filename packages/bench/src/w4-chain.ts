@@ -12,6 +12,7 @@
  */
 import { tensor, type Tensor } from '@chainrule/core';
 import { median, now, runChild } from './harness.js';
+import { compile, jaxArray, jaxScalar, JAX_VARIANTS, type Jax, type JaxArray, type JaxVariant } from './jax.js';
 import { advantage, atLeast, type Row, type Target, type WorkloadResult } from './report.js';
 import type { Tf } from './tf.js';
 import type { BenchOptions } from './w1-article.js';
@@ -73,6 +74,32 @@ export function chainTf(tf: Tf, n: number, sample: Sampler): number {
 }
 
 /**
+ * jax-js: `grad` of the chain (jitted: `jit(grad(chain))`, so the time includes tracing and
+ * compiling the chain), with the constants as 0-d arrays made once outside.
+ * @example
+ * ```ts
+ * chainJax(jax, JAX_VARIANTS[1], 1000, () => {}); // ≈ 0.999 ** 500
+ * ```
+ */
+export function chainJax(jax: Jax, variant: JaxVariant, n: number, sample: Sampler): number {
+  const chain = (x: JaxArray, add: JaxArray, mul: JaxArray) => {
+    let y = x;
+    for (let i = 0; i < n; i++) {
+      y = i & 1 ? y.mul(mul.ref) : y.add(add.ref);
+      if (i % 1000 === 999) sample();
+    }
+    add.dispose();
+    mul.dispose();
+    sample();
+    return y.sum();
+  };
+  const gradient = compile(jax, variant, jax.grad(chain));
+  const g = gradient(jaxArray(jax, variant.dtype, X0.flat(), [2, 2]), jaxScalar(jax, variant.dtype, ADD), jaxScalar(jax, variant.dtype, MUL));
+  sample();
+  return g.dataSync()[0];
+}
+
+/**
  * The floor: the chain and its backward as two loops over a Float64Array (nothing stored).
  * @example
  * ```ts
@@ -102,6 +129,14 @@ export interface ChainMeasurement {
   peakFromMaxRss: boolean;
   /** Peak sampled heapUsed + external minus its value before the chain, bytes. */
   peakHeap: number;
+  /** The error the chain ended with, when it did not finish (jax-js overflows its stack on long chains). */
+  error?: string;
+}
+
+/** The libraries a W4 child loaded for its peer. */
+export interface ChainLibraries {
+  tf: Tf | null;
+  jax: Jax | null;
 }
 
 /**
@@ -111,13 +146,16 @@ export interface ChainMeasurement {
  * console.log(JSON.stringify(await measureChain('chainrule', 100_000, null))); // under node --expose-gc
  * ```
  */
-export async function measureChain(peer: string, n: number, tf: Tf | null): Promise<ChainMeasurement> {
+export async function measureChain(peer: string, n: number, libs: ChainLibraries): Promise<ChainMeasurement> {
+  const jaxPeer = JAX_VARIANTS.find((v) => v.peer === peer);
   const run = (count: number, sample: Sampler): number => {
     if (peer === 'chainrule') return chainChainrule(count, sample);
     if (peer === 'js') return chainJs(count, sample);
-    return chainTf(tf!, count, sample);
+    if (jaxPeer !== undefined) return chainJax(libs.jax!, jaxPeer, count, sample);
+    return chainTf(libs.tf!, count, sample);
   };
-  run(2000, () => {}); // warm-up: JIT, backend kernels
+  // warm-up: JIT, backend kernels (jax-js's is short: it overflows its stack past about 2,000 ops)
+  run(jaxPeer === undefined ? 2000 : 100, () => {});
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('measureChain needs node --expose-gc');
   gc();
@@ -132,7 +170,15 @@ export async function measureChain(peer: string, n: number, tf: Tf | null): Prom
     if (m.heapUsed + m.external > peakHeapSample) peakHeapSample = m.heapUsed + m.external;
   };
   const t0 = now();
-  const grad = run(n, sample);
+  let grad = Number.NaN;
+  let error: string | undefined;
+  try {
+    grad = run(n, sample);
+  } catch (e) {
+    // only jax-js's failure is a result (reported as one); any other peer's is a bug
+    if (jaxPeer === undefined) throw e;
+    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  }
   const ms = now() - t0;
   const maxRssAfter = process.resourceUsage().maxRSS * 1024;
   const fromMax = maxRssAfter > maxRssBefore && maxRssAfter > peakRssSample;
@@ -142,8 +188,49 @@ export async function measureChain(peer: string, n: number, tf: Tf | null): Prom
     peakRss: (fromMax ? maxRssAfter : peakRssSample) - m0.rss,
     peakFromMaxRss: fromMax,
     peakHeap: peakHeapSample - m0.heapUsed - m0.external,
+    ...(error === undefined ? {} : { error }),
   };
 }
+
+/** Chain lengths tried for jax-js, shortest first, until one fails. */
+export const JAX_CHAIN_LADDER: readonly number[] = [1000, 2000, 5000, 10_000, 100_000];
+
+/** How far jax-js's chain got: the longest that ran and the first that failed. */
+export interface LadderResult {
+  ran?: { n: number; ms: number; grad: number };
+  failed?: { n: number; ms: number; error: string };
+}
+
+/**
+ * Runs a jax-js variant's chain in a child per length of {@link JAX_CHAIN_LADDER}, shortest first,
+ * and stops at the first that fails (a longer chain is a deeper one, and depth is what overflows).
+ * @example
+ * ```ts
+ * jaxChainLadder('jax-f32'); // { ran: { n: 2000, ... }, failed: { n: 5000, error: 'RangeError: Maximum call stack size exceeded', ... } }
+ * ```
+ */
+export function jaxChainLadder(peer: string): LadderResult {
+  const out: LadderResult = {};
+  for (const n of JAX_CHAIN_LADDER) {
+    let m: ChainMeasurement;
+    try {
+      m = runChild<ChainMeasurement>(['w4', peer, String(n)]);
+    } catch (e) {
+      // a child that dies (out of memory, say) rather than throwing is a failure of that length too
+      out.failed = { n, ms: Number.NaN, error: (e instanceof Error ? e.message : String(e)).split('\n')[0] };
+      return out;
+    }
+    if (m.error !== undefined) {
+      out.failed = { n, ms: m.ms, error: m.error };
+      return out;
+    }
+    out.ran = { n, ms: m.ms, grad: m.grad };
+  }
+  return out;
+}
+
+/** `5000` → `5k`. */
+const kOps = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
 const MB = 1024 * 1024;
 
@@ -173,6 +260,12 @@ export async function runW4(opts: BenchOptions): Promise<WorkloadResult> {
   const timeRow: Row = { workload: 'W4 chain of 100k elementwise ops + backward', metric: 'ms', better: 'lower', values: ms };
   const rssRow: Row = { workload: 'W4', metric: 'peak RSS increase, MB', better: 'lower', values: rss };
   const heapRow: Row = { workload: 'W4', metric: 'peak sampled heap+external increase, MB', better: 'lower', values: heap };
+  const ladders = JAX_VARIANTS.map((v) => ({ v, ladder: jaxChainLadder(v.peer) }));
+  timeRow.text = {};
+  for (const { v, ladder } of ladders) {
+    if (ladder.failed === undefined) timeRow.values[v.peer] = ladder.ran!.ms;
+    else timeRow.text[v.peer] = `failed at ${kOps(ladder.failed.n)} ops${ladder.ran ? ` (${kOps(ladder.ran.n)} ran: ${ladder.ran.ms.toFixed(0)} ms)` : ''}`;
+  }
   const million = runChild<ChainMeasurement>(['w4', 'chainrule', '1000000']);
   const millionRow: Row = {
     workload: 'W4 chain of 1M ops (chainrule only)',
@@ -191,6 +284,13 @@ export async function runW4(opts: BenchOptions): Promise<WorkloadResult> {
       detail: `${million.ms.toFixed(0)} ms, peak RSS +${(million.peakRss / MB).toFixed(0)} MB, gradient ${million.grad.toPrecision(6)} (expected 0.999^500000 = ${(MUL ** 500_000).toPrecision(6)})`,
     },
   ];
-  const notes = [`W4 gradients d(Σy)/dx₀₀ (expected 0.999^50000 = ${expected.toPrecision(8)}): ${grads.join(', ')}.`];
+  const notes = [
+    `W4 gradients d(Σy)/dx₀₀ (expected 0.999^50000 = ${expected.toPrecision(8)}): ${grads.join(', ')}.`,
+    `W4 jax-js: one child per chain length (${JAX_CHAIN_LADDER.map(kOps).join(', ')} ops), shortest first, until one fails; a longer chain is only deeper. ` +
+      ladders
+        .map(({ v, ladder }) => `${v.peer}: ${ladder.ran ? `${kOps(ladder.ran.n)} ops ran in ${ladder.ran.ms.toFixed(0)} ms (gradient ${ladder.ran.grad.toPrecision(8)}, expected ${(MUL ** Math.floor(ladder.ran.n / 2)).toPrecision(8)})` : 'no length ran'}${ladder.failed ? `, ${kOps(ladder.failed.n)} failed after ${ladder.failed.ms.toFixed(0)} ms with ${ladder.failed.error}` : ''}`)
+        .join('; ') +
+      '. Jitted, the time includes tracing and compiling the chain.',
+  ];
   return { rows: [timeRow, rssRow, heapRow, millionRow], targets, notes };
 }

@@ -5,6 +5,7 @@
  */
 import { tensor, type Tensor } from '@chainrule/core';
 import { interleave, median, now, type Contender } from './harness.js';
+import { compile, jaxArray, JAX_VARIANTS, loadJax, type Jax, type JaxArray, type JaxVariant } from './jax.js';
 import { below, type Row, type WorkloadResult } from './report.js';
 import { loadTf, useBackend, type Tf } from './tf.js';
 import type { BenchOptions } from './w1-article.js';
@@ -48,6 +49,35 @@ export function addTf(tf: Tf, ops: number): number {
 }
 
 /**
+ * jax-js: `a.add(b)` (eager) or a jitted `(a, b) => a.add(b)`, `ops` times (the arrays passed as
+ * `.ref`, jax-js's ownership rule). jax-js's operations are lazy (its `blockUntilReady` docs), so
+ * each result is awaited with `blockUntilReady`, then disposed: every add is carried out, as
+ * chainrule's and TF.js's are. Returns a runner giving ms for the loop.
+ * @example
+ * ```ts
+ * const add = addJaxRunner(await loadJax(), JAX_VARIANTS[2]);
+ * ((await add(10_000)) * 1000) / 10_000; // µs per op
+ * ```
+ */
+export function addJaxRunner(jax: Jax, variant: JaxVariant): (ops: number) => Promise<number> {
+  const add = compile(jax, variant, (x: JaxArray, y: JaxArray) => x.add(y));
+  return async (ops) => {
+    const a = jaxArray(jax, variant.dtype, [1, 2, 3, 4], [2, 2]);
+    const b = jaxArray(jax, variant.dtype, [5, 6, 7, 8], [2, 2]);
+    const t0 = now();
+    for (let i = 0; i < ops; i++) {
+      const out = add(a.ref, b.ref);
+      await out.blockUntilReady();
+      out.dispose();
+    }
+    const ms = now() - t0;
+    a.dispose();
+    b.dispose();
+    return ms;
+  };
+}
+
+/**
  * The floor: a new Float64Array(4) and a 4-element loop.
  * @example
  * ```ts
@@ -88,13 +118,20 @@ export function lastResult(): unknown {
  */
 export async function runW5(opts: BenchOptions): Promise<WorkloadResult> {
   const tf = await loadTf();
+  const jax = await loadJax();
   const ops = opts.quick ? 200_000 : 1_000_000;
   const tfOps = opts.quick ? 20_000 : 100_000;
+  // an eager jax-js add costs about 100 µs here: 5,000 of them are half a second a round
+  const jaxOps = opts.quick ? 2_000 : 5_000;
   const rounds = opts.quick ? 3 : 7;
   const contenders: Contender<number>[] = [
     { peer: 'chainrule', warmup: () => addChainrule(ops / 10, false), run: () => (addChainrule(ops, false) * 1000) / ops },
     { peer: 'tfjs-cpu', prepare: () => useBackend(tf, 'cpu'), warmup: () => addTf(tf, tfOps / 10), run: () => (addTf(tf, tfOps) * 1000) / tfOps },
     { peer: 'tfjs-wasm', prepare: () => useBackend(tf, 'wasm'), warmup: () => addTf(tf, tfOps / 10), run: () => (addTf(tf, tfOps) * 1000) / tfOps },
+    ...JAX_VARIANTS.map((v): Contender<number> => {
+      const add = addJaxRunner(jax, v);
+      return { peer: v.peer, warmup: () => add(jaxOps / 10), run: async () => ((await add(jaxOps)) * 1000) / jaxOps };
+    }),
     { peer: 'js', warmup: () => addJs(ops / 10), run: () => (addJs(ops) * 1000) / ops },
   ];
   const plain = await interleave(rounds, contenders);
