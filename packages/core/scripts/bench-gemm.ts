@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark behind kernels/matmul.ts: the GEMM on the products the MNIST CNN example makes
- * (conv 1→8 3×3 and conv 8→16 3×3 on a batch of 64: forward, per-sample input gradient, weight
- * gradient, through conv.ts's im2col layout), square products, and whole conv2d forward + backward
+ * (conv 1→8 3×3 and conv 8→16 3×3 on a batch of 64: forward, input gradient, weight gradient,
+ * through conv.ts's im2col layout), square products, and whole conv2d forward + backward
  * steps through the public ops.
  * Run: `pnpm exec tsx packages/core/scripts/bench-gemm.ts [--quick] [--only TEXT]` (cases whose name contains TEXT).
  *
@@ -41,12 +41,14 @@ const cases: Case[] = [
   { name: 'conv1 forward W·cols [8,9]x[9,43264]', m: 8, n: N * 676, k: 9 },
   // weight gradient: G [8 × N·676] · colsᵀ [N·676 × 9]
   { name: 'conv1 weight grad G·colsT [8,43264]x[43264,9]', m: 8, n: 9, k: N * 676, transB: true },
-  // input gradient, per sample: Wᵀ [9 × 8] · G_n [8 × 676]
-  { name: 'conv1 input grad WT·G 64x [9,8]x[8,676]', m: 9, n: 676, k: 8, transA: true, times: N },
+  // input gradient: Wᵀ [9 × 8] · G [8 × N·676] (conv.ts made it per sample, 64 products of [9,8]x[8,676], before 2026-12-02)
+  { name: 'conv1 input grad WT·G [9,8]x[8,43264]', m: 9, n: N * 676, k: 8, transA: true },
+  { name: 'conv1 input grad per sample WT·G 64x [9,8]x[8,676]', m: 9, n: 676, k: 8, transA: true, times: N },
   // conv2: 8→16, 3×3, 13×13 → 11×11: W [16 × 72] · cols [72 × N·121]
   { name: 'conv2 forward W·cols [16,72]x[72,7744]', m: 16, n: N * 121, k: 72 },
   { name: 'conv2 weight grad G·colsT [16,7744]x[7744,72]', m: 16, n: 72, k: N * 121, transB: true },
-  { name: 'conv2 input grad WT·G 64x [72,16]x[16,121]', m: 72, n: 121, k: 16, transA: true, times: N },
+  { name: 'conv2 input grad WT·G [72,16]x[16,7744]', m: 72, n: N * 121, k: 16, transA: true },
+  { name: 'conv2 input grad per sample WT·G 64x [72,16]x[16,121]', m: 72, n: 121, k: 16, transA: true, times: N },
   // the same products in the brief's orientation (rows = positions): [N·676, 9] · [9, 8]
   { name: 'cols·W [43264,9]x[9,8]', m: N * 676, n: 8, k: 9 },
   { name: 'cols·W [7744,72]x[72,16]', m: N * 121, n: 16, k: 72 },

@@ -9,7 +9,7 @@
  * reads its operands in place through strides (GEMM packing absorbs them).
  *
  * - forward:        out_g        = W_g [Og × Kg] · cols_g [Kg × N·P]      (one GEMM per group, over the whole batch)
- * - input gradient: dcols_g,n    = W_gᵀ [Kg × Og] · G_n,g [Og × P], then col2im adds each column back
+ * - input gradient: dcols_g      = W_gᵀ [Kg × Og] · G_g [Og × N·P], then col2im adds each column back
  * - weight gradient: dW_g        = G_g [Og × N·P] · cols_gᵀ [N·P × Kg]      (one GEMM per group, over the whole batch)
  *
  * Scratch: the column matrix and the batch-wide products live in two buffers shared by all calls
@@ -176,18 +176,28 @@ export function convForwardKernel(x: Buffer, weight: Buffer, bias: Buffer | null
  */
 export function convInputGradKernel(grad: Buffer, weight: Buffer, g: ConvGeometry): Buffer {
   const { n, c, o, kh, kw, groups, oh, ow } = g;
-  const P = oh * ow;
-  const NP = n * P;
+  const NP = n * oh * ow;
   const Og = o / groups;
   const Kg = (c / groups) * kh * kw;
+  const gperm = channelsMajor(grad, g);
   const dcols = scratchBuffer(0, c * kh * kw * NP); // every element is written by the products
-  for (let s = 0; s < n; s++) {
-    for (let gi = 0; gi < groups; gi++) {
-      // A = W_gᵀ read in place: element (k, oc) at weight[(gi·Og + oc)·Kg + k]
-      gemm(Kg, P, Og, weight, gi * Og * Kg, 1, Kg, grad, (s * o + gi * Og) * P, P, 1, dcols, gi * Kg * NP + s * P, NP);
-    }
+  for (let gi = 0; gi < groups; gi++) {
+    // A = W_gᵀ read in place: element (k, oc) at weight[(gi·Og + oc)·Kg + k]
+    gemm(Kg, NP, Og, weight, gi * Og * Kg, 1, Kg, gperm, gi * Og * NP, NP, 1, dcols, gi * Kg * NP, NP);
   }
   return col2im(dcols, g, dtypeOf(grad));
+}
+
+/** The output gradient [n][o][P] as [o][n·P] (scratch buffer 1), so that the batch and the positions form one axis. */
+function channelsMajor(grad: Buffer, g: ConvGeometry): Float64Array {
+  const { n, o } = g;
+  const P = g.oh * g.ow;
+  const NP = n * P;
+  const gperm = scratchBuffer(1, o * NP);
+  for (let s = 0; s < n; s++) {
+    for (let oc = 0; oc < o; oc++) gperm.set(grad.subarray((s * o + oc) * P, (s * o + oc + 1) * P), oc * NP + s * P);
+  }
+  return gperm;
 }
 
 /**
@@ -196,16 +206,12 @@ export function convInputGradKernel(grad: Buffer, weight: Buffer, g: ConvGeometr
  */
 export function convWeightGradKernel(x: Buffer, grad: Buffer, g: ConvGeometry): Buffer {
   const { n, c, o, kh, kw, groups, oh, ow } = g;
-  const P = oh * ow;
-  const NP = n * P;
+  const NP = n * oh * ow;
   const Og = o / groups;
   const Kg = (c / groups) * kh * kw;
   const cols = im2col(x, g, scratchBuffer(0, c * kh * kw * NP));
-  // G as [o][n·P], so that the batch and the positions form one summation axis
-  const gperm = scratchBuffer(1, o * NP);
-  for (let s = 0; s < n; s++) {
-    for (let oc = 0; oc < o; oc++) gperm.set(grad.subarray((s * o + oc) * P, (s * o + oc + 1) * P), oc * NP + s * P);
-  }
+  // the batch and the positions form one summation axis
+  const gperm = channelsMajor(grad, g);
   const dw = allocBuffer('float64', o * Kg) as Float64Array;
   for (let gi = 0; gi < groups; gi++) {
     // B = cols_gᵀ read in place: element (p, k) at cols[(gi·Kg + k)·NP + p]
