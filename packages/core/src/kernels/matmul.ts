@@ -40,6 +40,7 @@ import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js'
 import { frozenShape, sizeOf, type Shape, shapeSlice } from '../shape.js';
 import { broadcastStrides, nextStridedOffset } from './nd.js';
 import { createSimdKernel, type SimdKernel } from './matmul-simd.js';
+import { gemmParallel } from './matmul-threads.js';
 
 /** Register tile: MR rows × NR columns of C live in local variables. */
 const MR = 4;
@@ -114,6 +115,22 @@ export function gemm(
   c: Float64Array,
   cOff: number,
   ldc: number,
+): void {
+  if (!gemmParallel(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, gemmOneThread)) gemmOneThread(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+}
+
+/**
+ * {@link gemm} on the calling thread only (what each thread runs on its part of a split product).
+ * @example
+ * ```ts
+ * gemmOneThread(2, 2, 2, new Float64Array([1, 2, 3, 4]), 0, 2, 1, new Float64Array([5, 6, 7, 8]), 0, 1, 2, c, 0, 2);
+ * ```
+ */
+export function gemmOneThread(
+  m: number, n: number, k: number,
+  a: Buffer, aOff: number, aRs: number, aCs: number,
+  b: Buffer, bOff: number, bRs: number, bCs: number,
+  c: Float64Array, cOff: number, ldc: number,
 ): void {
   if (m === 0 || n === 0) return;
   if (k === 0) {
