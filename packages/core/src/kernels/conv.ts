@@ -16,7 +16,9 @@
  * (the kernels are synchronous and never re-entered), grown to the largest convolution seen up to
  * 32 MB each (a larger one allocates its own, which the garbage collector takes back). A
  * fresh 3 MB buffer per call (the first layer of an MNIST batch) costs more than filling it: V8
- * zeroes it and counts it as external memory, which brings on full garbage collections.
+ * zeroes it and counts it as external memory, which brings on full garbage collections. With
+ * threads on (setNumThreads), the kept buffers are in shared memory: the column matrix and the
+ * products split between threads are then read and written in place, not copied.
  *
  * NOTE: the GEMM sums each element in the naive order starting from 0, so the forward is
  * Σ over (c, i, j) in row-major order, then + bias; the weight gradient is Σ over (n, oh, ow) in
@@ -24,8 +26,9 @@
  * is read as 0 and multiplied like any element (so 0 · Infinity is NaN, as in PyTorch).
  * @module
  */
-import { allocBuffer, dtypeOf, type Buffer, type DType } from '../dtype.js';
+import { allocBuffer, checkSize, dtypeOf, type Buffer, type DType } from '../dtype.js';
 import { gemm } from './matmul.js';
+import { getNumThreads, isSharedScratch, sharedScratch } from './matmul-threads.js';
 
 /**
  * The geometry of one convolution: input [n, c, h, w], weight [o, c/groups, kh, kw], output
@@ -65,12 +68,18 @@ const scratch: (Float64Array | null)[] = [null, null];
 /** Scratch kept between calls is at most this many elements (32 MB); a larger convolution allocates its own. */
 const SCRATCH_KEPT = 1 << 22;
 
-/** Shared scratch buffer `k` (0 or 1) of at least `size` elements, contents undefined. */
+/**
+ * Scratch buffer `k` (0 or 1) of at least `size` elements, contents undefined. With threads on, a
+ * kept buffer lives in shared memory, where the products split between threads use it in place.
+ */
 function scratchBuffer(k: 0 | 1, size: number): Float64Array {
   const have = scratch[k];
-  if (have !== null && have.length >= size) return have;
-  const made = allocBuffer('float64', size) as Float64Array;
-  if (size <= SCRATCH_KEPT) scratch[k] = made;
+  const threads = getNumThreads() > 1;
+  if (have !== null && have.length >= size && (!threads || isSharedScratch(have))) return have;
+  if (size > SCRATCH_KEPT) return allocBuffer('float64', size) as Float64Array;
+  checkSize(size);
+  const made = (threads ? sharedScratch(size) : null) ?? (allocBuffer('float64', size) as Float64Array);
+  scratch[k] = made;
   return made;
 }
 

@@ -7,6 +7,8 @@ import { ChainruleError } from '../errors.js';
 import { RandomGenerator } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { matmul } from '../ops/matmul.js';
+import { conv2d } from '../ops/conv.js';
+import { gradients } from '../autograd/engine.js';
 import { FC, broadcastPairArb, expectThrows } from '../test-utils/index.js';
 import { gemm, gemmOneThread } from './matmul.js';
 import {
@@ -83,8 +85,8 @@ function random(size: number, g: RandomGenerator): Float64Array {
 }
 
 /** Split every product, however small, into chunks as narrow as 4 (the default thresholds split only large ones). */
-const SPLIT_ALL = { minWork: 0, chunkMinWork: 0, chunkMinWidth: 1 };
-const SPLIT_NONE = { minWork: Infinity, chunkMinWork: 0, chunkMinWidth: 1 };
+const SPLIT_ALL = { minWork: 0, minIntensity: 0, chunkMinWork: 0, chunkMinWidth: 1 };
+const SPLIT_NONE = { minWork: Infinity, minIntensity: 0, chunkMinWork: 0, chunkMinWidth: 1 };
 
 describe('products on three threads (the caller and two workers)', () => {
   let defaults: ReturnType<typeof setParallelThresholds>;
@@ -149,6 +151,40 @@ describe('products on three threads (the caller and two workers)', () => {
       ),
       { ...FC, numRuns: 40 },
     );
+  });
+
+  it('conv2d forward and both gradients: bit-identical to one thread; the column matrix is used in place, not copied', () => {
+    const g = new RandomGenerator(5);
+    // [n, c, h, w], [o, c/groups, kh, kw], options
+    const cases: [number[], number[], { stride?: number[]; padding?: number; groups?: number }][] = [
+      [[6, 3, 12, 11], [8, 3, 3, 3], {}],
+      [[4, 4, 9, 10], [6, 2, 2, 3], { stride: [2, 1], padding: 1, groups: 2 }],
+    ];
+    for (const [xs, ws, options] of cases) {
+      const x = new Tensor(random(xs.reduce((p, d) => p * d), g), xs).requiresGrad_();
+      const w = new Tensor(random(ws.reduce((p, d) => p * d), g), ws).requiresGrad_();
+      const run = () => {
+        const out = conv2d(x, w, null, options);
+        const seed = new Tensor(random(out.size, new RandomGenerator(9)), out.shape);
+        return [out, ...gradients(out, [x, w], { gradOutputs: [seed] })].map((t) => t!.buffer);
+      };
+      const before = parallelStats();
+      const many = run();
+      const after = parallelStats();
+      const [n, c, h, wd] = xs as [number, number, number, number];
+      const colsSize = c * ws[2]! * ws[3]! * n * h * wd; // an upper bound of the column matrix's size
+      expect(after.products - before.products).toBeGreaterThanOrEqual(3);
+      // forward, input and weight gradient: only the weight (A or, transposed, in the input
+      // gradient) and the weight gradient (C) are copied; the columns and the gradient are not
+      expect(after.staged - before.staged).toBeLessThan(colsSize);
+      setParallelThresholds(SPLIT_NONE);
+      try {
+        const one = run();
+        for (let i = 0; i < 3; i++) expect(many[i]).toEqual(one[i]);
+      } finally {
+        setParallelThresholds(SPLIT_ALL);
+      }
+    }
   });
 
   it('the workers compute chunks, and with the default thresholds large products are still bit-identical to setNumThreads(1)', () => {

@@ -52,7 +52,7 @@ export const CONTROL_BYTES = OWNER_BYTE + 4 * MAX_CHUNKS;
 // descriptor fields (Float64 indices)
 export const D_VERSION = 0;
 export const D_KIND = 1;
-export const D_GEMM = 2; // m, n, k, aOff, aRs, aCs, bOff, bRs, bCs, cOff, ldc, axis, width, chunks (operands in the staging buffer)
+export const D_GEMM = 2; // m, n, k, aBuf, aOff, aRs, aCs, bBuf, bOff, bRs, bCs, cBuf, cOff, ldc, axis, width, chunks (xBuf: index in the installed buffers)
 export const KIND_GEMM = 1;
 export const KIND_WAKE = 2;
 
@@ -242,18 +242,26 @@ export const PARALLEL_MIN_WORK = 1 << 21;
 /** A chunk does at least this much work (multiply-adds) and spans at least CHUNK_MIN_WIDTH rows or columns. */
 const CHUNK_MIN_WORK = 1 << 19;
 const CHUNK_MIN_WIDTH = 16;
-let thresholds = { minWork: PARALLEL_MIN_WORK, chunkMinWork: CHUNK_MIN_WORK, chunkMinWidth: CHUNK_MIN_WIDTH };
+/** At least this many multiply-adds per element copied into or out of shared memory. */
+const MIN_INTENSITY = 16;
+interface Thresholds {
+  minWork: number;
+  minIntensity: number;
+  chunkMinWork: number;
+  chunkMinWidth: number;
+}
+let thresholds: Thresholds = { minWork: PARALLEL_MIN_WORK, minIntensity: MIN_INTENSITY, chunkMinWork: CHUNK_MIN_WORK, chunkMinWidth: CHUNK_MIN_WIDTH };
 
 /**
  * @internal Sets the sizes from which products are split and how finely (tests split tiny
  * products to reach every edge); returns the previous ones.
  * @example
  * ```ts
- * const previous = setParallelThresholds({ minWork: 0, chunkMinWork: 0, chunkMinWidth: 1 });
+ * const previous = setParallelThresholds({ minWork: 0, minIntensity: 0, chunkMinWork: 0, chunkMinWidth: 1 });
  * setParallelThresholds(previous);
  * ```
  */
-export function setParallelThresholds(next: { minWork: number; chunkMinWork: number; chunkMinWidth: number }): { minWork: number; chunkMinWork: number; chunkMinWidth: number } {
+export function setParallelThresholds(next: Thresholds): Thresholds {
   const previous = thresholds;
   thresholds = { ...next };
   return previous;
@@ -272,8 +280,13 @@ export interface InstallMessage {
   control: SharedArrayBuffer;
   index: number;
   version: number;
-  staging: SharedArrayBuffer;
+  /** [0]: the staging buffer; then the registered scratch buffers ({@link sharedScratch}). */
+  buffers: SharedArrayBuffer[];
 }
+
+/** Scratch buffers in shared memory (see {@link sharedScratch}), newest last, at most MAX_REGISTERED. */
+const registered: SharedArrayBuffer[] = [];
+const MAX_REGISTERED = 4;
 
 class Pool {
   readonly workers: WorkerHandle[] = [];
@@ -283,6 +296,8 @@ class Pool {
   readonly desc = new Float64Array(this.control, DESC_BYTE, (OWNER_BYTE - DESC_BYTE) / 8);
   readonly owner = new Int32Array(this.control, OWNER_BYTE, MAX_CHUNKS);
   staging = new Float64Array(new SharedArrayBuffer(8));
+  /** What the workers were last sent: the staging buffer, then the registered ones. */
+  buffers: SharedArrayBuffer[] = [this.staging.buffer as SharedArrayBuffer, ...registered];
   version = 0;
   gen = 0;
   /** Set when a worker failed to start or a job stalled: products then run on one thread. */
@@ -296,12 +311,8 @@ class Pool {
         break;
       }
       this.workers.push(worker);
-      worker.postMessage(this.install(w));
+      worker.postMessage({ control: this.control, index: w, version: this.version, buffers: this.buffers } satisfies InstallMessage);
     }
-  }
-
-  install(index: number): InstallMessage {
-    return { control: this.control, index, version: this.version, staging: this.staging.buffer as SharedArrayBuffer };
   }
 
   fail(reason: string): void {
@@ -316,16 +327,22 @@ class Pool {
     return ready;
   }
 
-  /** A staging buffer of at least `size` doubles; a new one is sent to the workers, who skip jobs until they have it. */
+  /** A staging buffer of at least `size` doubles. */
   ensureStaging(size: number): void {
     if (this.staging.length >= size) return;
     this.staging = new Float64Array(new SharedArrayBuffer(8 * Math.max(size, 2 * this.staging.length)));
+    this.reinstall();
+  }
+
+  /** Sends the current buffers to the workers, who skip jobs until they have them. */
+  reinstall(): void {
+    this.buffers = [this.staging.buffer as SharedArrayBuffer, ...registered];
     this.version++;
     for (let w = 0; w < this.workers.length; w++) {
       Atomics.store(this.ctl, STATE_BASE + w, 0);
-      this.workers[w]!.postMessage(this.install(w));
+      this.workers[w]!.postMessage({ control: this.control, index: w, version: this.version, buffers: this.buffers } satisfies InstallMessage);
     }
-    // wake them now, so that they take the new buffer while the caller copies the operands
+    // wake them now, so that they take the buffers while the caller prepares the job
     this.desc[D_VERSION] = this.version;
     this.desc[D_KIND] = KIND_WAKE;
     this.publish();
@@ -349,18 +366,49 @@ class Pool {
 
 let pool: Pool | null = null;
 
-/** Counts since the process started: split products, their chunks, and the chunks workers computed. */
-const stats = { products: 0, chunks: 0, workerChunks: 0 };
+/**
+ * A scratch buffer of `size` doubles in shared memory, which split products read and write in
+ * place (no staging copy), when products may use threads; null otherwise. For kernels that keep
+ * their scratch between calls (the convolutions' column matrix): the few newest are shared with the
+ * workers, older ones are copied like any operand.
+ * @example
+ * ```ts
+ * const cols = sharedScratch(n) ?? new Float64Array(n);
+ * ```
+ */
+export function sharedScratch(size: number): Float64Array | null {
+  if (getNumThreads() === 1 || pool?.broken) return null;
+  const buffer = new SharedArrayBuffer(8 * size);
+  registered.push(buffer);
+  if (registered.length > MAX_REGISTERED) registered.shift();
+  pool?.reinstall();
+  return new Float64Array(buffer);
+}
 
 /**
- * @internal How many split products ran, in how many chunks, and how many of those the workers
- * computed (tests check that the workers really took part).
+ * Whether `x` is one of the scratch buffers split products use in place (see {@link sharedScratch}).
+ * @example
+ * ```ts
+ * isSharedScratch(new Float64Array(4)); // false
+ * ```
+ */
+export function isSharedScratch(x: Buffer): boolean {
+  return registered.includes(x.buffer as SharedArrayBuffer);
+}
+
+/** Counts since the process started: split products, their chunks, the chunks workers computed, the elements copied into shared memory. */
+const stats = { products: 0, chunks: 0, workerChunks: 0, staged: 0 };
+
+/**
+ * @internal How many split products ran, in how many chunks, how many of those the workers
+ * computed (tests check that the workers really took part), and how many operand elements were
+ * copied into shared memory (operands in shared scratch are not).
  * @example
  * ```ts
  * parallelStats().workerChunks; // 0 until a worker computed a chunk
  * ```
  */
-export function parallelStats(): { products: number; chunks: number; workerChunks: number } {
+export function parallelStats(): { products: number; chunks: number; workerChunks: number; staged: number } {
   return { ...stats };
 }
 
@@ -403,20 +451,37 @@ export function gemmParallel(
   const length = axis === 1 ? n : m;
   const chunks = Math.min(MAX_CHUNKS, CHUNKS_PER_THREAD * (ready + 1), Math.floor(length / thresholds.chunkMinWidth), Math.floor(work / Math.max(1, thresholds.chunkMinWork)));
   if (chunks < 2) return false;
-  const width = Math.ceil(length / chunks / 4) * 4;
-  const count = Math.ceil(length / width);
-  // the operands' spans (every element either thread may read) and C, dense, in the staging buffer
+  // Operands in registered shared scratch are read (C: written) in place; the others are copied into
+  // the staging buffer: A's and B's spans (every element a thread may read) and C, dense.
+  const p = pool;
   const aSpan = (m - 1) * aRs + (k - 1) * aCs + 1;
   const bSpan = (k - 1) * bRs + (n - 1) * bCs + 1;
-  const p = pool;
-  p.ensureStaging(aSpan + bSpan + m * n);
+  const aIn = p.buffers.indexOf(a.buffer as SharedArrayBuffer);
+  const bIn = p.buffers.indexOf(b.buffer as SharedArrayBuffer);
+  const cIn = p.buffers.indexOf(c.buffer as SharedArrayBuffer);
+  const aShared = aIn > 0 && a instanceof Float64Array;
+  const bShared = bIn > 0 && b instanceof Float64Array;
+  const cShared = cIn > 0;
+  const copied = (aShared ? 0 : aSpan) + (bShared ? 0 : bSpan) + (cShared ? 0 : m * n);
+  if (copied * thresholds.minIntensity > work) return false;
+  p.ensureStaging(copied);
   const s = p.staging;
-  s.set(a.subarray(aOff, aOff + aSpan), 0);
-  s.set(b.subarray(bOff, bOff + bSpan), aSpan);
+  let staged = 0;
+  const place = (x: Buffer, shared: boolean, id: number, off: number, span: number): [number, number] => {
+    if (shared) return [id, x.byteOffset / 8 + off];
+    s.set(x.subarray(off, off + span), staged);
+    staged += span;
+    return [0, staged - span];
+  };
+  const [aBuf, aAt] = place(a, aShared, aIn, aOff, aSpan);
+  const [bBuf, bAt] = place(b, bShared, bIn, bOff, bSpan);
+  const [cBuf, cAt, ldw] = cShared ? [cIn, c.byteOffset / 8 + cOff, ldc] : [0, staged, n];
+  const width = Math.ceil(length / chunks / 4) * 4;
+  const count = Math.ceil(length / width);
   const d = p.desc;
   d[D_VERSION] = p.version;
   d[D_KIND] = KIND_GEMM;
-  const fields = [m, n, k, 0, aRs, aCs, aSpan, bRs, bCs, aSpan + bSpan, n, axis, width, count];
+  const fields = [m, n, k, aBuf, aAt, aRs, aCs, bBuf, bAt, bRs, bCs, cBuf, cAt, ldw, axis, width, count];
   for (let f = 0; f < fields.length; f++) d[D_GEMM + f] = fields[f]!;
   const gen = p.publish();
   const mine: ChunkedGemm = { m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, axis, width, chunks: count };
@@ -426,23 +491,27 @@ export function gemmParallel(
     Atomics.add(p.ctl, DONE, 1);
   }
   waitForChunks(p, count, mine, gemm);
-  // the workers' chunks, from the staging buffer into C
-  const cS = aSpan + bSpan;
   stats.products++;
   stats.chunks += count;
+  stats.staged += staged;
   for (let i = 0; i < count; i++) {
     if (p.owner[i] === 0) continue;
     stats.workerChunks++;
-    const lo = i * width;
-    if (axis === 0) {
-      const hi = Math.min(m, lo + width);
-      for (let r = lo; r < hi; r++) c.set(s.subarray(cS + r * n, cS + r * n + n), cOff + r * ldc);
-    } else {
-      const hi = Math.min(n, lo + width);
-      for (let r = 0; r < m; r++) c.set(s.subarray(cS + r * n + lo, cS + r * n + hi), cOff + r * ldc + lo);
-    }
+    if (!cShared) copyChunkBack(s, cAt, n, c, cOff, ldc, mine, i);
   }
   return true;
+}
+
+/** Chunk `i` of C, computed by a worker into the staging buffer (dense, at `at`, row stride n), into C. */
+function copyChunkBack(s: Float64Array, at: number, n: number, c: Float64Array, cOff: number, ldc: number, g: ChunkedGemm, i: number): void {
+  const lo = i * g.width;
+  if (g.axis === 0) {
+    const hi = Math.min(g.m, lo + g.width);
+    for (let r = lo; r < hi; r++) c.set(s.subarray(at + r * n, at + r * n + n), cOff + r * ldc);
+  } else {
+    const hi = Math.min(n, lo + g.width);
+    for (let r = 0; r < g.m; r++) c.set(s.subarray(at + r * n + lo, at + r * n + hi), cOff + r * ldc + lo);
+  }
 }
 
 /** A worker that has not finished a chunk after this long is given up on (the caller computes the chunk and the pool stops). */

@@ -26,7 +26,7 @@ let desc: Float64Array;
 let owner: Int32Array;
 let index = 0;
 let version = -1;
-let staging: Float64Array;
+let buffers: Float64Array[] = [];
 let seen = 0;
 
 port.addEventListener('message', (e) => {
@@ -39,7 +39,7 @@ port.addEventListener('message', (e) => {
     index = m.index;
     seen = Atomics.load(ctl, GEN);
   }
-  staging = new Float64Array(m.staging);
+  buffers = m.buffers.map((b) => new Float64Array(b));
   version = m.version;
   Atomics.store(ctl, STATE_BASE + index, 1);
   serve(ctl);
@@ -56,10 +56,10 @@ function serve(ctl: Int32Array): void {
     const f = (i: number) => desc[D_GEMM + i]!;
     const job: ChunkedGemm = {
       m: f(0), n: f(1), k: f(2),
-      a: staging, aOff: f(3), aRs: f(4), aCs: f(5),
-      b: staging, bOff: f(6), bRs: f(7), bCs: f(8),
-      c: staging, cOff: f(9), ldc: f(10),
-      axis: f(11) === 0 ? 0 : 1, width: f(12), chunks: f(13),
+      a: buffers[f(3)]!, aOff: f(4), aRs: f(5), aCs: f(6),
+      b: buffers[f(7)]!, bOff: f(8), bRs: f(9), bCs: f(10),
+      c: buffers[f(11)]!, cOff: f(12), ldc: f(13),
+      axis: f(14) === 0 ? 0 : 1, width: f(15), chunks: f(16),
     };
     const gen = seen >>> 0;
     for (let i = claimChunk(claim, gen, job.chunks); i >= 0; i = claimChunk(claim, gen, job.chunks)) {
