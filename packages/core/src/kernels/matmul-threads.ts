@@ -546,26 +546,36 @@ interface NodeWorker extends WorkerHandle {
 interface BrowserWorker extends WorkerHandle {
   addEventListener(event: 'error', listener: (e: { message?: string }) => void): void;
 }
+/** The browser's Worker (the project's lib settings declare no DOM types). */
+declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorker;
 
 /**
- * Starts one worker running matmul-worker.js, or null if none can be. Run from the TypeScript
- * sources (the workspace's tests and tsx scripts), the worker needs a TypeScript loader, which Node
- * 20 does not pass on to worker threads: test-utils/typescript-worker.mjs brings tsx's and imports
- * matmul-worker.ts. Published code runs dist/kernels/matmul-worker.js.
+ * Starts one worker running matmul-worker.js, or null if none can be.
+ *
+ * In a browser, the call is written as bundlers look for it (`new Worker(new URL('./x.js',
+ * import.meta.url), …)`): Vite then bundles the worker with the page; with other bundlers,
+ * matmul-worker.js (built with what it imports) must be served next to the bundle.
+ *
+ * In Node, run from the TypeScript sources (the workspace's tests and tsx scripts), the worker needs
+ * a TypeScript loader, which Node 20 does not pass on to worker threads:
+ * test-utils/typescript-worker.mjs brings tsx's and imports matmul-worker.ts. Published code runs
+ * dist/kernels/matmul-worker.js. (These URLs are made from a variable, not written as the pattern
+ * above, so that bundlers leave the Node branch alone.)
  */
 function startWorker(onError: (reason: string) => void): WorkerHandle | null {
-  const g = globalThis as { process?: NodeProcess; Worker?: new (url: URL, options: { type: 'module' }) => BrowserWorker };
-  if (g.process?.getBuiltinModule !== undefined && typeof g.process.versions?.node === 'string') {
-    const { Worker } = g.process.getBuiltinModule('node:worker_threads') as { Worker: new (url: URL, options: { workerData?: unknown }) => NodeWorker };
-    const worker = import.meta.url.endsWith('.ts')
-      ? new Worker(new URL('../test-utils/typescript-worker.mjs', import.meta.url), { workerData: { entry: new URL('./matmul-worker.ts', import.meta.url).href } })
-      : new Worker(new URL('./matmul-worker.js', import.meta.url), {});
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  if (proc?.getBuiltinModule !== undefined && typeof proc.versions?.node === 'string') {
+    const { Worker: NodeWorker } = proc.getBuiltinModule('node:worker_threads') as { Worker: new (url: URL, options: { workerData?: unknown }) => NodeWorker };
+    const here = import.meta.url;
+    const worker = here.endsWith('.ts')
+      ? new NodeWorker(new URL('../test-utils/typescript-worker.mjs', here), { workerData: { entry: new URL('./matmul-worker.ts', here).href } })
+      : new NodeWorker(new URL('./matmul-worker.js', here), {});
     worker.on('error', (e) => onError(e.message));
     worker.unref(); // a process with idle workers still exits
     return worker;
   }
-  if (g.Worker === undefined) return null;
-  const worker = new g.Worker(new URL('./matmul-worker.js', import.meta.url), { type: 'module' });
+  if (typeof Worker !== 'function') return null;
+  const worker = new Worker(new URL('./matmul-worker.js', import.meta.url), { type: 'module' });
   worker.addEventListener('error', (e) => onError(e.message ?? 'the worker script failed to load'));
   return worker;
 }
