@@ -84,6 +84,13 @@ function random(size: number, g: RandomGenerator): Float64Array {
   return x;
 }
 
+/** Waits until `count` workers are ready (they start, or take new buffers, while the caller works on). */
+async function workersReady(count: number): Promise<void> {
+  const t0 = Date.now();
+  while (threadsReady() < count && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 5));
+  expect(threadsReady()).toBe(count);
+}
+
 /** Split every product, however small, into chunks as narrow as 4 (the default thresholds split only large ones). */
 const SPLIT_ALL = { minWork: 0, minIntensity: 0, chunkMinWork: 0, chunkMinWidth: 1 };
 const SPLIT_NONE = { minWork: Infinity, minIntensity: 0, chunkMinWork: 0, chunkMinWidth: 1 };
@@ -93,10 +100,11 @@ describe('products on three threads (the caller and two workers)', () => {
   beforeAll(async () => {
     setNumThreads(3);
     gemm(128, 128, 128, new Float64Array(128 * 128), 0, 128, 1, new Float64Array(128 * 128), 0, 128, 1, new Float64Array(128 * 128), 0, 128); // starts the workers
-    const t0 = Date.now();
-    while (threadsReady() < 2 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 10));
-    expect(threadsReady()).toBe(2);
+    await workersReady(2);
     defaults = setParallelThresholds(SPLIT_ALL);
+    // grows the staging buffer beyond what the properties below need, so that they find the workers ready
+    gemm(128, 128, 128, new Float64Array(128 * 128), 0, 128, 1, new Float64Array(128 * 128), 0, 128, 1, new Float64Array(128 * 128), 0, 128);
+    await workersReady(2);
   });
   afterAll(() => {
     setParallelThresholds(defaults);
@@ -153,7 +161,7 @@ describe('products on three threads (the caller and two workers)', () => {
     );
   });
 
-  it('conv2d forward and both gradients: bit-identical to one thread; the column matrix is used in place, not copied', () => {
+  it('conv2d forward and both gradients: bit-identical to one thread; the column matrix is used in place, not copied', async () => {
     const g = new RandomGenerator(5);
     // [n, c, h, w], [o, c/groups, kh, kw], options
     const cases: [number[], number[], { stride?: number[]; padding?: number; groups?: number }][] = [
@@ -168,6 +176,11 @@ describe('products on three threads (the caller and two workers)', () => {
         const seed = new Tensor(random(out.size, new RandomGenerator(9)), out.shape);
         return [out, ...gradients(out, [x, w], { gradOutputs: [seed] })].map((t) => t!.buffer);
       };
+      // the first runs grow the shared scratch and the staging buffer, which the workers take before they join products again
+      for (let warm = 0; warm < 2; warm++) {
+        run();
+        await workersReady(2);
+      }
       const before = parallelStats();
       const many = run();
       const after = parallelStats();
