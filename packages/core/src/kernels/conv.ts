@@ -78,7 +78,7 @@ function scratchBuffer(k: 0 | 1, size: number): Float64Array {
   if (have !== null && have.length >= size && (!threads || isSharedScratch(have))) return have;
   if (size > SCRATCH_KEPT) return allocBuffer('float64', size) as Float64Array;
   checkSize(size);
-  const made = (threads ? sharedScratch(size) : null) ?? (allocBuffer('float64', size) as Float64Array);
+  const made = (threads ? sharedScratch(size, have) : null) ?? (allocBuffer('float64', size) as Float64Array);
   scratch[k] = made;
   return made;
 }

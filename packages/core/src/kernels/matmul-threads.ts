@@ -12,8 +12,11 @@
  *
  * Tensors live in ordinary (not shared) memory, so the operands are copied into one shared staging
  * buffer before the workers start (the caller works on the originals), and the chunks the workers
- * computed are copied back. A worker's own startup is never waited for: until it reports ready,
- * products run without it.
+ * computed are copied back; a product is split only if it does enough work per element copied.
+ * Kernels that keep scratch buffers between calls (the convolutions' column matrix) get them in
+ * shared memory ({@link sharedScratch}), and products read and write those in place. A worker's own
+ * startup is never waited for: until it reports ready (and whenever it has yet to take a new shared
+ * buffer), products run without it.
  *
  * Ops are synchronous, so the caller waits for the workers with `Atomics.wait`, which browsers
  * forbid on a page's main thread: there, and where the page is not cross-origin isolated (no
@@ -370,15 +373,18 @@ let pool: Pool | null = null;
  * A scratch buffer of `size` doubles in shared memory, which split products read and write in
  * place (no staging copy), when products may use threads; null otherwise. For kernels that keep
  * their scratch between calls (the convolutions' column matrix): the few newest are shared with the
- * workers, older ones are copied like any operand.
+ * workers (`replaces`: the buffer this one takes the place of, no longer shared), older ones are
+ * copied like any operand.
  * @example
  * ```ts
- * const cols = sharedScratch(n) ?? new Float64Array(n);
+ * const cols = sharedScratch(n, previousCols) ?? new Float64Array(n);
  * ```
  */
-export function sharedScratch(size: number): Float64Array | null {
+export function sharedScratch(size: number, replaces: Buffer | null = null): Float64Array | null {
   if (getNumThreads() === 1 || pool?.broken) return null;
   const buffer = new SharedArrayBuffer(8 * size);
+  const old = replaces === null ? -1 : registered.indexOf(replaces.buffer as SharedArrayBuffer);
+  if (old >= 0) registered.splice(old, 1); // nothing holds on to a buffer its kernel let go
   registered.push(buffer);
   if (registered.length > MAX_REGISTERED) registered.shift();
   pool?.reinstall();
