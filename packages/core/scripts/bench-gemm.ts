@@ -13,7 +13,8 @@
  */
 import { loadavg } from 'node:os';
 import { gemm } from '../src/kernels/matmul.js';
-import { conv2d, randn, RandomGenerator } from '../src/index.js';
+import { conv2d, randn } from '../src/index.js';
+import { CNN_PRODUCTS, operands, type Product } from './gemm-products.js';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 11;
@@ -21,33 +22,16 @@ const ROUND_MS = quick ? 20 : 60;
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 
-/** One product C (m×n) = op(A) (m×k) · op(B) (k×n), with the strides conv.ts or matmul reads it with, repeated `times` per call. */
-interface Case {
-  name: string;
-  m: number;
-  n: number;
-  k: number;
-  /** A stored transposed (k×m, read with strides 1, m). */
-  transA?: boolean;
-  /** B stored transposed (n×k, read with strides 1, k). */
-  transB?: boolean;
-  /** Products per call (the per-sample input gradient is 64 of them). */
+/** A product, repeated `times` per call (the per-sample input gradient is 64 of them). */
+interface Case extends Product {
   times?: number;
 }
 
 const N = 64;
 const cases: Case[] = [
-  // conv1: 1→8, 3×3, 28×28 → 26×26; conv.ts forward: W [8 × 9] · cols [9 × N·676]
-  { name: 'conv1 forward W·cols [8,9]x[9,43264]', m: 8, n: N * 676, k: 9 },
-  // weight gradient: G [8 × N·676] · colsᵀ [N·676 × 9]
-  { name: 'conv1 weight grad G·colsT [8,43264]x[43264,9]', m: 8, n: 9, k: N * 676, transB: true },
-  // input gradient: Wᵀ [9 × 8] · G [8 × N·676] (conv.ts made it per sample, 64 products of [9,8]x[8,676], before 2026-12-02)
-  { name: 'conv1 input grad WT·G [9,8]x[8,43264]', m: 9, n: N * 676, k: 8, transA: true },
+  ...CNN_PRODUCTS,
+  // the input gradients as conv.ts made them before 2026-12-02: one product per sample
   { name: 'conv1 input grad per sample WT·G 64x [9,8]x[8,676]', m: 9, n: 676, k: 8, transA: true, times: N },
-  // conv2: 8→16, 3×3, 13×13 → 11×11: W [16 × 72] · cols [72 × N·121]
-  { name: 'conv2 forward W·cols [16,72]x[72,7744]', m: 16, n: N * 121, k: 72 },
-  { name: 'conv2 weight grad G·colsT [16,7744]x[7744,72]', m: 16, n: 72, k: N * 121, transB: true },
-  { name: 'conv2 input grad WT·G [72,16]x[16,7744]', m: 72, n: N * 121, k: 16, transA: true },
   { name: 'conv2 input grad per sample WT·G 64x [72,16]x[16,121]', m: 72, n: 121, k: 16, transA: true, times: N },
   // the same products in the brief's orientation (rows = positions): [N·676, 9] · [9, 8]
   { name: 'cols·W [43264,9]x[9,8]', m: N * 676, n: 8, k: 9 },
@@ -56,12 +40,6 @@ const cases: Case[] = [
   { name: 'square 512', m: 512, n: 512, k: 512 },
 ];
 
-function random(size: number, g: RandomGenerator): Float64Array {
-  const x = new Float64Array(size);
-  for (let i = 0; i < size; i++) x[i] = g.normal();
-  return x;
-}
-
 interface Prepared {
   run: () => void;
   check: () => void;
@@ -69,15 +47,10 @@ interface Prepared {
 }
 
 function prepare(c: Case): Prepared {
-  const g = new RandomGenerator(1);
   const { m, n, k } = c;
   const times = c.times ?? 1;
-  const a = random(m * k, g);
-  const b = random(k * n, g);
+  const { a, b, aRs, aCs, bRs, bCs } = operands(c);
   const out = new Float64Array(m * n * times);
-  // op(A)[i][p] = a[i·aRs + p·aCs]; stored transposed, the same numbers are read through swapped strides
-  const [aRs, aCs] = c.transA ? [1, m] : [k, 1];
-  const [bRs, bCs] = c.transB ? [1, k] : [n, 1];
   const run = () => {
     for (let t = 0; t < times; t++) gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, out, t * m * n, n);
   };

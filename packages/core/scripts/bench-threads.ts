@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { conv2d, matmul, randn, setNumThreads } from '../src/index.js';
 import { gemm, gemmOneThread } from '../src/kernels/matmul.js';
 import { parallelStats, setParallelThresholds, threadsReady } from '../src/kernels/matmul-threads.js';
+import { CNN_PRODUCTS, operands, type Product } from './gemm-products.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -183,26 +184,12 @@ function parent(): void {
   console.log(`load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
-/** One product, as conv.ts or matmul calls gemm: (m×k)·(k×n), A or B read transposed. */
-interface Product {
-  name: string;
-  m: number;
-  n: number;
-  k: number;
-  transA?: boolean;
-  transB?: boolean;
-}
-
 async function products(): Promise<void> {
   await startThreads(THREADS);
   setParallelThresholds({ minWork: 0, minIntensity: 0, chunkMinWork: 0, chunkMinWidth: 16 });
   const list: Product[] = [
     ...[64, 96, 128, 160, 192, 256, 384, 512].map((n) => ({ name: `square ${n}`, m: n, n, k: n })),
-    { name: 'conv1 forward [8,9]x[9,43264]', m: 8, n: 43264, k: 9 },
-    { name: 'conv1 weight grad [8,43264]x[43264,9]', m: 8, n: 9, k: 43264, transB: true },
-    { name: 'conv2 forward [16,72]x[72,7744]', m: 16, n: 7744, k: 72 },
-    { name: 'conv2 weight grad [16,7744]x[7744,72]', m: 16, n: 72, k: 7744, transB: true },
-    { name: 'conv2 input grad [72,16]x[16,7744]', m: 72, n: 7744, k: 16, transA: true },
+    ...CNN_PRODUCTS,
     { name: 'MLP layer [64,784]x[784,256]', m: 64, n: 256, k: 784 },
   ].filter((p) => only === undefined || p.name.includes(only));
   console.log(`split products, ${THREADS} threads, in one process; node ${process.version}; load average before ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -210,12 +197,9 @@ async function products(): Promise<void> {
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const p of list) {
     const { m, n, k } = p;
-    const a = randn([m * k], { seed: 1 }).buffer as Float64Array;
-    const b = randn([k * n], { seed: 2 }).buffer as Float64Array;
+    const { a, b, aRs, aCs, bRs, bCs } = operands(p);
     const one = new Float64Array(m * n);
     const split = new Float64Array(m * n);
-    const [aRs, aCs] = p.transA ? [1, m] : [k, 1];
-    const [bRs, bCs] = p.transB ? [1, k] : [n, 1];
     const runs: [(c: Float64Array) => void, Float64Array][] = [
       [(c) => gemmOneThread(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0, n), one],
       [(c) => gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0, n), split],
