@@ -12,7 +12,7 @@ import { gradients } from '../autograd/engine.js';
 import { FC, broadcastPairArb, expectThrows } from '../test-utils/index.js';
 import { gemm, gemmOneThread } from './matmul.js';
 import {
-  detectEnvironment, getNumThreads, parallelStats, setNumThreads, setParallelThresholds, threadSupport, threadsReady, type ThreadEnvironment,
+  DONE, detectEnvironment, getNumThreads, parallelStats, setNumThreads, setParallelThresholds, threadSupport, threadsReady, waitForChunks, type ThreadEnvironment,
 } from './matmul-threads.js';
 
 const browserWorker: ThreadEnvironment = { kind: 'worker', sharedMemory: true, crossOriginIsolated: true, canStartWorkers: true };
@@ -222,6 +222,16 @@ describe('products on three threads (the caller and two workers)', () => {
 });
 
 describe('the worker pool and the process', () => {
+  it('the caller waits for the chunks workers took, and gives up when none finishes for the stall time', () => {
+    const ctl = new Int32Array(new SharedArrayBuffer(64));
+    Atomics.store(ctl, DONE, 4);
+    expect(waitForChunks(ctl, 4, 10_000)).toBe(true); // all done: no wait
+    const t0 = Date.now();
+    expect(waitForChunks(ctl, 5, 60)).toBe(false); // a chunk nobody finishes
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(60);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   it('a process that used threads exits by itself, promptly; its worker ran chunks, with code generation refused', () => {
     const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
     const child = fileURLToPath(new URL('../test-utils/threads-child.ts', import.meta.url));

@@ -40,7 +40,7 @@ export type SerialGemm = (
 
 /** The most threads {@link setNumThreads} accepts. */
 export const MAX_THREADS = 64;
-/** At most this many chunks per product (the owner table's size). */
+/** At most this many chunks per product. */
 const MAX_CHUNKS = 256;
 
 // ------------------------------------------------------------------ the shared control block
@@ -49,9 +49,8 @@ export const GEN = 0; // job generation: workers wait on it
 export const DONE = 1; // chunks finished in the current job
 export const STATE_BASE = 8; // one per worker: 0 starting, 1 ready (installed the latest buffers)
 export const CLAIM_BYTE = 512; // BigInt64: (generation << 32) | next chunk
-export const DESC_BYTE = 1024; // Float64 job descriptor
-export const OWNER_BYTE = 2048; // Int32 per chunk: 0 the caller, w + 1 worker w
-export const CONTROL_BYTES = OWNER_BYTE + 4 * MAX_CHUNKS;
+export const DESC_BYTE = 1024; // Float64 job descriptor, to the end
+export const CONTROL_BYTES = 2048;
 // descriptor fields (Float64 indices)
 export const D_VERSION = 0;
 export const D_KIND = 1;
@@ -296,8 +295,7 @@ class Pool {
   readonly control = new SharedArrayBuffer(CONTROL_BYTES);
   readonly ctl = new Int32Array(this.control, 0, CLAIM_BYTE / 4);
   readonly claim = new BigInt64Array(this.control, CLAIM_BYTE, 1);
-  readonly desc = new Float64Array(this.control, DESC_BYTE, (OWNER_BYTE - DESC_BYTE) / 8);
-  readonly owner = new Int32Array(this.control, OWNER_BYTE, MAX_CHUNKS);
+  readonly desc = new Float64Array(this.control, DESC_BYTE);
   staging = new Float64Array(new SharedArrayBuffer(8));
   /** What the workers were last sent: the staging buffer, then the registered ones. */
   buffers: SharedArrayBuffer[] = [this.staging.buffer as SharedArrayBuffer, ...registered];
@@ -491,17 +489,28 @@ export function gemmParallel(
   for (let f = 0; f < fields.length; f++) d[D_GEMM + f] = fields[f]!;
   const gen = p.publish();
   const mine: ChunkedGemm = { m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, axis, width, chunks: count };
+  const byCaller = new Uint8Array(count);
   for (let i = claimChunk(p.claim, gen, count); i >= 0; i = claimChunk(p.claim, gen, count)) {
     runChunk(mine, i, gemm);
-    p.owner[i] = 0;
+    byCaller[i] = 1;
     Atomics.add(p.ctl, DONE, 1);
   }
-  waitForChunks(p, count, mine, gemm);
+  if (!waitForChunks(p.ctl, count, STALL_MS)) {
+    p.fail(`no matmul worker finished a chunk of a ${m}×${k} by ${k}×${n} product in ${STALL_MS / 1000} s`);
+    p.close();
+    // a late worker may still write into the shared buffers: no kernel gets them again
+    registered.length = 0;
+    for (let i = 0; i < count; i++) {
+      if (byCaller[i] === 1) continue;
+      runChunk(mine, i, gemm);
+      byCaller[i] = 1;
+    }
+  }
   stats.products++;
   stats.chunks += count;
   stats.staged += staged;
   for (let i = 0; i < count; i++) {
-    if (p.owner[i] === 0) continue;
+    if (byCaller[i] === 1) continue;
     stats.workerChunks++;
     if (!cShared) copyChunkBack(s, cAt, n, c, cOff, ldc, mine, i);
   }
@@ -520,26 +529,26 @@ function copyChunkBack(s: Float64Array, at: number, n: number, c: Float64Array, 
   }
 }
 
-/** A worker that has not finished a chunk after this long is given up on (the caller computes the chunk and the pool stops). */
+/** When no chunk was finished for this long, the workers are given up on: the caller computes their chunks and the pool stops. */
 const STALL_MS = 30_000;
 
-/** Waits until every chunk is done; a stalled worker's chunks are recomputed here and the pool stops being used. */
-function waitForChunks(p: Pool, count: number, mine: ChunkedGemm, gemm: SerialGemm): void {
-  const t0 = Date.now();
+/**
+ * Waits until `count` chunks of the current job are done (the DONE counter of `ctl`); false if none
+ * was finished for `stallMs` (a worker that died or hangs must not hang the caller).
+ * @example
+ * ```ts
+ * if (!waitForChunks(ctl, 8, 30_000)) recomputeTheWorkersChunks();
+ * ```
+ */
+export function waitForChunks(ctl: Int32Array, count: number, stallMs: number): boolean {
+  let last = -1;
+  let since = 0;
   for (;;) {
-    const done = Atomics.load(p.ctl, DONE);
-    if (done >= count) return;
-    if (Atomics.wait(p.ctl, DONE, done, 100) === 'timed-out' && Date.now() - t0 > STALL_MS) {
-      p.fail(`a matmul worker did not finish its part of a ${mine.m}×${mine.k} by ${mine.k}×${mine.n} product in ${STALL_MS / 1000} s`);
-      // the chunks the workers took: done or not, computed again here; the owner table says which to keep
-      for (let i = 0; i < count; i++) {
-        if (p.owner[i] === 0) continue;
-        runChunk(mine, i, gemm);
-        p.owner[i] = 0;
-      }
-      p.close();
-      return;
-    }
+    const done = Atomics.load(ctl, DONE);
+    if (done >= count) return true;
+    if (done !== last) [last, since] = [done, Date.now()];
+    else if (Date.now() - since > stallMs) return false;
+    Atomics.wait(ctl, DONE, done, Math.min(100, stallMs));
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { gemmOneThread } from './matmul.js';
 import {
-  CLAIM_BYTE, D_GEMM, D_KIND, D_VERSION, DESC_BYTE, DONE, GEN, KIND_GEMM, OWNER_BYTE, STATE_BASE,
+  CLAIM_BYTE, D_GEMM, D_KIND, D_VERSION, DESC_BYTE, DONE, GEN, KIND_GEMM, STATE_BASE,
   claimChunk, runChunk, type ChunkedGemm, type InstallMessage,
 } from './matmul-threads.js';
 
@@ -23,7 +23,6 @@ const port: Port = proc?.getBuiltinModule !== undefined ? (proc.getBuiltinModule
 let ctl: Int32Array | null = null;
 let claim: BigInt64Array;
 let desc: Float64Array;
-let owner: Int32Array;
 let index = 0;
 let version = -1;
 let buffers: Float64Array[] = [];
@@ -34,8 +33,7 @@ port.addEventListener('message', (e) => {
   if (ctl === null) {
     ctl = new Int32Array(m.control, 0, CLAIM_BYTE / 4);
     claim = new BigInt64Array(m.control, CLAIM_BYTE, 1);
-    desc = new Float64Array(m.control, DESC_BYTE, (OWNER_BYTE - DESC_BYTE) / 8);
-    owner = new Int32Array(m.control, OWNER_BYTE);
+    desc = new Float64Array(m.control, DESC_BYTE);
     index = m.index;
     seen = Atomics.load(ctl, GEN);
   }
@@ -64,7 +62,6 @@ function serve(ctl: Int32Array): void {
     const gen = seen >>> 0;
     for (let i = claimChunk(claim, gen, job.chunks); i >= 0; i = claimChunk(claim, gen, job.chunks)) {
       runChunk(job, i, gemmOneThread);
-      owner[i] = index + 1;
       Atomics.add(ctl, DONE, 1);
       Atomics.notify(ctl, DONE);
     }
