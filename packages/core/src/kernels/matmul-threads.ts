@@ -182,13 +182,8 @@ export function threadSupport(env: ThreadEnvironment): { ok: true } | { ok: fals
 
 // ------------------------------------------------------------------ the setting
 
-/** undefined until first read: the default is decided then, not at import. */
-let numThreads: number | undefined;
-
-/** The default thread count: 1 (threads are opt-in; see the NOTE of {@link setNumThreads}). */
-function defaultThreads(): number {
-  return 1;
-}
+/** Threads are opt-in: see the NOTE of {@link setNumThreads}. */
+let numThreads = 1;
 
 /**
  * Sets how many threads large matrix products and convolutions may use (the calling thread
@@ -217,7 +212,7 @@ export function setNumThreads(n: number): number {
     const support = threadSupport(detectEnvironment());
     if (!support.ok) throw new ChainruleError(`setNumThreads(${n}): ${support.reason}; chainrule stays on one thread`);
   }
-  const previous = getNumThreads();
+  const previous = numThreads;
   numThreads = n;
   if (pool !== null && pool.workers.length !== n - 1) {
     pool.close();
@@ -234,7 +229,7 @@ export function setNumThreads(n: number): number {
  * ```
  */
 export function getNumThreads(): number {
-  return (numThreads ??= defaultThreads());
+  return numThreads;
 }
 
 // ------------------------------------------------------------------ the pool
