@@ -196,8 +196,16 @@ let numThreads = 1;
  * page may not block), in a page that is not cross-origin isolated, or in a Node.js without
  * `process.getBuiltinModule` (before 20.16).
  *
- * NOTE: a product is split only from {@link PARALLEL_MIN_WORK} multiply-adds on (m·n·k), where the
- * copies into shared memory and the wake-up are small against the work.
+ * NOTE: threads are opt-in (1 by default) because they did not measure faster where this was
+ * written: a 2-core machine shared with other processes, where a second thread mostly competes with
+ * them. `pnpm exec tsx packages/core/scripts/bench-threads.ts` (2026-12-02, load average 1.4 to 5):
+ * W3, matmul 512×512 forward and backward, 82 ms on one thread and 91 ms on two (0.90x; 0.75x to
+ * 1.42x over the day), the process using one CPU's worth of time either way; the split itself
+ * costs 9% more CPU time (82 → 89 ms), so two free cores should give at most about 1.8x (an
+ * estimate, not a measurement). A product is split from 2²¹ multiply-adds (m·n·k, 128³) and 16
+ * multiply-adds per element it must copy into or out of shared memory: a split's fixed cost,
+ * measured as CPU time (`--products`), is about 40 µs (64³: 0.035 → 0.076 ms), so a 128³ product
+ * (0.27 ms on one thread) could take about 0.18 ms on two.
  * @example
  * ```ts
  * const previous = setNumThreads(2); // the caller and one worker
@@ -234,12 +242,16 @@ export function getNumThreads(): number {
 
 // ------------------------------------------------------------------ the pool
 
-/** Products below this many multiply-adds (m·n·k) run on one thread: measured break-even, see the NOTE of setNumThreads. */
+/** Products below this many multiply-adds (m·n·k) run on one thread (see the NOTE of setNumThreads). */
 export const PARALLEL_MIN_WORK = 1 << 21;
 /** A chunk does at least this much work (multiply-adds) and spans at least CHUNK_MIN_WIDTH rows or columns. */
 const CHUNK_MIN_WORK = 1 << 19;
 const CHUNK_MIN_WIDTH = 16;
-/** At least this many multiply-adds per element copied into or out of shared memory. */
+/**
+ * At least this many multiply-adds per element copied into or out of shared memory: copying costs
+ * about 0.55 ns per element (2 MB into a SharedArrayBuffer in 0.14 ms), four multiply-adds' time
+ * at 15 GFLOP/s, so the copies stay within a quarter of the work.
+ */
 const MIN_INTENSITY = 16;
 interface Thresholds {
   minWork: number;
