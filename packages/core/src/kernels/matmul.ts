@@ -92,6 +92,8 @@ export function setMatmulSimd(enabled: boolean): boolean {
  *
  *   C[i][j] = Σₚ a[aOff + i·aRs + p·aCs] · b[bOff + p·bRs + j·bCs],  p = 0 … k-1 in order.
  *
+ * With threads on (setNumThreads), a large product is split between threads by whole rows or
+ * columns of C (matmul-threads.ts), each running {@link gemmOneThread}: the same bits.
  * @example
  * ```ts
  * // [[1, 2], [3, 4]] · [[5, 6], [7, 8]]ᵀ, B read transposed through its strides
