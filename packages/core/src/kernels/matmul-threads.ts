@@ -189,7 +189,9 @@ let numThreads = 1;
  * Sets how many threads large matrix products and convolutions may use (the calling thread
  * included; 1 = no workers); returns the previous setting. Workers are started on the first
  * product large enough to use them and stopped by `setNumThreads(1)`; in Node they never keep a
- * process alive. Results are bit-identical whatever the count.
+ * process alive. Results are bit-identical whatever the count. Memory: each worker is a JavaScript
+ * engine of its own (a few MB), and the shared staging buffer grows to the largest split product's
+ * operands and result (6 MB for 512×512 float64), kept until the count changes.
  *
  * Throws a RangeError unless `n` is an integer from 1 to 64, and a ChainruleError saying why when
  * `n` > 1 and threads cannot run here: on a browser page's main thread (ops are synchronous, and a
