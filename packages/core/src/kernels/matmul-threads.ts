@@ -200,11 +200,11 @@ let numThreads = 1;
  *
  * NOTE: threads are opt-in (1 by default) because they did not measure faster where this was
  * written: a 2-core machine shared with other processes, where a second thread mostly competes with
- * them. `pnpm exec tsx packages/core/scripts/bench-threads.ts` (2026-12-02, load average 1.4 to 5):
- * W3, matmul 512×512 forward and backward, 82 ms on one thread and 91 ms on two (0.90x; 0.75x to
- * 1.42x over the day), the process using one CPU's worth of time either way; the split itself
- * costs 9% more CPU time (82 → 89 ms), so two free cores should give at most about 1.8x (an
- * estimate, not a measurement). A product is split from 2²¹ multiply-adds (m·n·k, 128³) and 16
+ * them. `pnpm exec tsx packages/core/scripts/bench-threads.ts` (2026-12-02, six runs at load
+ * average 1.4 to 5): W3, matmul 512×512 forward and backward, 82 ms on one thread and 91 ms on two
+ * in a typical run (0.90x; 0.72x to 1.42x over the runs), the process mostly getting one CPU's
+ * worth of time either way; the split itself costs 9 to 17% more CPU time (82 → 89 ms, 80 → 94
+ * ms), so two free cores should give at most about 1.7x (an estimate, not a measurement). A product is split from 2²¹ multiply-adds (m·n·k, 128³) and 16
  * multiply-adds per element it must copy into or out of shared memory: a split's fixed cost,
  * measured as CPU time (`--products`), is about 40 µs (64³: 0.035 → 0.076 ms), so a 128³ product
  * (0.27 ms on one thread) could take about 0.18 ms on two.
