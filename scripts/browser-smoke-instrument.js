@@ -3,7 +3,7 @@
 // Content-Security-Policy allows scripts from 'self' only. It wraps nothing of core's own code:
 // - records every securitypolicyviolation the page reports (the Node side fails on any, except the
 //   one the refusal page provokes on purpose);
-// - wraps WebAssembly.Instance so calls to the SIMD matmul tile's export `mk` are counted (the wrapper
+// - wraps WebAssembly.Instance so calls to the SIMD matmul kernel's export `mk` (one per block of C) are counted (the wrapper
 //   passes everything through), so "the SIMD tile was used" is observed, not inferred;
 // - on ?mode=js, hides WebAssembly SIMD as a browser without it would (validate says no, compiling a
 //   module fails), so core falls back to its JavaScript tile.

@@ -12,14 +12,19 @@
 // the page and runs them in onnxruntime-web's WebAssembly backend (one thread, its files served from
 // node_modules/onnxruntime-web/dist by this server), comparing outputs with chainrule's; its policy
 // allows 'self' and 'wasm-unsafe-eval' and nothing more, and every request it makes must go to this
-// server. Fails on any failed check, page error, console error, or Content-Security-Policy violation,
+// server. Two more, /threads.html (scripts/browser-threads-page.js and -worker.js), under the same
+// policy: `threads`, cross-origin isolated, where setNumThreads(2) is refused on the page's main thread
+// and, in a Web Worker, runs products with core's own matmul worker (served as /matmul-worker.js, next
+// to the worker's bundle, where core looks for it), bit for bit against one thread; and
+// `threads-unisolated`, without the isolation headers, where the worker's setNumThreads(2) is refused
+// with the reason. Fails on any failed check, page error, console error, or Content-Security-Policy violation,
 // except on the nowasm and refusal pages, which must report exactly the violation they provoke.
 // Exits 0 only if every check passed.
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
@@ -94,6 +99,32 @@ const ortBundle = await build({
 });
 const ortJs = ortBundle.outputFiles[0].text;
 
+// The threads pages: the page, its Web Worker, and core's own matmul worker (dist/kernels/matmul-worker.js
+// and what it imports), each a bundle of its own served from the site's root, where core's
+// `new URL('./matmul-worker.js', import.meta.url)` finds it from the worker's bundle.
+const threadsPlugin = {
+  name: 'chainrule-core-threads',
+  setup(b) {
+    b.onResolve({ filter: /^@chainrule\/core$/ }, () => ({ path: coreEntry }));
+    b.onResolve({ filter: /^@chainrule\/core\/dist\// }, (a) => ({ path: join(dirname(coreEntry), a.path.slice('@chainrule/core/dist/'.length)) }));
+  },
+};
+const bundleFile = async (entry) => (await build({
+  entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning', plugins: [threadsPlugin],
+})).outputFiles[0].text;
+const threadsJs = {
+  '/threads-page.js': await bundleFile(fileURLToPath(new URL('./browser-threads-page.js', import.meta.url))),
+  '/threads-worker.js': await bundleFile(fileURLToPath(new URL('./browser-threads-worker.js', import.meta.url))),
+  '/matmul-worker.js': await bundleFile(join(dirname(coreEntry), 'kernels/matmul-worker.js')),
+};
+// Cross-origin isolation, which SharedArrayBuffer needs: the threads page sends it, threads-unisolated not.
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' };
+const threadsHtml = `<!doctype html>
+<html><head><meta charset="utf-8"><title>chainrule threads</title>
+<script src="/instrument.js"></script>
+<script type="module" src="/threads-page.js"></script>
+</head><body>chainrule on two threads in a Web Worker</body></html>`;
+
 const instrument = readFileSync(fileURLToPath(new URL('./browser-smoke-instrument.js', import.meta.url)), 'utf8');
 
 // What a strict site sends: scripts only from this origin, no eval or new Function ('unsafe-eval'
@@ -121,6 +152,12 @@ const server = createServer((req, res) => {
   else if (path === '/instrument.js') send('text/javascript', instrument);
   else if (path === '/bundle.js') send('text/javascript', js);
   else if (path === '/ort.html') send('text/html', ortHtml, CSP_ORT);
+  else if (path === '/threads.html' || Object.hasOwn(threadsJs, path)) {
+    const isolated = path !== '/threads.html' || searchParams.get('mode') === 'threads';
+    const type = path === '/threads.html' ? 'text/html' : 'text/javascript';
+    res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'content-security-policy': CSP, ...(isolated ? ISOLATION : {}) })
+      .end(path === '/threads.html' ? threadsHtml : threadsJs[path]);
+  }
   else if (path === '/ort-bundle.js') send('text/javascript', ortJs, CSP_ORT);
   else if (path.startsWith('/ort-dist/') && Object.hasOwn(ORT_FILES, path.slice(10))) {
     res.writeHead(200, { 'content-type': ORT_FILES[path.slice(10)], 'content-security-policy': CSP_ORT }).end(readFileSync(join(ORT_DIST, path.slice(10))));
@@ -140,7 +177,7 @@ async function visit(context, mode) {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
   page.on('request', (r) => requests.push(r.url()));
   try {
-    await page.goto(mode === 'ort' ? `${url}ort.html` : `${url}?mode=${mode}`);
+    await page.goto(mode === 'ort' ? `${url}ort.html` : mode.startsWith('threads') ? `${url}threads.html?mode=${mode}` : `${url}?mode=${mode}`);
     await page.waitForFunction(() => window.__smoke !== undefined, null, { timeout: TIMEOUT_MS });
     // securitypolicyviolation events are dispatched as tasks: give late ones time to arrive.
     await page.waitForTimeout(200);
@@ -170,7 +207,7 @@ try {
   let failed = 0;
   let total = 0;
   const results = {};
-  for (const mode of ['simd', 'js', 'nowasm', 'refusal', 'ort']) {
+  for (const mode of ['simd', 'js', 'nowasm', 'refusal', 'ort', 'threads', 'threads-unisolated']) {
     const t0 = Date.now();
     const r = await visit(context, mode);
     results[mode] = r;
@@ -204,6 +241,11 @@ try {
   if (ortInfo.ms !== undefined) {
     console.log(`  ONNX Runtime Web ${ortInfo.ortVersion} (WebAssembly backend, 1 thread, crossOriginIsolated ${ortInfo.crossOriginIsolated}): ` +
       `${Object.keys(ortInfo).filter((k) => k.startsWith('ms ')).length} models in ${(ortInfo.ms / 1000).toFixed(1)} s, page policy: ${CSP_ORT}`);
+  }
+  const threadsInfo = results.threads.info;
+  if (threadsInfo.stats !== undefined) {
+    console.log(`  threads in a Web Worker of an isolated page: core's matmul worker ready after ${threadsInfo.workerStartMs} ms, ` +
+      `computed ${threadsInfo.stats.workerChunks} of ${threadsInfo.stats.chunks} chunks (informational)`);
   }
   const ms = (m) => results[m].info.ms256;
   if (ms('simd') !== undefined && ms('js') !== undefined) {

@@ -3,12 +3,14 @@
 // strict Content-Security-Policy: `node --disallow-code-generation-from-strings scripts/smoke-no-codegen.mjs`
 // (scripts/test.mjs runs it so). Imports both packages by name from dist/, trains the article's
 // network, runs gradcheck, saves and loads through @chainrule/nn/node, pushes large tensors through
-// every strided copy (permute, slice, broadcast, concat and their gradients), and checks that the
-// ndarray interop, the only part that needs code generation, says so in a ChainruleError.
+// every strided copy (permute, slice, broadcast, concat and their gradients), checks that the
+// ndarray interop, the only part that needs code generation, says so in a ChainruleError, and runs
+// products on two threads (the built matmul worker).
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
 
 // Without the flag this script would prove nothing: refuse to run.
@@ -99,5 +101,21 @@ assert.throws(() => tensor([1, 2]).nd, (e) => e instanceof ChainruleError && /^T
 const fields = { data: Float64Array.of(1, 2, 3, 4), shape: [2, 2], stride: [1, 2], offset: 0 };
 assert.deepEqual(fromNdarray(fields).toArray(), [[1, 3], [2, 4]]);
 
+// 6. Threads: the built worker (dist/kernels/matmul-worker.js) starts under the flag and computes
+// chunks of products, bit-identical to one thread; its counters come from the same built module.
+const threads = await import(new URL('kernels/matmul-threads.js', pathToFileURL(nnRequire.resolve('@chainrule/core'))).href);
+core.setNumThreads(2);
+const ta = randn([256, 256], { seed: 8 });
+const tb = randn([256, 256], { seed: 9 });
+const serial = ta.matmul(tb).buffer; // starts the worker
+for (let t0 = Date.now(); threads.threadsReady() < 1 && Date.now() - t0 < 20_000;) await new Promise((r) => setTimeout(r, 10));
+for (let i = 0; i < 100 && threads.parallelStats().workerChunks === 0; i++) {
+  assert.deepEqual(ta.matmul(tb).buffer, serial);
+  await new Promise((r) => setTimeout(r, 0));
+}
+assert.ok(threads.parallelStats().workerChunks > 0, `the worker computed no chunk: ${JSON.stringify(threads.parallelStats())}`);
+core.setNumThreads(1);
+
 console.log(`built @chainrule/core and @chainrule/nn work with code generation from strings refused ` +
-  `(article E_total ${losses[0].toFixed(9)}, 5 SGD steps, save/load, gradcheck, strided copies, ndarray interop errors)`);
+  `(article E_total ${losses[0].toFixed(9)}, 5 SGD steps, save/load, gradcheck, strided copies, ndarray interop errors, ` +
+  `a matmul worker thread)`);

@@ -19,6 +19,7 @@ export { type Shape, broadcastShapes, frozenShape, shapesEqual, sizeOf, stridesO
 export { ChainruleError, ShapeError, DTypeError, AutogradError, AnomalyError, fmtShape } from './errors.js';
 export { zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, type RandomOptions } from './create.js';
 export { RandomGenerator, manualSeed } from './random.js';
+export { setNumThreads, getNumThreads } from './kernels/matmul-threads.js';
 export { noGrad, enableGrad, isGradEnabled, traceOps, type OpTrace } from './grad-mode.js';
 export {
   defineOp,

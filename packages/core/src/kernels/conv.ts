@@ -9,14 +9,16 @@
  * reads its operands in place through strides (GEMM packing absorbs them).
  *
  * - forward:        out_g        = W_g [Og × Kg] · cols_g [Kg × N·P]      (one GEMM per group, over the whole batch)
- * - input gradient: dcols_g,n    = W_gᵀ [Kg × Og] · G_n,g [Og × P], then col2im adds each column back
+ * - input gradient: dcols_g      = W_gᵀ [Kg × Og] · G_g [Og × N·P], then col2im adds each column back
  * - weight gradient: dW_g        = G_g [Og × N·P] · cols_gᵀ [N·P × Kg]      (one GEMM per group, over the whole batch)
  *
  * Scratch: the column matrix and the batch-wide products live in two buffers shared by all calls
  * (the kernels are synchronous and never re-entered), grown to the largest convolution seen up to
  * 32 MB each (a larger one allocates its own, which the garbage collector takes back). A
  * fresh 3 MB buffer per call (the first layer of an MNIST batch) costs more than filling it: V8
- * zeroes it and counts it as external memory, which brings on full garbage collections.
+ * zeroes it and counts it as external memory, which brings on full garbage collections. With
+ * threads on (setNumThreads), the kept buffers are in shared memory: the column matrix and the
+ * products split between threads are then read and written in place, not copied.
  *
  * NOTE: the GEMM sums each element in the naive order starting from 0, so the forward is
  * Σ over (c, i, j) in row-major order, then + bias; the weight gradient is Σ over (n, oh, ow) in
@@ -24,8 +26,9 @@
  * is read as 0 and multiplied like any element (so 0 · Infinity is NaN, as in PyTorch).
  * @module
  */
-import { allocBuffer, dtypeOf, type Buffer, type DType } from '../dtype.js';
+import { allocBuffer, checkSize, dtypeOf, type Buffer, type DType } from '../dtype.js';
 import { gemm } from './matmul.js';
+import { getNumThreads, isSharedScratch, sharedScratch } from './matmul-threads.js';
 
 /**
  * The geometry of one convolution: input [n, c, h, w], weight [o, c/groups, kh, kw], output
@@ -65,12 +68,18 @@ const scratch: (Float64Array | null)[] = [null, null];
 /** Scratch kept between calls is at most this many elements (32 MB); a larger convolution allocates its own. */
 const SCRATCH_KEPT = 1 << 22;
 
-/** Shared scratch buffer `k` (0 or 1) of at least `size` elements, contents undefined. */
+/**
+ * Scratch buffer `k` (0 or 1) of at least `size` elements, contents undefined. With threads on, a
+ * kept buffer lives in shared memory, where the products split between threads use it in place.
+ */
 function scratchBuffer(k: 0 | 1, size: number): Float64Array {
   const have = scratch[k];
-  if (have !== null && have.length >= size) return have;
-  const made = allocBuffer('float64', size) as Float64Array;
-  if (size <= SCRATCH_KEPT) scratch[k] = made;
+  const threads = getNumThreads() > 1;
+  if (have !== null && have.length >= size && (!threads || isSharedScratch(have))) return have;
+  if (size > SCRATCH_KEPT) return allocBuffer('float64', size) as Float64Array;
+  checkSize(size);
+  const made = (threads ? sharedScratch(size, have) : null) ?? (allocBuffer('float64', size) as Float64Array);
+  scratch[k] = made;
   return made;
 }
 
@@ -176,18 +185,28 @@ export function convForwardKernel(x: Buffer, weight: Buffer, bias: Buffer | null
  */
 export function convInputGradKernel(grad: Buffer, weight: Buffer, g: ConvGeometry): Buffer {
   const { n, c, o, kh, kw, groups, oh, ow } = g;
-  const P = oh * ow;
-  const NP = n * P;
+  const NP = n * oh * ow;
   const Og = o / groups;
   const Kg = (c / groups) * kh * kw;
+  const gperm = channelsMajor(grad, g);
   const dcols = scratchBuffer(0, c * kh * kw * NP); // every element is written by the products
-  for (let s = 0; s < n; s++) {
-    for (let gi = 0; gi < groups; gi++) {
-      // A = W_gᵀ read in place: element (k, oc) at weight[(gi·Og + oc)·Kg + k]
-      gemm(Kg, P, Og, weight, gi * Og * Kg, 1, Kg, grad, (s * o + gi * Og) * P, P, 1, dcols, gi * Kg * NP + s * P, NP);
-    }
+  for (let gi = 0; gi < groups; gi++) {
+    // A = W_gᵀ read in place: element (k, oc) at weight[(gi·Og + oc)·Kg + k]
+    gemm(Kg, NP, Og, weight, gi * Og * Kg, 1, Kg, gperm, gi * Og * NP, NP, 1, dcols, gi * Kg * NP, NP);
   }
   return col2im(dcols, g, dtypeOf(grad));
+}
+
+/** The output gradient [n][o][P] as [o][n·P] (scratch buffer 1), so that the batch and the positions form one axis. */
+function channelsMajor(grad: Buffer, g: ConvGeometry): Float64Array {
+  const { n, o } = g;
+  const P = g.oh * g.ow;
+  const NP = n * P;
+  const gperm = scratchBuffer(1, o * NP);
+  for (let s = 0; s < n; s++) {
+    for (let oc = 0; oc < o; oc++) gperm.set(grad.subarray((s * o + oc) * P, (s * o + oc + 1) * P), oc * NP + s * P);
+  }
+  return gperm;
 }
 
 /**
@@ -196,16 +215,12 @@ export function convInputGradKernel(grad: Buffer, weight: Buffer, g: ConvGeometr
  */
 export function convWeightGradKernel(x: Buffer, grad: Buffer, g: ConvGeometry): Buffer {
   const { n, c, o, kh, kw, groups, oh, ow } = g;
-  const P = oh * ow;
-  const NP = n * P;
+  const NP = n * oh * ow;
   const Og = o / groups;
   const Kg = (c / groups) * kh * kw;
   const cols = im2col(x, g, scratchBuffer(0, c * kh * kw * NP));
-  // G as [o][n·P], so that the batch and the positions form one summation axis
-  const gperm = scratchBuffer(1, o * NP);
-  for (let s = 0; s < n; s++) {
-    for (let oc = 0; oc < o; oc++) gperm.set(grad.subarray((s * o + oc) * P, (s * o + oc + 1) * P), oc * NP + s * P);
-  }
+  // the batch and the positions form one summation axis
+  const gperm = channelsMajor(grad, g);
   const dw = allocBuffer('float64', o * Kg) as Float64Array;
   for (let gi = 0; gi < groups; gi++) {
     // B = cols_gᵀ read in place: element (p, k) at cols[(gi·Kg + k)·NP + p]

@@ -72,6 +72,21 @@ describe('matmul kernel: bit-identical to a naive triple loop', () => {
     expect(Array.from(c.subarray(0, 3))).toEqual([-1, -1, -1]);
   });
 
+  for (const simd of [true, false]) {
+    it(`reads operands with no unit stride (every other element), ${simd ? 'SIMD' : 'JavaScript'} tile`, () => {
+      // neither operand has contiguous lines, so both are packed on every path (short and long k-blocks)
+      setMatmulSimd(simd);
+      for (const [m, k, n] of [[9, 20, 70], [66, 300, 13]]) {
+        const a = random(m * k, g);
+        const b = random(k * n, g);
+        const spread = (x: Float64Array) => Float64Array.from({ length: 2 * x.length }, (_, i) => (i % 2 === 0 ? x[i / 2] : Number.NaN));
+        const c = new Float64Array(m * n);
+        gemm(m, n, k, spread(a), 0, 2 * k, 2, spread(b), 0, 2 * n, 2, c, 0, n);
+        expect(c).toEqual(naive(a, b, m, k, n));
+      }
+    });
+  }
+
   it('1-D operands follow NumPy: vector·matrix, matrix·vector, dot', () => {
     const a = random(6 * 5, g);
     const v = random(5, g);

@@ -7,8 +7,29 @@
  * 16 local variables (V8 keeps them in registers), so each step of the inner loop does 8 loads for
  * 16 multiply-adds instead of the 2 loads and 1 store per multiply-add of a plain i-k-j loop.
  * Packing absorbs any stride, which is how transposed operands cost nothing extra. Where WebAssembly
- * SIMD exists, the 4×4 tile runs in a tiny SIMD module instead (matmul-simd.ts, about 4x the
- * throughput of the JavaScript tile), with the same packing and the same rounding.
+ * SIMD exists, the tiles run in a tiny SIMD module instead (matmul-simd.ts, about 4x the throughput
+ * of the JavaScript tile), with the same rounding.
+ *
+ * The SIMD module computes a whole mc×nc block per call into its own memory, and the block is
+ * copied into C row by row (typed-array `set`, a memory copy). Operands whose lines are contiguous
+ * are copied rather than packed, and the kernel reads them through strides: A always (rows or, for
+ * a transposed A, columns), B when its rows are contiguous and the k-block is short (≤ 64; on long
+ * k-blocks the packed panel's locality wins, about 10% at 512). This matters when k is small
+ * (convolutions: 9 taps of one channel, 8 or 16 output channels in the input gradient): calling the
+ * module per 4×4 tile and copying each tile's 16 sums in and out in JavaScript cost more than the
+ * tile's own work. Measured 2026-12-02 with `pnpm exec tsx packages/core/scripts/bench-gemm.ts`
+ * (GFLOP/s from the process CPU time, medians of 11 rounds, load average ~4.5 on 2 shared cores),
+ * per-tile calls before → per-block calls after:
+ *
+ *   conv1 forward     [8, 9] · [9, 43264]             2.9 → 4.7
+ *   conv1 weight grad [8, 43264] · [43264, 9]ᵀ        2.4 → 3.9
+ *   conv1 input grad  [9, 8]ᵀ · [8, 43264]            2.7 → 3.8
+ *   conv2 forward     [16, 72] · [72, 7744]           4.8 → 5.9
+ *   conv2 weight grad [16, 7744] · [7744, 72]ᵀ        5.2 → 6.8
+ *   conv2 input grad  [72, 16]ᵀ · [16, 7744]          4.8 → 6.0
+ *   [43264, 9] · [9, 8]                               2.3 → 4.7
+ *   [7744, 72] · [72, 16]                             5.2 → 12.5
+ *   square 512                                       10.4 → 11.5
  *
  * NOTE: every element of C is summed in the same order as the naive loop, Σ over p = 0, 1, ..., k-1
  * starting from 0 (the k-blocks continue the running sum stored in C, and JavaScript has no fused
@@ -18,7 +39,8 @@
 import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js';
 import { frozenShape, sizeOf, type Shape, shapeSlice } from '../shape.js';
 import { broadcastStrides, nextStridedOffset } from './nd.js';
-import { createSimdKernel, PACKED_A_OFFSET, TILE_OFFSET, type SimdKernel } from './matmul-simd.js';
+import { createSimdKernel, type SimdKernel } from './matmul-simd.js';
+import { gemmParallel } from './matmul-threads.js';
 
 /** Register tile: MR rows × NR columns of C live in local variables. */
 const MR = 4;
@@ -46,7 +68,7 @@ let simdEnabled = true;
 
 function simdKernel(): SimdKernel | null {
   if (!simdEnabled) return null;
-  if (simd === undefined) simd = createSimdKernel(MC * KC, KC * NC);
+  if (simd === undefined) simd = createSimdKernel(MC * NC, MC * KC, KC * NC);
   return simd;
 }
 
@@ -70,6 +92,8 @@ export function setMatmulSimd(enabled: boolean): boolean {
  *
  *   C[i][j] = Σₚ a[aOff + i·aRs + p·aCs] · b[bOff + p·bRs + j·bCs],  p = 0 … k-1 in order.
  *
+ * With threads on (setNumThreads), a large product is split between threads by whole rows or
+ * columns of C (matmul-threads.ts), each running {@link gemmOneThread}: the same bits.
  * @example
  * ```ts
  * // [[1, 2], [3, 4]] · [[5, 6], [7, 8]]ᵀ, B read transposed through its strides
@@ -93,6 +117,22 @@ export function gemm(
   c: Float64Array,
   cOff: number,
   ldc: number,
+): void {
+  if (!gemmParallel(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, gemmOneThread)) gemmOneThread(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+}
+
+/**
+ * {@link gemm} on the calling thread only (what each thread runs on its part of a split product).
+ * @example
+ * ```ts
+ * gemmOneThread(2, 2, 2, new Float64Array([1, 2, 3, 4]), 0, 2, 1, new Float64Array([5, 6, 7, 8]), 0, 1, 2, c, 0, 2);
+ * ```
+ */
+export function gemmOneThread(
+  m: number, n: number, k: number,
+  a: Buffer, aOff: number, aRs: number, aCs: number,
+  b: Buffer, bOff: number, bRs: number, bCs: number,
+  c: Float64Array, cOff: number, ldc: number,
 ): void {
   if (m === 0 || n === 0) return;
   if (k === 0) {
@@ -138,7 +178,7 @@ function gemmDirect(
   }
 }
 
-/** Blocked GEMM: loops jc (NC) → pc (KC, pack B) → ic (MC, pack A) → jr (NR) → ir (MR, micro-kernel). */
+/** Blocked GEMM: loops jc (NC) → pc (KC, pack B) → ic (MC, pack A) → the tiles of the block. */
 function gemmBlocked(
   m: number, n: number, k: number,
   a: Buffer, aOff: number, aRs: number, aCs: number,
@@ -146,29 +186,26 @@ function gemmBlocked(
   c: Float64Array, cOff: number, ldc: number,
 ): void {
   const wasm = simdKernel();
-  const pa = wasm === null ? jsPacking().packedA : wasm.packedA;
-  const pb = wasm === null ? jsPacking().packedB : wasm.packedB;
+  if (wasm !== null) {
+    gemmBlockedSimd(wasm, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+    return;
+  }
+  const { packedA: pa, packedB: pb } = jsPacking();
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = Math.min(KC, k - p0);
       const first = p0 === 0;
-      packB(b, bOff + p0 * bRs + j0 * bCs, bRs, bCs, kc, nc, pb);
+      packPanels(b, bOff + p0 * bRs + j0 * bCs, bCs, bRs, nc, kc, pb);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
-        packA(a, aOff + i0 * aRs + p0 * aCs, aRs, aCs, mc, kc, pa);
+        packPanels(a, aOff + i0 * aRs + p0 * aCs, aRs, aCs, mc, kc, pa);
         for (let j = 0; j < nc; j += NR) {
           const cols = Math.min(NR, nc - j);
           for (let i = 0; i < mc; i += MR) {
             const rows = Math.min(MR, mc - i);
             const ci = cOff + (i0 + i) * ldc + j0 + j;
-            if (wasm !== null) {
-              // The SIMD tile works in its own memory: copy the running sums in, run, copy the valid part out.
-              const tile = wasm.tile;
-              if (!first) for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) tile[r * NR + q] = c[ci + r * ldc + q];
-              wasm.run(kc, PACKED_A_OFFSET + 8 * i * kc, wasm.packedBOffset + 8 * j * kc, TILE_OFFSET, first ? 1 : 0);
-              for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) c[ci + r * ldc + q] = tile[r * NR + q];
-            } else if (rows === MR && cols === NR) {
+            if (rows === MR && cols === NR) {
               microKernel(kc, pa, i * kc, pb, j * kc, c, ci, ldc, first);
             } else {
               // Edge tile: run the full 4×4 kernel on a scratch tile (the packs are zero-padded), keep the valid part.
@@ -183,30 +220,99 @@ function gemmBlocked(
   }
 }
 
-/** Packs op(A)'s mc×kc block into panels of MR rows, laid out [panel][p][row], zero-padding the last panel. */
-function packA(a: Buffer, off: number, rs: number, cs: number, mc: number, kc: number, dst: Float64Array): void {
-  let d = 0;
-  for (let i = 0; i < mc; i += MR) {
-    const rows = Math.min(MR, mc - i);
-    for (let p = 0; p < kc; p++) {
-      const base = off + i * rs + p * cs;
-      let r = 0;
-      for (; r < rows; r++) dst[d++] = a[base + r * rs];
-      for (; r < MR; r++) dst[d++] = 0;
+/**
+ * The blocked GEMM on the SIMD kernel: the same blocks, but one WebAssembly call runs every tile of
+ * an mc×nc block into the module's own C block, which is copied into C row by row (and, after the
+ * first k-block, from C first). B with contiguous rows is copied row by row instead of packed.
+ */
+function gemmBlockedSimd(
+  wasm: SimdKernel,
+  m: number, n: number, k: number,
+  a: Buffer, aOff: number, aRs: number, aCs: number,
+  b: Buffer, bOff: number, bRs: number, bCs: number,
+  c: Float64Array, cOff: number, ldc: number,
+): void {
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0);
+    const nPanels = Math.ceil(nc / NR);
+    const ldw = nPanels * NR; // row stride of the C block
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = Math.min(KC, k - p0);
+      const first = p0 === 0;
+      let bP = 8 * NR;
+      let bPanel = 8 * NR * kc;
+      if (bCs === 1 && kc <= B_COPY_MAX_K) {
+        copyRows(b, bOff + p0 * bRs + j0, bRs, wasm.b, 0, ldw, kc, nc);
+        bP = 8 * ldw;
+        bPanel = 8 * NR;
+      } else packPanels(b, bOff + p0 * bRs + j0 * bCs, bCs, bRs, nc, kc, wasm.b);
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = Math.min(MC, m - i0);
+        const aBlock = aOff + i0 * aRs + p0 * aCs;
+        let aRow = 8;
+        let aP = 8 * MR;
+        let aPanel = 8 * MR * kc;
+        if (aCs === 1) {
+          copyRows(a, aBlock, aRs, wasm.a, 0, kc, mc, kc);
+          [aRow, aP, aPanel] = [8 * kc, 8, 8 * MR * kc];
+        } else if (aRs === 1) {
+          copyRows(a, aBlock, aCs, wasm.a, 0, mc, kc, mc);
+          [aRow, aP, aPanel] = [8, 8 * mc, 8 * MR];
+        } else packPanels(a, aBlock, aRs, aCs, mc, kc, wasm.a);
+        const ci = cOff + i0 * ldc + j0;
+        if (!first) copyRows(c, ci, ldc, wasm.c, 0, ldw, mc, nc);
+        wasm.run(kc, Math.ceil(mc / MR), nPanels, wasm.aOffset, aRow, aP, aPanel, wasm.bOffset, bP, bPanel, wasm.cOffset, 8 * ldw, first ? 1 : 0);
+        copyRows(wasm.c, 0, ldw, c, ci, ldc, mc, nc);
+      }
     }
   }
 }
 
-/** Packs op(B)'s kc×nc block into panels of NR columns, laid out [panel][p][column], zero-padding the last panel. */
-function packB(b: Buffer, off: number, rs: number, cs: number, kc: number, nc: number, dst: Float64Array): void {
+/** B blocks of at most this many rows are copied as rows rather than packed (see the NOTE). */
+const B_COPY_MAX_K = 64;
+
+/** Rows shorter than this are copied element by element: a subarray per row costs more than the loop. */
+const ROW_SET_MIN = 32;
+
+/** Copies `rows` rows of `cols` elements from `src` (row stride `ss`) into `dst` (row stride `ds`). */
+function copyRows(src: Buffer, so: number, ss: number, dst: Float64Array, d: number, ds: number, rows: number, cols: number): void {
+  if (ss === cols && ds === cols) {
+    dst.set(src.subarray(so, so + rows * cols), d); // one contiguous run
+    return;
+  }
+  if (cols >= ROW_SET_MIN) {
+    for (let r = 0; r < rows; r++, so += ss, d += ds) dst.set(src.subarray(so, so + cols), d);
+    return;
+  }
+  for (let r = 0; r < rows; r++, so += ss, d += ds) for (let q = 0; q < cols; q++) dst[d + q] = src[so + q];
+}
+
+/**
+ * Packs `lines` lines of `kc` elements into panels of 4 lines, laid out [panel][p][line], zero-padding
+ * the last panel: element (line l, p) is `src[off + l·ls + p·ps]`. op(A)'s rows (ls = aRs, ps = aCs)
+ * and op(B)'s columns (ls = bCs, ps = bRs) are both such lines.
+ */
+function packPanels(src: Buffer, off: number, ls: number, ps: number, lines: number, kc: number, dst: Float64Array): void {
   let d = 0;
-  for (let j = 0; j < nc; j += NR) {
-    const cols = Math.min(NR, nc - j);
-    for (let p = 0; p < kc; p++) {
-      const base = off + p * rs + j * cs;
-      let q = 0;
-      for (; q < cols; q++) dst[d++] = b[base + q * cs];
-      for (; q < NR; q++) dst[d++] = 0;
+  for (let l = 0; l < lines; l += 4) {
+    const count = Math.min(4, lines - l);
+    let s0 = off + l * ls;
+    if (count === 4) {
+      // a full panel, written out: the general loop below costs about twice as much per element
+      const l2 = 2 * ls;
+      const l3 = 3 * ls;
+      for (let p = 0; p < kc; p++, s0 += ps, d += 4) {
+        dst[d] = src[s0];
+        dst[d + 1] = src[s0 + ls];
+        dst[d + 2] = src[s0 + l2];
+        dst[d + 3] = src[s0 + l3];
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++, s0 += ps) {
+      let r = 0;
+      for (; r < count; r++) dst[d++] = src[s0 + r * ls];
+      for (; r < 4; r++) dst[d++] = 0;
     }
   }
 }
