@@ -79,7 +79,7 @@ export function getMaxElements(): number {
 /**
  * Throws unless a tensor of `size` elements is allowed; `op` and `shape` name it in the message.
  * Without `op` (a kernel allocating), the error is marked so that the op wrapper, which knows the
- * running op and its inputs, can name them ({@link nameAllocation}): nothing is written per call.
+ * running op and its inputs, can name them (`nameAllocation`): nothing is written per call.
  * @example
  * ```ts
  * checkSize(6, 'zeros', [2, 3]); // fine
