@@ -40,7 +40,7 @@ import { allocBuffer, dtypeOf, type Buffer, type TensorData } from '../dtype.js'
 import { frozenShape, sizeOf, type Shape, shapeSlice } from '../shape.js';
 import { broadcastStrides, nextStridedOffset } from './nd.js';
 import { createSimdKernel, type SimdKernel } from './matmul-simd.js';
-import { gemmParallel } from './matmul-threads.js';
+import { gemmParallel, getNumThreads } from './matmul-threads.js';
 
 /** Register tile: MR rows × NR columns of C live in local variables. */
 const MR = 4;
@@ -118,7 +118,11 @@ export function gemm(
   cOff: number,
   ldc: number,
 ): void {
-  if (!gemmParallel(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, gemmOneThread)) gemmOneThread(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+  // (the thread count is asked here first: a 15-argument call per product is measurable on the 2×2
+  // products of small networks, and threads are off unless set)
+  if (getNumThreads() === 1 || !gemmParallel(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, gemmOneThread)) {
+    gemmOneThread(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+  }
 }
 
 /**
