@@ -8,6 +8,13 @@ import { Module } from './module.js';
 
 const show = (v: unknown) => JSON.stringify(v);
 
+/** The settings every window pool prints first: kernel, stride (the kernel's by default), padding if given. */
+function windowParts(kernelSize: number | readonly number[], o: { readonly stride?: unknown; readonly padding?: unknown }): string[] {
+  const parts = [`kernel=${show(kernelSize)}`, `stride=${show(o.stride ?? kernelSize)}`];
+  if (o.padding !== undefined) parts.push(`padding=${show(o.padding)}`);
+  return parts;
+}
+
 /**
  * 2-D max pooling (PyTorch's `nn.MaxPool2d`): the maximum of each window of the last two axes of
  * [N, C, H, W] or [C, H, W]. Options as core's `maxPool2d`: `stride` (default the kernel size),
@@ -30,8 +37,7 @@ export class MaxPool2d extends Module {
   /** `kernel=2, stride=2` and the settings given. */
   override extraRepr(): string {
     const o = this.options;
-    const parts = [`kernel=${show(this.kernelSize)}`, `stride=${show(o.stride ?? this.kernelSize)}`];
-    if (o.padding !== undefined) parts.push(`padding=${show(o.padding)}`);
+    const parts = windowParts(this.kernelSize, o);
     if (o.dilation !== undefined) parts.push(`dilation=${show(o.dilation)}`);
     if (o.ceilMode) parts.push('ceilMode=true');
     return parts.join(', ');
@@ -64,8 +70,7 @@ export class AvgPool2d extends Module {
   /** `kernel=2, stride=2` and the settings given. */
   override extraRepr(): string {
     const o = this.options;
-    const parts = [`kernel=${show(this.kernelSize)}`, `stride=${show(o.stride ?? this.kernelSize)}`];
-    if (o.padding !== undefined) parts.push(`padding=${show(o.padding)}`);
+    const parts = windowParts(this.kernelSize, o);
     if (o.ceilMode) parts.push('ceilMode=true');
     if (o.countIncludePad === false) parts.push('countIncludePad=false');
     if (o.divisorOverride != null) parts.push(`divisorOverride=${o.divisorOverride}`);

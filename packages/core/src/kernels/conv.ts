@@ -28,6 +28,7 @@
  */
 import { allocBuffer, checkSize, dtypeOf, type Buffer, type DType } from '../dtype.js';
 import { gemm } from './matmul.js';
+import type { WindowGeometry } from './window.js';
 import { getNumThreads, isSharedScratch, sharedScratch } from './matmul-threads.js';
 
 /**
@@ -35,23 +36,11 @@ import { getNumThreads, isSharedScratch, sharedScratch } from './matmul-threads.
  * [n, o, oh, ow]; stride (sh, sw), dilation (dh, dw), and the padding before the first row (ph)
  * and column (pw). Padding after the last row or column only shows in oh and ow.
  */
-export interface ConvGeometry {
+export interface ConvGeometry extends WindowGeometry {
   readonly n: number;
   readonly c: number;
-  readonly h: number;
-  readonly w: number;
   readonly o: number;
-  readonly kh: number;
-  readonly kw: number;
   readonly groups: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly ph: number;
-  readonly pw: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly oh: number;
-  readonly ow: number;
 }
 
 /**

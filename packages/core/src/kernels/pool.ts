@@ -6,22 +6,11 @@
  * @module
  */
 import { allocBuffer, dtypeOf, type Buffer } from '../dtype.js';
+import type { WindowGeometry } from './window.js';
 
-/** The geometry of a max pool: planes of h × w, kernel, stride, padding (before), dilation, output size. */
-export interface MaxPoolGeometry {
+/** The geometry of a max pool: how many planes, and the window's walk over each. */
+export interface MaxPoolGeometry extends WindowGeometry {
   readonly planes: number;
-  readonly h: number;
-  readonly w: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly ph: number;
-  readonly pw: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly oh: number;
-  readonly ow: number;
 }
 
 /**
