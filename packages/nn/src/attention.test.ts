@@ -167,8 +167,34 @@ describe('MultiheadAttention', () => {
     expect(kv.forward(x, randn([2, 4, 3]), randn([2, 4, 5])).shape).toEqual([2, 5, 8]);
   });
 
-  it('refuses dropout and a fourth tensor', () => {
-    expect(() => new MultiheadAttention(8, 2, { dropout: 0.1 })).toThrow(/dropout inside attention is not implemented/);
+  it('drops attention weights while training, as PyTorch: after the softmax, kept ones scaled by 1/(1 − p), none in eval', () => {
+    const x = randn([2, 5, 8], { seed: 3 });
+    const plain = new MultiheadAttention(8, 2, { batchFirst: true, seed: 4 });
+    const dropping = new MultiheadAttention(8, 2, { batchFirst: true, seed: 4, dropout: 0.5 });
+    expect(dropping.extraRepr()).toContain('dropout=0.5');
+    const options = { averageAttnWeights: false } as const;
+    const full = plain.forwardWithWeights(x, x, x, options).weights!.toArray() as number[][][][];
+    const dropped = dropping.forwardWithWeights(x, x, x, options).weights!.toArray() as number[][][][];
+    // every weight is either dropped (0) or the undropped weight × 2, and both happen
+    let zeros = 0;
+    let kept = 0;
+    full.flat(3).forEach((w, i) => {
+      const d = dropped.flat(3)[i]!;
+      if (d === 0) zeros++;
+      else {
+        expect(d).toBe(w * 2);
+        kept++;
+      }
+    });
+    expect(zeros).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThan(0);
+    // in evaluation the layer is the plain one, bit for bit
+    dropping.eval();
+    expect(dropping.forward(x, x, x).toArray()).toEqual(plain.forward(x, x, x).toArray());
+    expect(() => new MultiheadAttention(8, 2, { dropout: 1.5 })).toThrow(/MultiheadAttention: dropout probability has to be between 0 and 1, got 1.5/);
+  });
+
+  it('refuses a bad head count and a fourth tensor', () => {
     expect(() => new MultiheadAttention(8, 3)).toThrow(ChainruleError);
     const mha = new MultiheadAttention(4, 2);
     const x = randn([3, 4]);

@@ -26,6 +26,7 @@ import {
 } from '@chainrule/core';
 import { generatorFrom, initBound, uniformTensor } from './init.js';
 import { Dense } from './linear.js';
+import { checkP, dropout } from './dropout.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -88,6 +89,12 @@ export interface AttentionParameters {
   outProjBias?: Tensor | null;
   /** Inputs are [N, L, E] (true) or [L, N, E] (false, the default, as in PyTorch). */
   batchFirst?: boolean;
+  /** Dropout probability on the attention weights (PyTorch's `dropout_p`, default 0); applied only in training. */
+  dropout?: number;
+  /** Whether dropout applies (PyTorch's `training`, default true; the layer passes its own mode). */
+  training?: boolean;
+  /** Where dropout masks come from (default: core's global generator). */
+  generator?: RandomGenerator;
 }
 
 /** The result of an attention call: the output, and the attention weights when asked for. */
@@ -124,7 +131,7 @@ function asTensorOf(v: AttentionMask, like: Tensor): Tensor {
  * `needWeights: false`, the attention weights.
  *
  *   q, k, v = query·Wqᵀ + bq, key·Wkᵀ + bk, value·Wvᵀ + bv, split into numHeads heads of size hd = E / numHeads
- *   A = softmax(q/√hd · kᵀ + mask) (masked positions -∞),  output = concat_heads(A · v)·Woᵀ + bo
+ *   A = dropout(softmax(q/√hd · kᵀ + mask)) (masked positions -∞; dropout only with params.dropout in training),  output = concat_heads(A · v)·Woᵀ + bo
  *
  * Self-attention (query, key and value the same tensor) projects with one product by the packed
  * [3E, E] weight, as PyTorch does. A query row whose keys are all masked gives NaN, as in PyTorch.
@@ -200,7 +207,8 @@ export function multiheadAttention(query: Tensor, key: Tensor, value: Tensor, pa
     if (!shapesEqual(m.shape, batched ? [N, S] : [S])) throw new ShapeError(`${name}: keyPaddingMask must be ${batched ? `[${N}, ${S}] ([N, S])` : `[${S}] ([S])`}, got ${fmtShape(m.shape)}`);
     scores = scores.maskedFill(m.reshape([N, 1, 1, S]), -Infinity);
   }
-  const attn = scores.softmax(-1);
+  // dropout on the weights, after the softmax, as PyTorch does; the returned weights are the dropped ones
+  const attn = dropout(scores.softmax(-1), { p: params.dropout ?? 0, training: params.training ?? true, generator: params.generator });
 
   // heads joined back: [N, H, L, hd] → rows in the input's order → out-projection
   const joined = batchFirst && batched ? attn.matmul(v).permute([0, 2, 1, 3]) : attn.matmul(v).permute([2, 0, 1, 3]);
@@ -215,8 +223,9 @@ export function multiheadAttention(query: Tensor, key: Tensor, value: Tensor, pa
 /**
  * Options of {@link MultiheadAttention}: PyTorch's `bias` (default true), `batchFirst` (default
  * false), `kdim` and `vdim` (the key's and value's sizes, default embedDim), and chainrule's
- * initialisation options. PyTorch's `dropout` is accepted only as 0, and `add_bias_kv` /
- * `add_zero_attn` are not supported.
+ * initialisation options, and `dropout` on the attention weights while training (default 0; the
+ * masks come from `generator`/`seed` after the initial weights, else from the global generator).
+ * `add_bias_kv` / `add_zero_attn` are not supported.
  * @example
  * ```ts
  * new MultiheadAttention(64, 4, { batchFirst: true, seed: 1 });
@@ -227,7 +236,7 @@ export interface MultiheadAttentionOptions {
   batchFirst?: boolean;
   kdim?: number;
   vdim?: number;
-  /** Dropout on the attention weights: only 0 (dropout inside attention is not implemented). */
+  /** Dropout probability on the attention weights while training (default 0). */
   dropout?: number;
   seed?: number;
   generator?: RandomGenerator;
@@ -269,6 +278,10 @@ export class MultiheadAttention extends Module {
   inProjBias: Parameter | null;
   /** The out-projection, Dense(E, E). */
   outProj: Dense;
+  /** Dropout probability on the attention weights while training. */
+  readonly dropout: number;
+  /** Where the initial weights, then the dropout masks, come from; undefined for the global generator. */
+  readonly generator: RandomGenerator | undefined;
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
     super();
@@ -277,7 +290,7 @@ export class MultiheadAttention extends Module {
     if (!Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
       throw new ChainruleError(`${name}: numHeads must be a positive integer dividing embedDim (${embedDim}), got ${numHeads}`);
     }
-    if ((options.dropout ?? 0) !== 0) throw new ChainruleError(`${name}: dropout inside attention is not implemented; use dropout 0 (got ${options.dropout})`);
+    this.dropout = checkP(options.dropout ?? 0, name);
     const E = embedDim;
     this.embedDim = E;
     this.numHeads = numHeads;
@@ -287,6 +300,7 @@ export class MultiheadAttention extends Module {
     this.batchFirst = options.batchFirst ?? false;
     const dtype = options.dtype ?? 'float64';
     const generator = generatorFrom(options, name);
+    this.generator = generator;
     const glorot = (rows: number, cols: number) => new Parameter(uniformTensor([rows, cols], initBound('xavier', cols, rows), generator, dtype));
     if (this.kdim === E && this.vdim === E) {
       this.inProjWeight = glorot(3 * E, E);
@@ -309,6 +323,7 @@ export class MultiheadAttention extends Module {
     if (this.vdim !== this.embedDim) parts.push(`vdim=${this.vdim}`);
     if (this.batchFirst) parts.push('batchFirst=true');
     if (this.inProjBias === null) parts.push('bias=false');
+    if (this.dropout !== 0) parts.push(`dropout=${this.dropout}`);
     return parts.join(', ');
   }
 
@@ -328,6 +343,9 @@ export class MultiheadAttention extends Module {
         outProjWeight: this.outProj.weight,
         outProjBias: this.outProj.bias,
         batchFirst: this.batchFirst,
+        dropout: this.dropout,
+        training: this.training,
+        generator: this.generator,
       },
       options,
     );

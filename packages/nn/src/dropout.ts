@@ -18,7 +18,8 @@ export interface DropoutOptions {
   generator?: RandomGenerator;
 }
 
-function checkP(p: unknown, where: string): number {
+/** @internal `p` if it is a probability, else an error naming `where`. */
+export function checkP(p: unknown, where: string): number {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ChainruleError(`${where}: dropout probability has to be between 0 and 1, got ${describeValue(p)}`);
   return p;
 }
