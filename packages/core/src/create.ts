@@ -6,6 +6,7 @@
 import { allocBuffer, checkDType, DEFAULT_DTYPE } from './dtype.js';
 import { ChainruleError } from './errors.js';
 import { generatorFor, RandomGenerator } from './random.js';
+import { randomSource } from './compile/trace-state.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type TensorOptions } from './tensor.js';
 
@@ -146,9 +147,12 @@ export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
  */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
   const g = generatorFor(options, 'rand');
-  return make(shape, options, 'rand', (b) => {
-    for (let i = 0; i < b.length; i++) b[i] = g.uniform();
-  });
+  // in a compiled step, drawn again at every replay (into the same buffer)
+  return randomSource('rand', () =>
+    make(shape, options, 'rand', (b) => {
+      for (let i = 0; i < b.length; i++) b[i] = g.uniform();
+    }),
+  );
 }
 
 /**
@@ -160,7 +164,10 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
  */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
   const g = generatorFor(options, 'randn');
-  return make(shape, options, 'randn', (b) => {
-    for (let i = 0; i < b.length; i++) b[i] = g.normal();
-  });
+  // in a compiled step, drawn again at every replay (into the same buffer)
+  return randomSource('randn', () =>
+    make(shape, options, 'randn', (b) => {
+      for (let i = 0; i < b.length; i++) b[i] = g.normal();
+    }),
+  );
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { DTypeError, ShapeError } from './errors.js';
+import { arena, arenaBuffer } from './compile/trace-state.js';
 
 /**
  * The element type of a tensor.
@@ -124,6 +125,7 @@ export function nameAllocation(error: unknown, op: string, inputs: readonly { re
  */
 export function allocBuffer(dtype: DType, size: number): Buffer {
   if (size > maxElements || !(size >= 0)) checkSize(size);
+  if (arena.list !== null) return arenaBuffer(dtype, size); // a compiled step: traced, or replayed into the traced buffers
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }
 

@@ -43,3 +43,5 @@ export { fromNdarray, toNdarray, type View } from './ndarray-interop.js';
 export * from './ops/index.js';
 export { explain, nameElements, getElementNames, type Explanation, type ExplainPath, type ExplainFactor, type ExplainOptions } from './autograd/explain.js';
 export { toDot, toMermaid, toSvg, buildPicture, type GraphPictureOptions, type Picture, type PictureNode, type PictureEdge } from './autograd/graph-picture.js';
+export { compile, type CompileOptions, type CompiledStep, type CompiledRun } from './compile/compile.js';
+export { sideEffect, invalidateCompiled } from './compile/trace-state.js';

@@ -15,7 +15,8 @@ import type { NdArray } from 'ndarray';
 import { AnomalyError, DTypeError, ShapeError, fmtShape } from './errors.js';
 import { Op, OpContext, type GradRule, type GradRules } from './op-context.js';
 import { nameAllocation, type TensorData } from './dtype.js';
-import { isGradEnabled, noteOp, swapGradEnabled, tracing } from './grad-mode.js';
+import { isGradEnabled, isTracingOps, noteOp, swapGradEnabled, tracing } from './grad-mode.js';
+import { compileTrace } from './compile/trace-state.js';
 import { backwardSite, creationSite, firstNonFinite, isAnomalyEnabled } from './autograd/anomaly.js';
 import { Tensor, TRUSTED_SHAPE, checkedShape, tensor, type TensorLike } from './tensor.js';
 import { frozenShape, MAX_RANK, type Shape } from './shape.js';
@@ -279,13 +280,17 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
       needsInputGrad = flags;
     }
   }
+  let planStep: object | null = null; // this call's step in a compiled step's trace (see compile)
   if (tracing.active) {
-    // an exporter's trace (traceOps): ops without a rule for a recorded input record too, with no gradient
-    noteOp(op.name);
-    if (!recording && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
-      recording = true;
-      needsInputGrad = inputs.map(() => false);
+    if (isTracingOps()) {
+      // an exporter's trace (traceOps): ops without a rule for a recorded input record too, with no gradient
+      noteOp(op.name);
+      if (!recording && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+        recording = true;
+        needsInputGrad = inputs.map(() => false);
+      }
     }
+    if (compileTrace.recorder !== null) planStep = compileTrace.recorder.beginOp(op, inputs, params, needsInputGrad, recording);
   }
   const ctx = new OpContext(op, inputs, params, needsInputGrad, recording);
   const previous = swapGradEnabled(false);
@@ -301,6 +306,7 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
     throw nameAllocation(error, op.name, inputs); // a kernel's refused allocation, named here
   } finally {
     swapGradEnabled(previous);
+    if (planStep !== null) compileTrace.recorder!.endForward(planStep);
   }
   // Results become tensors here and nowhere else: kernels return plain { buffer, shape }; an ndarray
   // is copied into a new contiguous buffer (any strides; no code generation).
@@ -332,6 +338,7 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
     out.gradFn = ctx;
     ctx.attachResult(out);
   }
+  if (planStep !== null) compileTrace.recorder!.endOp(planStep, out);
   return out;
 }
 

@@ -10,7 +10,8 @@
 import type { NdArray } from 'ndarray';
 import { allocBuffer, checkDType, checkSize, DEFAULT_DTYPE, dtypeOf, type Buffer, type DType } from './dtype.js';
 import { AutogradError, ChainruleError, ShapeError, fmtShape } from './errors.js';
-import { isGradEnabled } from './grad-mode.js';
+import { isGradEnabled, swapGradEnabled, tracing } from './grad-mode.js';
+import { compileTrace, invalidateCompiled, refuseAtTopLevel, sideEffect } from './compile/trace-state.js';
 import { checkShape, frozenShape, MAX_RANK, sizeOf, type Shape } from './shape.js';
 import type { OpContext } from './op.js';
 import * as ops from './ops/index.js';
@@ -128,8 +129,8 @@ export class Tensor {
   readonly shape: Shape;
   /** The element type. */
   readonly dtype: DType;
-  /** The gradient accumulated by `backward()` (leaves, and non-leaves after `retainGrad()`). */
-  grad: Tensor | null = null;
+  /** @internal The stored gradient (see `grad`). */
+  _grad: Tensor | null = null;
   /** The graph node of the op that produced this tensor, or null for a leaf. */
   gradFn: OpContext | null = null;
   /** A name for display, e.g. `'net_o1'`. */
@@ -178,6 +179,15 @@ export class Tensor {
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
+  /** The gradient accumulated by `backward()` (leaves, and non-leaves after `retainGrad()`). */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(value: Tensor | null) {
+    // a compiled step's trace records `p.grad = null` to repeat it (see compile)
+    if (tracing.active && compileTrace.recorder !== null) compileTrace.recorder.assignGrad(this, value);
+    this._grad = value;
+  }
   /** Whether gradients flow to this tensor: set on leaves; true for every result of a recorded op. */
   get requiresGrad(): boolean {
     return this._requiresGrad || this.gradFn !== null;
@@ -188,6 +198,7 @@ export class Tensor {
         `requiresGrad can only be set on leaf tensors; this tensor was produced by ${this.gradFn.op.name}. Use detach() to get a leaf.`,
       );
     }
+    if (this._requiresGrad !== value) invalidateCompiled(); // compiled steps traced before are traced again
     this._requiresGrad = value;
   }
   /** @internal A leaf that requires grad (its value must not change under a recording op). */
@@ -200,6 +211,7 @@ export class Tensor {
   }
   /** A copy of the elements as a typed array (changing it does not change the tensor). */
   get data(): Buffer {
+    if (tracing.active) refuseAtTopLevel(() => readReason('data', this));
     return this.buffer.slice();
   }
   /**
@@ -214,6 +226,7 @@ export class Tensor {
 
   /** The value of a one-element tensor as a number. */
   item(): number {
+    if (tracing.active) refuseAtTopLevel(() => readReason('item()', this));
     if (this.buffer.length !== 1) {
       throw new ShapeError(`item: only a one-element tensor converts to a number; this one has shape ${fmtShape(this.shape)} (${this.size} elements)`);
     }
@@ -221,6 +234,7 @@ export class Tensor {
   }
   /** The elements as nested arrays (a number for a scalar). */
   toArray(): NestedArray {
+    if (tracing.active) refuseAtTopLevel(() => readReason('toArray()', this));
     const { buffer, shape } = this;
     if (shape.length === 0) return buffer[0];
     let pos = 0;
@@ -238,6 +252,7 @@ export class Tensor {
    * shape, dtype and the op that made it; more than 1000 elements show the first and last three.
    */
   toString(): string {
+    if (tracing.active) refuseAtTopLevel(() => readReason('toString()', this));
     return formatTensor(this);
   }
 
@@ -253,6 +268,15 @@ export class Tensor {
   }
   /** A new leaf with the same values that is cut from the graph (shares nothing; never requires grad). */
   detach(): Tensor {
+    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) {
+      // in a compiled step's trace, the copy is made by an op, so that every replay makes it again
+      const previous = swapGradEnabled(false);
+      try {
+        return ops.clone(this).named(this.name as string);
+      } finally {
+        swapGradEnabled(previous);
+      }
+    }
     const t = new Tensor(this.buffer.slice(), this.shape, false, TRUSTED_SHAPE);
     t.name = this.name;
     return t;
@@ -286,6 +310,10 @@ export class Tensor {
    * ```
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
+    if (tracing.active) return sideEffect('Tensor.zeroGrad', () => this.zeroGradNow(options));
+    this.zeroGradNow(options);
+  }
+  private zeroGradNow(options: { setToNone?: boolean }): void {
     if (typeof options !== 'object' || options === null || (options.setToNone !== undefined && typeof options.setToNone !== 'boolean')) {
       throw new TypeError(`zeroGrad: options must be { setToNone?: boolean }, got ${describeValue(options)}`);
     }
@@ -315,6 +343,7 @@ export class Tensor {
   // ---------------------------------------------------------------- in-place (never recorded)
 
   private checkInPlace(op: string, src?: Tensor): void {
+    if (tracing.active) refuseAtTopLevel(() => `${op} changed a tensor of shape ${fmtShape(this.shape)} in place; a replay would not repeat it (wrap such code in sideEffect)`);
     if (isGradEnabled() && this.requiresGrad) {
       throw new AutogradError(
         `${op}: in-place change of a tensor that requires grad (shape ${fmtShape(this.shape)}) while grad mode is on; ` +
@@ -811,4 +840,9 @@ function keepdimsOf(argument: unknown, method: string): boolean {
     if (keepdims === undefined || typeof keepdims === 'boolean') return keepdims === true;
   }
   throw new TypeError(`${method}: keepdims must be a boolean or { keepdims: boolean }, got ${describeValue(argument)}`);
+}
+
+/** Why reading a value refuses a compiled step's trace. */
+function readReason(what: string, t: Tensor): string {
+  return `${what} read the values of a tensor of shape ${fmtShape(t.shape)} into JavaScript; a replay would not read them again. Return the tensor from the step and read it outside`;
 }

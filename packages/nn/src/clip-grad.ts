@@ -2,7 +2,7 @@
  * Gradient clipping, as PyTorch's `torch.nn.utils.clip_grad_norm_` and `clip_grad_value_`.
  * @module
  */
-import { ChainruleError, fmtShape, isTensor, noGrad, shapesEqual, type Tensor } from '@chainrule/core';
+import { ChainruleError, fmtShape, isTensor, noGrad, shapesEqual, sideEffect, type Tensor } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
 import type { ParamsInput } from './optim/optimizer.js';
 
@@ -39,6 +39,11 @@ export interface ClipGradNormOptions {
  * ```
  */
 export function clipGradNorm_(params: Tensor | ParamsInput, maxNorm: number, options: ClipGradNormOptions = {}): number {
+  // in a compiled step, run again at every replay (the norm it returns is the traced one's)
+  return sideEffect('clipGradNorm_', () => clipGradNormNow(params, maxNorm, options));
+}
+
+function clipGradNormNow(params: Tensor | ParamsInput, maxNorm: number, options: ClipGradNormOptions): number {
   const where = 'clipGradNorm_';
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm) || maxNorm < 0) {
     throw new ChainruleError(`${where}: maxNorm must be a number ≥ 0, got ${describeValue(maxNorm)}`);
@@ -102,6 +107,10 @@ export function clipGradNorm_(params: Tensor | ParamsInput, maxNorm: number, opt
  * ```
  */
 export function clipGradValue_(params: Tensor | ParamsInput, clipValue: number): void {
+  sideEffect('clipGradValue_', () => clipGradValueNow(params, clipValue)); // in a compiled step, run again at every replay
+}
+
+function clipGradValueNow(params: Tensor | ParamsInput, clipValue: number): void {
   const where = 'clipGradValue_';
   if (typeof clipValue !== 'number' || Number.isNaN(clipValue) || clipValue < 0) {
     throw new ChainruleError(`${where}: clipValue must be a number ≥ 0, got ${describeValue(clipValue)}`);

@@ -2,7 +2,7 @@
  * Dropout: random zeroing of activations in training, the identity in evaluation.
  * @module
  */
-import { allocBuffer, ChainruleError, rand, Tensor, type RandomGenerator } from '@chainrule/core';
+import { allocBuffer, ChainruleError, defineOp, rand, Tensor, type DType, type OpContext, type RandomGenerator } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
 import { generatorFrom } from './init.js';
 import { Module } from './module.js';
@@ -50,13 +50,25 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   const generator = generatorFrom(options, 'dropout');
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
-  const u = rand(x.shape, { generator }).buffer;
-  // PyTorch's noise: 1/(1 − p) where kept, else 0, then x · noise
-  const noise = allocBuffer(x.dtype, x.size);
-  const scale = 1 / (1 - p);
-  for (let i = 0; i < noise.length; i++) noise[i] = u[i] < 1 - p ? scale : 0;
-  return x.mul(new Tensor(noise, x.shape));
+  return x.mul(dropoutNoise(rand(x.shape, { generator }), { p, dtype: x.dtype }));
 }
+
+/**
+ * PyTorch's dropout noise, in `dtype`, from float64 uniform draws u: 1/(1 − p) where u < 1 − p (kept), else 0. An op,
+ * not a loop in `dropout`, so that a compiled step computes it again from each replay's draws.
+ */
+const dropoutNoise = defineOp({
+  name: 'dropoutNoise',
+  inputs: ['u'],
+  forward(ctx: OpContext<{ p: number; dtype: DType }>, u) {
+    const { p, dtype } = ctx.params;
+    const noise = allocBuffer(dtype, u.size);
+    const scale = 1 / (1 - p);
+    const draws = u.buffer;
+    for (let i = 0; i < noise.length; i++) noise[i] = draws[i] < 1 - p ? scale : 0;
+    return { buffer: noise, shape: u.shape };
+  },
+});
 
 /**
  * Dropout as a layer (PyTorch's `nn.Dropout(p)`): {@link dropout} with probability `p` while the

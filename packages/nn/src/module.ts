@@ -3,7 +3,7 @@
  * by walking the instance's own fields, so a subclass only assigns them (no registration calls).
  * @module
  */
-import { ChainruleError, isTensor, type Tensor } from '@chainrule/core';
+import { ChainruleError, invalidateCompiled, isTensor, sideEffect, type Tensor } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
 import { Parameter } from './parameter.js';
 import { NO_OPTIONS, zeroGrads } from './zero-grad.js';
@@ -226,7 +226,8 @@ export abstract class Module {
    */
   zeroGrad(options: { setToNone?: boolean } = NO_OPTIONS): void {
     const named = this.namedParameters();
-    zeroGrads(named.map(([, p]) => p), options, `${this.constructor.name}.zeroGrad`, (i) => `'${named[i][0]}'`);
+    const where = `${this.constructor.name}.zeroGrad`;
+    sideEffect(where, () => zeroGrads(named.map(([, p]) => p), options, where, (i) => `'${named[i][0]}'`)); // in a compiled step, run again at every replay
   }
 
   /**
@@ -238,7 +239,10 @@ export abstract class Module {
    */
   train(mode = true): this {
     if (typeof mode !== 'boolean') throw new ChainruleError(`${this.constructor.name}.train: mode must be true or false, got ${describeValue(mode)}`);
-    for (const m of this.modules()) m.training = mode;
+    for (const m of this.modules()) {
+      if (m.training !== mode) invalidateCompiled(); // a compiled step traced in the other mode traces again
+      m.training = mode;
+    }
     return this;
   }
 

@@ -15,6 +15,7 @@ import { checkFinite, freedGraphError, type OpContext } from '../op.js';
 import { shapesEqual, type Shape } from '../shape.js';
 import { Tensor, TRUSTED_SHAPE, asTensor, peekNextTensorId, tensor, type TensorLike } from '../tensor.js';
 import { isAnomalyEnabled, swapBackwardSite } from './anomaly.js';
+import { compileTrace, refuseAtTopLevel } from '../compile/trace-state.js';
 import { add, clone, sum, reshape } from '../ops/index.js';
 
 /**
@@ -219,6 +220,8 @@ class Walk {
 
   /** `g`, or a copy of it, to be stored by one holder (see GRADIENT OWNERSHIP). */
   own(g: Tensor): Tensor {
+    // in a compiled step's trace, a copy made by an op (an entry of the plan), so that replays refresh it
+    if (compileTrace.recorder !== null && !this.createGraph) return clone(g);
     const owned = g.id >= this.firstId && (this.createGraph || g.gradFn === null) && !this.isTaken(g);
     if (owned) {
       this.take(g);
@@ -229,6 +232,7 @@ class Walk {
 
   /** Adds `g` into `t.grad` (in place when not recording, so no allocation). */
   accumulate(t: Tensor, g: Tensor): void {
+    if (compileTrace.recorder !== null && compileTrace.recorder.accumulate(t, g)) return; // a step of a compiled plan
     const current = t.grad;
     if (current === null) {
       t.grad = this.own(g);
@@ -251,6 +255,7 @@ class Walk {
 
 /** Runs `t`'s gradient hooks (the caller checks there are some); a returned tensor replaces `g`. */
 function runHooks(t: Tensor, g: Tensor, walk: Walk): Tensor {
+  refuseAtTopLevel(() => 'a gradient hook ran during backward; a replay runs the recorded ops, not the hook');
   for (const hook of t._hooks!.slice()) {
     walk.markSeen(g);
     const replaced = hook(g);
@@ -298,6 +303,7 @@ function walk(
 ): (Tensor | null)[] | null {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
+  if (createGraph) refuseAtTopLevel(() => 'backward with createGraph (higher-order gradients) is not compiled; such a step runs eagerly');
   const { order, indexOf } = walkOrder(roots);
   activeWalks++;
   // pending[k]: the sum of the gradients that reached order[k] so far

@@ -10,6 +10,7 @@ import { allocBuffer, checkDType, DEFAULT_DTYPE } from '../dtype.js';
 import { defineOp, type OpContext } from '../op.js';
 import { noteOp } from '../grad-mode.js';
 import { generatorFor, type RandomGenerator } from '../random.js';
+import { randomSource } from '../compile/trace-state.js';
 import { checkShape, frozenShape } from '../shape.js';
 import { Tensor, tensor, type TensorLike, type TensorOptions } from '../tensor.js';
 import { checkIndexDType } from './index-rule.js';
@@ -58,11 +59,14 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   const g = generatorFor(options, 'randint');
   let size = 1;
   for (let i = 0; i < dims.length; i++) size *= dims[i]!;
-  const out = allocBuffer(dtype, size);
-  for (let i = 0; i < size; i++) out[i] = low + below(g, high - low);
-  const t = new Tensor(out, dims, options.requiresGrad === true);
-  if (options.name !== undefined) t.name = options.name;
-  return t;
+  // in a compiled step, drawn again at every replay (into the same buffer)
+  return randomSource('randint', () => {
+    const out = allocBuffer(dtype, size);
+    for (let i = 0; i < size; i++) out[i] = low + below(g, high - low);
+    const t = new Tensor(out, dims, options.requiresGrad === true);
+    if (options.name !== undefined) t.name = options.name;
+    return t;
+  });
 }
 
 /**
@@ -79,17 +83,20 @@ export function randperm(n: number, options: SamplingOptions & TensorOptions = {
   checkIndexDType('randperm', dtype, n);
   noteOp('randperm'); // not an op (no tensor input): named for traceOps, so exporters can refuse it
   const g = generatorFor(options, 'randperm');
-  const out = allocBuffer(dtype, n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = below(g, i + 1);
-    const v = out[i];
-    out[i] = out[j];
-    out[j] = v;
-  }
-  const t = new Tensor(out, frozenShape([n]), options.requiresGrad === true);
-  if (options.name !== undefined) t.name = options.name;
-  return t;
+  // in a compiled step, drawn again at every replay (into the same buffer)
+  return randomSource('randperm', () => {
+    const out = allocBuffer(dtype, n);
+    for (let i = 0; i < n; i++) out[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = below(g, i + 1);
+      const v = out[i];
+      out[i] = out[j];
+      out[j] = v;
+    }
+    const t = new Tensor(out, frozenShape([n]), options.requiresGrad === true);
+    if (options.name !== undefined) t.name = options.name;
+    return t;
+  });
 }
 
 /**

@@ -2,7 +2,7 @@
  * ChainedScheduler: several schedulers stepped together with one call, as PyTorch's.
  * @module
  */
-import { ChainruleError } from '@chainrule/core';
+import { ChainruleError, sideEffect } from '@chainrule/core';
 import type { Optimizer } from './optimizer.js';
 import { allOrNothing, checkSchedulers, loadSchedulerStates } from './composite-scheduler.js';
 import { checkNumbers, checkOptimizer, checkSchedulerOptions, guard, lrOf, readState, type LRScheduler, type SchedulerStateDict } from './lr-scheduler.js';
@@ -58,10 +58,13 @@ export class ChainedScheduler {
    * @example `opt.step(); scheduler.step();`
    */
   step(): void {
-    allOrNothing(this.optimizer, this.#schedulers, () => {
-      for (const s of this.#schedulers) s.step();
+    // in a compiled step, run again at every replay
+    sideEffect(`${NAME}.step`, () => {
+      allOrNothing(this.optimizer, this.#schedulers, () => {
+        for (const s of this.#schedulers) s.step();
+      });
+      this.#lastLr = Object.freeze(this.optimizer.paramGroups.map(lrOf));
     });
-    this.#lastLr = Object.freeze(this.optimizer.paramGroups.map(lrOf));
   }
 
   /** The learning rate of each group after the last step, as PyTorch's `get_last_lr()`. @example `scheduler.getLastLr() // [0.05]` */

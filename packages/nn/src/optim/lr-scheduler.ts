@@ -4,7 +4,7 @@
  * state dicts validated before anything changes.
  * @module
  */
-import { ChainruleError } from '@chainrule/core';
+import { ChainruleError, sideEffect } from '@chainrule/core';
 import { describeValue } from '../describe-value.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 
@@ -147,7 +147,8 @@ export abstract class LRScheduler {
    * @example `opt.step(); scheduler.step();`
    */
   step(): void {
-    this.#advance(this.#lastEpoch + 1, `${this.schedulerName}.step`, 'step');
+    // in a compiled step, run again at every replay
+    sideEffect(`${this.schedulerName}.step`, () => this.#advance(this.#lastEpoch + 1, `${this.schedulerName}.step`, 'step'));
   }
 
   /**

@@ -4,7 +4,7 @@
  * `zeroGrad()`, and the state dict that lets a stopped run resume bit for bit.
  * @module
  */
-import { ChainruleError, fmtShape, isTensor, noGrad, shapesEqual, type Buffer as TensorBuffer, type DType, type Tensor } from '@chainrule/core';
+import { ChainruleError, fmtShape, isTensor, noGrad, shapesEqual, sideEffect, type Buffer as TensorBuffer, type DType, type Tensor } from '@chainrule/core';
 import { describeValue } from '../describe-value.js';
 import type { TensorState } from '../state-dict.js';
 import { NO_OPTIONS, zeroGrads } from '../zero-grad.js';
@@ -155,6 +155,7 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
   readonly #writers: ((x: TensorBuffer) => void)[] = [];
   #stepsTaken = 0;
   readonly #zeroGradWhere: string;
+  readonly #stepWhere: string;
   readonly #label = (index: number): string => this.label(index);
   /** Which parameters the current step updates (1) or skips (0), filled by the checking pass. */
   #willUpdate = new Uint8Array(0);
@@ -181,6 +182,7 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
     this.#spec = spec;
     this.#stateSpec = stateSpec;
     this.#zeroGradWhere = `${optimizerName}.zeroGrad`;
+    this.#stepWhere = `${optimizerName}.step`;
     const groups = this.#readGroups(params);
     const keys = Object.keys(spec.check) as (keyof H & string)[];
     // the options: every key known, every value checked under its own name
@@ -248,11 +250,14 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
    * @example `loss.backward(); opt.step();`
    */
   step(): void {
+    sideEffect(this.#stepWhere, this.#step); // in a compiled step, run again at every replay
+  }
+  readonly #step = (): void => {
     const willUpdate = this.#willUpdate;
     for (let j = 0; j < willUpdate.length; j++) willUpdate[j] = this.checkGrad(j) ? 1 : 0;
     noGrad(this.#updateAll);
     this.#stepsTaken++;
-  }
+  };
 
   /**
    * Clears every parameter's gradient, with PyTorch 2's meaning: dropped (`grad = null`, the
@@ -261,7 +266,8 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
    * @example `opt.zeroGrad(); loss.backward(); opt.step();`
    */
   zeroGrad(options: { setToNone?: boolean } = NO_OPTIONS): void {
-    zeroGrads(this.#params, options, this.#zeroGradWhere, this.#label);
+    // in a compiled step, run again at every replay
+    sideEffect(this.#zeroGradWhere, () => zeroGrads(this.#params, options, this.#zeroGradWhere, this.#label));
   }
 
   /**

@@ -2,7 +2,7 @@
  * ReduceLROnPlateau: the learning rate cut by a factor when a metric stops improving, as PyTorch's.
  * @module
  */
-import { ChainruleError, isTensor, type Tensor } from '@chainrule/core';
+import { ChainruleError, isTensor, sideEffect, type Tensor } from '@chainrule/core';
 import { describeValue } from '../describe-value.js';
 import type { Optimizer } from './optimizer.js';
 import {
@@ -124,36 +124,39 @@ export class ReduceLROnPlateau {
    * @example `scheduler.step(valLoss)`
    */
   step(metric: number | Tensor): void {
-    let current: number;
-    if (typeof metric === 'number') current = metric;
-    else if (isTensor(metric) && metric.size === 1) current = metric.item();
-    else throw new ChainruleError(`${NAME}.step: metric must be a number or a one-element tensor, got ${isTensor(metric) ? `a tensor of ${metric.size} elements` : describeValue(metric)}`);
-    const groups = this.optimizer.paramGroups;
-    if (groups.length !== this.#minLrs.length) {
-      throw new ChainruleError(`${NAME}.step: the optimizer has ${groups.length} parameter groups but the scheduler was made for ${this.#minLrs.length}; make a new scheduler after addParamGroup`);
-    }
-    this.#lastEpoch++;
-    if (this.#isBetter(current)) {
-      this.#best = current;
-      this.#numBadEpochs = 0;
-    } else {
-      this.#numBadEpochs++;
-    }
-    if (this.#cooldownCounter > 0) {
-      this.#cooldownCounter--;
-      this.#numBadEpochs = 0; // bad epochs in the cooldown do not count
-    }
-    if (this.#numBadEpochs > this.#patience) {
-      groups.forEach((g, i) => {
-        const old = lrOf(g);
-        const lr = Math.max(old * this.#factor, this.#minLrs[i]);
-        // a finite number ≥ 0 below the old one: the group's setter accepts it
-        if (old - lr > this.#eps) (g as unknown as { lr: number }).lr = lr;
-      });
-      this.#cooldownCounter = this.#cooldown;
-      this.#numBadEpochs = 0;
-    }
-    this.#lastLr = groups.map(lrOf);
+    // in a compiled step, run again at every replay
+    sideEffect(`${NAME}.step`, () => {
+      let current: number;
+      if (typeof metric === 'number') current = metric;
+      else if (isTensor(metric) && metric.size === 1) current = metric.item();
+      else throw new ChainruleError(`${NAME}.step: metric must be a number or a one-element tensor, got ${isTensor(metric) ? `a tensor of ${metric.size} elements` : describeValue(metric)}`);
+      const groups = this.optimizer.paramGroups;
+      if (groups.length !== this.#minLrs.length) {
+        throw new ChainruleError(`${NAME}.step: the optimizer has ${groups.length} parameter groups but the scheduler was made for ${this.#minLrs.length}; make a new scheduler after addParamGroup`);
+      }
+      this.#lastEpoch++;
+      if (this.#isBetter(current)) {
+        this.#best = current;
+        this.#numBadEpochs = 0;
+      } else {
+        this.#numBadEpochs++;
+      }
+      if (this.#cooldownCounter > 0) {
+        this.#cooldownCounter--;
+        this.#numBadEpochs = 0; // bad epochs in the cooldown do not count
+      }
+      if (this.#numBadEpochs > this.#patience) {
+        groups.forEach((g, i) => {
+          const old = lrOf(g);
+          const lr = Math.max(old * this.#factor, this.#minLrs[i]);
+          // a finite number ≥ 0 below the old one: the group's setter accepts it
+          if (old - lr > this.#eps) (g as unknown as { lr: number }).lr = lr;
+        });
+        this.#cooldownCounter = this.#cooldown;
+        this.#numBadEpochs = 0;
+      }
+      this.#lastLr = groups.map(lrOf);
+    });
   }
 
   /** The learning rate of each group after the last step. @example `scheduler.getLastLr() // [0.01]` */

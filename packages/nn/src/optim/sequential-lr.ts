@@ -2,7 +2,7 @@
  * SequentialLR: schedulers taking turns at given epochs (a warm-up, then a decay), as PyTorch's.
  * @module
  */
-import { ChainruleError } from '@chainrule/core';
+import { ChainruleError, sideEffect } from '@chainrule/core';
 import { describeValue } from '../describe-value.js';
 import type { Optimizer } from './optimizer.js';
 import { allOrNothing, checkSchedulers, loadSchedulerStates } from './composite-scheduler.js';
@@ -93,13 +93,16 @@ export class SequentialLR {
    * @example `opt.step(); scheduler.step();`
    */
   step(): void {
-    const epoch = this.#lastEpoch + 1;
-    const i = this.#milestones.filter((m) => m <= epoch).length;
-    const s = this.#schedulers[i];
-    if (i > 0 && this.#milestones[i - 1] === epoch) restartSchedule(s, `${NAME}.step: schedulers[${i}]`);
-    else s.step();
-    this.#lastEpoch = epoch;
-    this.#lastLr = Object.freeze(s.getLastLr());
+    // in a compiled step, run again at every replay
+    sideEffect(`${NAME}.step`, () => {
+      const epoch = this.#lastEpoch + 1;
+      const i = this.#milestones.filter((m) => m <= epoch).length;
+      const s = this.#schedulers[i];
+      if (i > 0 && this.#milestones[i - 1] === epoch) restartSchedule(s, `${NAME}.step: schedulers[${i}]`);
+      else s.step();
+      this.#lastEpoch = epoch;
+      this.#lastLr = Object.freeze(s.getLastLr());
+    });
   }
 
   /** The learning rate of each group after the last step (the constructor's included), as PyTorch's `get_last_lr()`. @example `scheduler.getLastLr() // [0.001]` */

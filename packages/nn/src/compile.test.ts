@@ -1,0 +1,172 @@
+// compile() with nn's layers, losses, optimizers and schedules: each compiled training run is
+// compared bit for bit with the same run done eagerly from the same initial state (a second model
+// built with the same seed), step by step: the losses returned, and every parameter after each step.
+import { describe, expect, it } from 'vitest';
+import { compile, manualSeed, rand, randn, RandomGenerator, tensor, type Tensor } from '@chainrule/core';
+import { Sigmoid, ReLU, GELU } from './activations.js';
+import { Dense } from './linear.js';
+import { MSELoss } from './losses.js';
+import { crossEntropy } from './cross-entropy.js';
+import { SGD } from './optim/sgd.js';
+import { Adam, AdamW } from './optim/adam.js';
+import { CosineAnnealingLR } from './optim/cosine-annealing-lr.js';
+import { Sequential } from './sequential.js';
+import { Dropout } from './dropout.js';
+import { Conv2d } from './conv.js';
+import { MaxPool2d } from './pooling.js';
+import { Flatten } from './flatten.js';
+import { LayerNorm } from './layer-norm.js';
+import { clipGradNorm_ } from './clip-grad.js';
+import type { Module } from './module.js';
+import type { Optimizer } from './optim/optimizer.js';
+
+/** The bits of every parameter, for an exact comparison. */
+const bitsOf = (m: Module) => m.parameters().map((p) => Array.from(new Uint32Array(p.buffer.buffer.slice(0))));
+
+interface Setup {
+  model: Module;
+  step: (x: Tensor, y: Tensor) => Tensor;
+}
+
+/** Runs `steps` steps eagerly and compiled from twin set-ups, comparing losses and parameters bit for bit after each. */
+function expectBitIdentical(make: () => Setup, batches: () => [Tensor, Tensor][], options: { codegen?: boolean } = {}) {
+  const eager = make();
+  const compiledSetup = make();
+  const compiled = compile(compiledSetup.step, options);
+  const runs: string[] = [];
+  batches().forEach(([x, y], i) => {
+    const a = eager.step(x, y);
+    const b = compiled(x, y);
+    runs.push(compiled.lastRun!);
+    expect(Array.from(b.buffer), `loss at step ${i}`).toEqual(Array.from(a.buffer));
+    expect(bitsOf(compiledSetup.model), `parameters after step ${i}`).toEqual(bitsOf(eager.model));
+  });
+  expect(compiled.eagerReason).toBeNull();
+  return { runs, compiled };
+}
+
+const articleSetup = (): Setup => {
+  const hidden = new Dense(2, 2, { weight: [[0.15, 0.2], [0.25, 0.3]], bias: 'shared', biasValue: 0.35, freezeBias: true });
+  const output = new Dense(2, 2, { weight: [[0.4, 0.45], [0.5, 0.55]], bias: 'shared', biasValue: 0.6, freezeBias: true });
+  const model = new Sequential(hidden, new Sigmoid(), output, new Sigmoid());
+  const lossFn = new MSELoss({ reduction: 'sum' });
+  const opt = new SGD(model.parameters(), { lr: 0.5 });
+  return {
+    model,
+    step: (x, y) => {
+      opt.zeroGrad();
+      const loss = lossFn.forward(model.forward(x), y).mul(0.5);
+      loss.backward();
+      opt.step();
+      return loss;
+    },
+  };
+};
+
+describe('compile with nn', () => {
+  it("the article's network: every step bit-identical to eager, the first traced and the rest replayed", () => {
+    const x = tensor([0.05, 0.1]);
+    const y = tensor([0.01, 0.99]);
+    const { runs } = expectBitIdentical(articleSetup, () => Array.from({ length: 50 }, () => [x, y] as [Tensor, Tensor]));
+    expect(runs[0]).toBe('trace');
+    expect(runs.slice(1).every((r) => r === 'replay')).toBe(true);
+  });
+
+  it('the interpreter (what runs under a strict CSP) gives the same bits', () => {
+    const x = tensor([0.05, 0.1]);
+    const y = tensor([0.01, 0.99]);
+    const { compiled } = expectBitIdentical(articleSetup, () => Array.from({ length: 20 }, () => [x, y] as [Tensor, Tensor]), { codegen: false });
+    expect(compiled.runner).toBe('interpreted');
+  });
+
+  it('an MLP with dropout, Adam and a cosine schedule, on a new batch each step', () => {
+    const make = (): Setup => {
+      manualSeed(3);
+      const model = new Sequential(new Dense(6, 16), new ReLU(), new Dropout(0.25), new Dense(16, 3));
+      const opt = new Adam(model.parameters(), { lr: 0.01, weightDecay: 1e-3 });
+      const schedule = new CosineAnnealingLR(opt, { tMax: 10 });
+      return {
+        model,
+        step: (x, y) => {
+          opt.zeroGrad();
+          const loss = crossEntropy(model.forward(x), y);
+          loss.backward();
+          opt.step();
+          schedule.step();
+          return loss;
+        },
+      };
+    };
+    const batches = () => {
+      const g = new RandomGenerator(7);
+      return Array.from({ length: 25 }, () => [randn([8, 6], { generator: g }), tensor(Array.from({ length: 8 }, (_, i) => (i * 7 + 1) % 3))] as [Tensor, Tensor]);
+    };
+    // the two runs draw dropout masks from the global generator: reseeded by each make(), run one after the other
+    const eager = make();
+    const eagerLosses = batches().map(([x, y]) => eager.step(x, y).item());
+    const eagerBits = bitsOf(eager.model);
+    const twin = make();
+    const compiled = compile(twin.step);
+    const compiledLosses = batches().map(([x, y]) => compiled(x, y).item());
+    expect(compiled.lastRun).toBe('replay');
+    expect(compiledLosses).toEqual(eagerLosses);
+    expect(bitsOf(twin.model)).toEqual(eagerBits);
+  });
+
+  it('a small CNN (conv, max pool, AdamW, gradient clipping) and a layer-norm GELU block', () => {
+    const make = (): Setup => {
+      manualSeed(11);
+      const model = new Sequential(new Conv2d(1, 4, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2), new Flatten(), new LayerNorm(64), new Dense(64, 10), new GELU(), new Dense(10, 5));
+      const opt = new AdamW(model.parameters(), { lr: 3e-3 });
+      return {
+        model,
+        step: (x, y) => {
+          opt.zeroGrad();
+          const loss = crossEntropy(model.forward(x), y);
+          loss.backward();
+          clipGradNorm_(model.parameters(), 0.5);
+          opt.step();
+          return loss;
+        },
+      };
+    };
+    const batches = () => {
+      const g = new RandomGenerator(5);
+      return Array.from({ length: 8 }, () => [rand([4, 1, 8, 8], { generator: g }), tensor([0, 1, 2, 4])] as [Tensor, Tensor]);
+    };
+    expectBitIdentical(make, batches);
+  });
+
+  it('a batch of another size traces a second plan; going back replays the first', () => {
+    const make = (): Setup => {
+      manualSeed(1);
+      const model = new Sequential(new Dense(3, 4), new Sigmoid(), new Dense(4, 1));
+      const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+      const lossFn = new MSELoss();
+      return { model, step: (x, y) => { opt.zeroGrad(); const l = lossFn.forward(model.forward(x), y); l.backward(); opt.step(); return l; } };
+    };
+    const g = new RandomGenerator(2);
+    const sizes = [4, 4, 2, 2, 4, 2, 4];
+    const data = sizes.map((n) => [randn([n, 3], { generator: g }), randn([n, 1], { generator: g })] as [Tensor, Tensor]);
+    const { runs, compiled } = expectBitIdentical(make, () => data);
+    expect(runs).toEqual(['trace', 'replay', 'trace', 'replay', 'replay', 'replay', 'replay']);
+    expect(compiled.plans).toBe(2);
+  });
+
+  it('eval() after training traces again (dropout is the identity there)', () => {
+    manualSeed(4);
+    const model = new Sequential(new Dense(3, 3), new Dropout(0.5));
+    const forward = compile((x: Tensor) => model.forward(x));
+    const x = tensor([[1, 2, 3]]);
+    forward(x);
+    forward(x);
+    expect(forward.lastRun).toBe('replay');
+    model.eval();
+    const y = forward(x);
+    expect(forward.lastRun).toBe('trace');
+    expect(Array.from(y.buffer)).toEqual(Array.from(model.forward(x).buffer));
+  });
+});
+
+/** An optimizer type check: the helpers above take any nn optimizer. */
+export type AnyOptimizer = Optimizer;
