@@ -7,7 +7,7 @@
  * so W1 = [[w1, w3], [w2, w4]] and W2 = [[w5, w7], [w6, w8]].
  * @module
  */
-import { noGrad, tensor } from '@chainrule/core';
+import { compile as compileStep, noGrad, sideEffect, tensor } from '@chainrule/core';
 import { interleave, median, now, type Contender, type Peer } from './harness.js';
 import { compile, jaxArray, jaxScalar, JAX_VARIANTS, loadJax, type Jax, type JaxArray, type JaxVariant } from './jax.js';
 import { advantage, atLeast, type Row, type WorkloadResult } from './report.js';
@@ -39,12 +39,17 @@ export interface TrainRun {
  * w1Chainrule(10_000).loss; // 3.510187782978859e-5
  * ```
  */
-export function w1Chainrule(steps: number): TrainRun {
-  const net = w1ChainruleNet();
+export function w1Chainrule(steps: number, options: W1Options = {}): TrainRun {
+  const net = w1ChainruleNet(options);
   const t0 = now();
   net.train(steps);
   const ms = now() - t0;
   return { ms, loss: net.loss() };
+}
+
+/** How W1 runs in chainrule: eagerly (the default) or as a compiled step (`compile`: traced at the first step, then replayed). */
+export interface W1Options {
+  compiled?: boolean;
 }
 
 /** The W1 network in chainrule, trainable in chunks (for the memory-over-time check). */
@@ -56,13 +61,14 @@ export interface W1Net {
 }
 
 /**
- * A fresh W1 network in chainrule.
+ * A fresh W1 network in chainrule; with `compiled`, each step is a replay of one `compile`d step
+ * (the same code: the update runs as a side effect).
  * @example
  * ```ts
  * const net = w1ChainruleNet(); net.train(10_000); net.loss(); // 3.510187782978859e-5
  * ```
  */
-export function w1ChainruleNet(): W1Net {
+export function w1ChainruleNet(options: W1Options = {}): W1Net {
   const x = tensor([X]);
   const target = tensor([T]);
   const w1 = tensor(W1, { requiresGrad: true });
@@ -70,17 +76,27 @@ export function w1ChainruleNet(): W1Net {
   const b1 = tensor([B1]);
   const b2 = tensor([B2]);
   const loss = () => target.sub(x.matmul(w1).add(b1).sigmoid().matmul(w2).add(b2).sigmoid()).square().mul(0.5).sum();
-  return {
-    train(steps: number) {
-      for (let s = 0; s < steps; s++) {
+  const update = () => {
+    w1.sub_(w1.grad!.mul(LR));
+    w2.sub_(w2.grad!.mul(LR));
+  };
+  const eagerStep = () => {
+    loss().backward();
+    noGrad(update);
+    w1.zeroGrad();
+    w2.zeroGrad();
+  };
+  const step = options.compiled
+    ? compileStep(() => {
         loss().backward();
-        noGrad(() => {
-          w1.sub_(w1.grad!.mul(LR));
-          w2.sub_(w2.grad!.mul(LR));
-        });
+        sideEffect('SGD update', () => noGrad(update));
         w1.zeroGrad();
         w2.zeroGrad();
-      }
+      })
+    : eagerStep;
+  return {
+    train(steps: number) {
+      for (let s = 0; s < steps; s++) step();
     },
     loss: () => noGrad(loss).item(),
   };

@@ -290,7 +290,7 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
         needsInputGrad = inputs.map(() => false);
       }
     }
-    if (compileTrace.recorder !== null) planStep = compileTrace.recorder.beginOp(op, inputs, params, needsInputGrad, recording);
+    if (compileTrace.recorder !== null) planStep = compileTrace.recorder.beginOp(op, inputs, params, needsInputGrad);
   }
   const ctx = new OpContext(op, inputs, params, needsInputGrad, recording);
   const previous = swapGradEnabled(false);

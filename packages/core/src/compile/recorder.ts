@@ -39,11 +39,12 @@ export class Recorder implements TraceRecorder {
     return !this.inOp && this.effectDepth === 0;
   }
 
-  beginOp(op: Op, inputs: readonly Tensor[], params: unknown, gradFlags: readonly boolean[], recording: boolean): object | null {
+  beginOp(op: Op, inputs: readonly Tensor[], params: unknown, gradFlags: readonly boolean[]): object | null {
     if (!this.atTopLevel()) return null;
     for (let i = 0; i < inputs.length; i++) this.checkReplayable(inputs[i], `${op.name}'s input '${op.inputName(i)}'`);
     const step = new OpStep(op, inputs);
-    step.ctx = new OpContext(op, inputs, params, gradFlags, recording);
+    // the replay's context: the same params and flags, but not recording (a replay keeps nothing for a backward walk)
+    step.ctx = new OpContext(op, inputs, params, gradFlags, false);
     this.madeInside.push({ from: peekNextTensorId(), to: Infinity, by: `the forward of ${op.name}` });
     this.inOp = true;
     arena.list = step.buffers;

@@ -15,7 +15,7 @@ import type { Tensor } from '../tensor.js';
  */
 export interface TraceRecorder {
   /** Before an op's forward: a token if this call is a step of the plan (not nested in another op or a side effect). */
-  beginOp(op: Op, inputs: readonly Tensor[], params: unknown, gradFlags: readonly boolean[], recording: boolean): object | null;
+  beginOp(op: Op, inputs: readonly Tensor[], params: unknown, gradFlags: readonly boolean[]): object | null;
   /** After the forward returned or threw (the arena stops recording its buffers). */
   endForward(token: object): void;
   /** The op's result, once it is a tensor. */
@@ -59,7 +59,9 @@ export function arenaBuffer(dtype: DType, size: number): Buffer {
     );
   }
   arena.pos++;
-  b.fill(0); // what a new typed array holds: kernels may rely on it
+  // zeroed, as a new typed array is: kernels may rely on it (a loop: fill() is a call into a builtin, slow on the small buffers that dominate)
+  if (size <= 64) for (let i = 0; i < size; i++) b[i] = 0;
+  else b.fill(0);
   return b;
 }
 
