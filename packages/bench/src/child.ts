@@ -1,11 +1,14 @@
 /**
  * Entry point of the benchmark's child processes (started with node --expose-gc by `runChild`):
- * `child.js w4 <peer> <ops>`, `child.js steps <w6|w7> <peer> <steps>` or `child.js memory <steps> <every>`.
+ * `child.js w4 <peer> <ops>`, `child.js steps <w6|w7> <peer> <steps>`, `child.js w1 <eager|compiled> <steps>`,
+ * `child.js w2 compiled-2t <steps> <rounds>` or `child.js memory <steps> <every>`.
  * Prints one JSON line.
  * @module
  */
 import { measureChain, type ChainLibraries } from './w4-chain.js';
 import { traceW1Memory } from './memory.js';
+import { w1Chainrule } from './w1-article.js';
+import { mlpData, w2ThreadedRuns, W2_SIZE } from './w2-mlp.js';
 import { loadJax } from './jax.js';
 import { loadTf, useBackend } from './tf.js';
 import type { Peer } from './harness.js';
@@ -33,6 +36,15 @@ async function main(): Promise<void> {
     if (load === undefined) throw new Error(`child: unknown step workload '${a}' (expected ${Object.keys(STEP_WORKLOADS).join(', ')})`);
     const [, , peer, count] = process.argv.slice(2);
     console.log(JSON.stringify(await coldSteps(await load(), peer as Peer, Number(count))));
+  } else if (job === 'w1') {
+    // the first steps of a fresh process: what a user meets first (module loading is not timed)
+    const steps = Number(b);
+    const run = w1Chainrule(steps, { compiled: a === 'compiled' });
+    console.log(JSON.stringify({ usPerStep: (run.ms * 1000) / steps, loss: run.loss }));
+  } else if (job === 'w2') {
+    if (a !== 'compiled-2t') throw new Error(`child: unknown w2 variant '${a}' (expected compiled-2t)`);
+    const [, , , rounds] = process.argv.slice(2);
+    console.log(JSON.stringify({ runs: w2ThreadedRuns(mlpData(W2_SIZE), Number(b), Number(rounds)) }));
   } else if (job === 'memory') {
     console.log(JSON.stringify(traceW1Memory(Number(a), Number(b))));
   } else {

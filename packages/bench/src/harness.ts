@@ -10,7 +10,17 @@ import { fileURLToPath } from 'node:url';
  * The implementations the workloads compare: chainrule, TF.js on its two CPU backends, jax-js's
  * Wasm backend four ways (jitted or eager, float32 or float64) and a hand-written JS loop.
  */
-export type Peer = 'chainrule' | 'tfjs-cpu' | 'tfjs-wasm' | JaxPeer | 'js';
+export type Peer = 'chainrule' | 'tfjs-cpu' | 'tfjs-wasm' | JaxPeer | 'js' | CompiledPeer;
+/**
+ * chainrule's compiled steps (`compile`), on two threads for W2: measured beside the others, and
+ * shown on rows of their own in chainrule's column, so that every ratio reads against them.
+ */
+export type CompiledPeer = 'chainrule-compiled' | 'chainrule-compiled-2t';
+
+/** How a workload runs in chainrule: eagerly (the default) or as a compiled step (`compile`: traced at the first step, then replayed). @example `{ compiled: true }` */
+export interface RunOptions {
+  compiled?: boolean;
+}
 /** jax-js's four variants: `jax-f32` and `jax-f64` jitted (the fast path its docs give), the `eager` ones op by op. */
 export type JaxPeer = 'jax-f32' | 'jax-f64' | 'jax-eager-f32' | 'jax-eager-f64';
 /** Every peer, in table order. */

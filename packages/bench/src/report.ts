@@ -85,6 +85,8 @@ const PEER_TITLES: Record<Peer, string> = {
   'jax-eager-f32': 'jax-js f32 eager',
   'jax-eager-f64': 'jax-js f64 eager',
   js: 'plain JS',
+  'chainrule-compiled': 'chainrule compiled',
+  'chainrule-compiled-2t': 'chainrule compiled, 2 threads',
 };
 
 /** The main table's columns: jax-js jitted, the way its docs make it fast. */

@@ -7,9 +7,9 @@
  * loss = −(1/B) Σᵢ Σ_c Yᵢc · logSoftmax(σ(X W1 + b1) W2 + b2)ᵢc
  * @module
  */
-import { RandomGenerator, logSoftmax, noGrad, Tensor } from '@chainrule/core';
+import { compile as compileStep, RandomGenerator, logSoftmax, noGrad, setNumThreads, Tensor } from '@chainrule/core';
 import type { Scalar } from '@tensorflow/tfjs';
-import { interleave, median, now, type Contender } from './harness.js';
+import { interleave, median, now, runChild, type Contender, type RunOptions } from './harness.js';
 import { compile, jaxArray, jaxScalar, JAX_VARIANTS, loadJax, type Jax, type JaxArray, type JaxVariant } from './jax.js';
 import { advantage, atLeast, type Row, type WorkloadResult } from './report.js';
 import { loadTf, useBackend, type Tf } from './tf.js';
@@ -85,7 +85,7 @@ export interface TrainRun {
  * w2Chainrule(mlpData(W2_SIZE), 10).loss;
  * ```
  */
-export function w2Chainrule(d: MlpData, steps: number): TrainRun {
+export function w2Chainrule(d: MlpData, steps: number, options: RunOptions = {}): TrainRun {
   const { inputs, hidden, classes, batch } = d.size;
   const xs = d.xs.map((x) => new Tensor(x, [batch, inputs]));
   const ys = d.ys.map((y) => new Tensor(y, [batch, classes]));
@@ -99,14 +99,19 @@ export function w2Chainrule(d: MlpData, steps: number): TrainRun {
     const logits = h.matmul(w2).add(b2);
     return y.mul(logSoftmax(logits)).sum().mul(-1 / batch);
   };
-  const t0 = now();
-  for (let s = 0; s < steps; s++) {
-    const k = s % xs.length;
-    loss(xs[k], ys[k]).backward();
+  const eagerStep = (x: Tensor, y: Tensor) => {
+    loss(x, y).backward();
     noGrad(() => {
       for (const p of params) p.sub_(p.grad!.mul(LR));
     });
     for (const p of params) p.zeroGrad();
+  };
+  // compiled: the same function, traced at its first call and replayed after (every batch has the same shape: one plan)
+  const step = options.compiled ? compileStep(eagerStep) : eagerStep;
+  const t0 = now();
+  for (let s = 0; s < steps; s++) {
+    const k = s % xs.length;
+    step(xs[k], ys[k]);
   }
   const ms = now() - t0;
   return { ms, loss: noGrad(() => loss(xs[0], ys[0])).item() };
@@ -309,8 +314,12 @@ export async function runW2(opts: BenchOptions): Promise<WorkloadResult> {
       return { peer: v.peer, warmup: () => train(4), run: () => train(steps) };
     }),
     { peer: 'js', warmup: () => w2Js(d, 4), run: () => w2Js(d, steps) },
+    { peer: 'chainrule-compiled', warmup: () => w2Chainrule(d, 4, { compiled: true }), run: () => w2Chainrule(d, steps, { compiled: true }) },
   ];
   const runs = await interleave(rounds, contenders);
+  // two threads in a process of their own: the worker pool stays up across its runs there, while
+  // here switching back to one thread for the other contenders would close it every round
+  runs.set('chainrule-compiled-2t', runChild<{ runs: TrainRun[] }>(['w2', 'compiled-2t', String(steps), String(rounds)]).runs);
   const msPerStep: Record<string, number> = {};
   const gflops: Record<string, number> = {};
   const loss: Record<string, number> = {};
@@ -319,7 +328,16 @@ export async function runW2(opts: BenchOptions): Promise<WorkloadResult> {
     gflops[peer] = w2Flops(W2_SIZE) / (msPerStep[peer] * 1e6);
     loss[peer] = rs[rs.length - 1].loss;
   }
+  const compiled = { one: msPerStep['chainrule-compiled'], two: msPerStep['chainrule-compiled-2t'] };
+  const compiledLoss = { one: loss['chainrule-compiled'], two: loss['chainrule-compiled-2t'] };
+  for (const p of ['chainrule-compiled', 'chainrule-compiled-2t'] as const) {
+    delete msPerStep[p];
+    delete gflops[p];
+    delete loss[p];
+  }
   const timeRow: Row = { workload: `W2 MLP 784-128-10, batch 64, ${steps} steps`, metric: 'ms / step', better: 'lower', values: msPerStep };
+  const compiledRow: Row = { workload: 'W2 compiled, one thread', metric: 'ms / step', better: 'lower', values: { ...msPerStep, chainrule: compiled.one } };
+  const compiled2Row: Row = { workload: 'W2 compiled, two threads (setNumThreads(2))', metric: 'ms / step', better: 'lower', values: { ...msPerStep, chainrule: compiled.two } };
   const flopRow: Row = { workload: 'W2', metric: 'GFLOP/s', better: 'higher', values: gflops };
   const lossRow: Row = {
     workload: 'W2',
@@ -333,6 +351,13 @@ export async function runW2(opts: BenchOptions): Promise<WorkloadResult> {
   const f32Agree = Math.max(rel(loss['tfjs-cpu'], loss.js), rel(loss['tfjs-wasm'], loss.js));
   const jaxAgree = Math.max(...JAX_VARIANTS.map((v) => rel(loss[v.peer], loss.js)));
   const targets = [
+    atLeast('W2 compiled on two threads faster than jax-js jitted float32', advantage(compiled2Row, 'jax-f32'), 1, 'faster'),
+    atLeast('W2 compiled on two threads ≥ 3x faster than TF.js wasm', advantage(compiled2Row, 'tfjs-wasm'), 3, 'faster'),
+    {
+      name: 'W2 compiled (one and two threads) reaches the eager run’s loss bit for bit',
+      met: compiledLoss.one === loss.chainrule && compiledLoss.two === loss.chainrule,
+      detail: `eager ${loss.chainrule}, compiled ${compiledLoss.one}, on two threads ${compiledLoss.two}`,
+    },
     atLeast('W2 ≥ 2x faster than TF.js cpu', advantage(timeRow, 'tfjs-cpu'), 2, 'faster'),
     atLeast('W2 faster than TF.js wasm', advantage(timeRow, 'tfjs-wasm'), 1, 'faster'),
     {
@@ -342,5 +367,23 @@ export async function runW2(opts: BenchOptions): Promise<WorkloadResult> {
     },
   ];
   const notes = [`W2 jax-js losses (float32 and float64, jitted and eager) differ from the float64 JS loop's by up to ${jaxAgree.toExponential(2)} relative (jax-js's exp and log are accurate to about float32's precision in float64 too).`];
-  return { rows: [timeRow, flopRow, lossRow], targets, notes };
+  return { rows: [timeRow, compiledRow, compiled2Row, flopRow, lossRow], targets, notes };
+}
+
+/**
+ * W2's two-thread runs, for a child process (`child.js w2 compiled-2t <steps> <rounds>`): one
+ * warm-up run (which starts the worker pool), then `rounds` timed runs, threads set back after.
+ * @example
+ * ```ts
+ * w2ThreadedRuns(mlpData(W2_SIZE), 24, 5).length; // 5
+ * ```
+ */
+export function w2ThreadedRuns(d: MlpData, steps: number, rounds: number): TrainRun[] {
+  const previous = setNumThreads(2);
+  try {
+    w2Chainrule(d, 4, { compiled: true });
+    return Array.from({ length: rounds }, () => w2Chainrule(d, steps, { compiled: true }));
+  } finally {
+    setNumThreads(previous);
+  }
 }

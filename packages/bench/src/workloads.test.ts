@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { W1_EXPECTED_LOSS, W1_STEPS, w1Chainrule, w1JaxTrainer, w1Js, w1Tf } from './w1-article.js';
-import { mlpData, w2Chainrule, w2JaxTrainer, w2Js, w2Tf, w2Flops, W2_SIZE } from './w2-mlp.js';
+import { mlpData, w2Chainrule, w2JaxTrainer, w2Js, w2ThreadedRuns, w2Tf, w2Flops, W2_SIZE } from './w2-mlp.js';
 import { matmulData, w3Chainrule, w3JaxRunner, w3Naive } from './w3-matmul.js';
 import { chainChainrule, chainJax, chainJs, chainTf } from './w4-chain.js';
 import { addChainrule, addJaxRunner, addJs } from './w5-overhead.js';
@@ -16,6 +16,9 @@ describe('W1: the article network', () => {
   it('chainrule and the hand loop reach the float64 answer after 10,000 steps', () => {
     expect(w1Chainrule(W1_STEPS).loss).toBe(W1_EXPECTED_LOSS);
     expect(w1Js(W1_STEPS).loss).toBe(W1_EXPECTED_LOSS);
+  });
+  it('compiled, chainrule reaches the same float64 answer bit for bit', () => {
+    expect(w1Chainrule(W1_STEPS, { compiled: true }).loss).toBe(W1_EXPECTED_LOSS);
   });
   it('TF.js (float32) agrees after a few steps', async () => {
     const tf = await loadTf();
@@ -35,6 +38,10 @@ describe('W2: the MLP on tiny sizes', () => {
     const a = w2Chainrule(d, 5).loss;
     expect(a).toBeGreaterThan(0);
     expect(Math.abs(a - w2Js(d, 5).loss) / a).toBeLessThan(1e-13);
+  });
+  it('compiled, and compiled on two threads, the same loss as eager bit for bit', () => {
+    expect(w2Chainrule(d, 5, { compiled: true }).loss).toBe(w2Chainrule(d, 5).loss);
+    expect(w2ThreadedRuns(d, 5, 1)[0].loss).toBe(w2Chainrule(d, 5).loss);
   });
   it('TF.js (float32) reaches the same loss', async () => {
     const tf = await loadTf();

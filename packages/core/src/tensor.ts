@@ -343,7 +343,6 @@ export class Tensor {
   // ---------------------------------------------------------------- in-place (never recorded)
 
   private checkInPlace(op: string, src?: Tensor): void {
-    if (tracing.active) refuseAtTopLevel(() => `${op} changed a tensor of shape ${fmtShape(this.shape)} in place; a replay would not repeat it (wrap such code in sideEffect)`);
     if (isGradEnabled() && this.requiresGrad) {
       throw new AutogradError(
         `${op}: in-place change of a tensor that requires grad (shape ${fmtShape(this.shape)}) while grad mode is on; ` +
@@ -395,22 +394,27 @@ export class Tensor {
   }
   /** In place: `this += other` (broadcast to this shape). */
   add_(other: TensorLike): this {
+    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'add_', other); // made again at every replay
     return this.inPlace('add_', other);
   }
   /** In place: `this -= other` (broadcast to this shape). */
   sub_(other: TensorLike): this {
+    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'sub_', other); // made again at every replay
     return this.inPlace('sub_', other);
   }
   /** In place: `this *= other` (broadcast to this shape). */
   mul_(other: TensorLike): this {
+    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'mul_', other); // made again at every replay
     return this.inPlace('mul_', other);
   }
   /** In place: copies `src` (broadcast to this shape) into this tensor. */
   copy_(src: TensorLike): this {
+    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'copy_', src); // made again at every replay
     return this.inPlace('copy_', src);
   }
   /** In place: sets every element to `value`. */
   fill_(value: number): this {
+    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'fill_', value);
     this.checkInPlace('fill_');
     this.buffer.fill(value);
     this._version++;
@@ -437,6 +441,7 @@ export class Tensor {
   update(write: (buffer: Buffer) => void): this {
     if (typeof write !== 'function') throw new TypeError(`update: expected a function (buffer) => void, got ${typeof write}`);
     this.checkInPlace('update');
+    if (tracing.active) refuseAtTopLevel(() => `update wrote a tensor of shape ${fmtShape(this.shape)} through a function; a replay would not call it again (wrap such code in sideEffect)`);
     try {
       write(this.buffer);
     } finally {

@@ -1,12 +1,25 @@
 // The runnable examples, pinned: XOR converges under a fixed seed; the MLP check finds autodiff,
 // hand-written backprop and finite differences in agreement (and catches a planted error); the
-// custom op and layer pass gradcheck; the consumer fits a known line.
+// custom op and layer pass gradcheck; the consumer fits a known line; the compiled article step
+// matches the eager one bit for bit.
 import { describe, expect, it } from 'vitest';
 import { tensor } from '@chainrule/core';
 import { plotCurve, trainXor } from './xor.js';
+import { trainBoth } from './compiled-step.js';
 import { checkMlp, compare, grade, manualGradients } from './mlp-check.js';
 import { GatedDense, gatedDense, softplus, verify } from './custom-layer.js';
 import { run as runConsumer } from './consumer.js';
+
+describe('compiled-step: the article network eager and compiled', () => {
+  it('reaches the same loss bit for bit, replaying a plan of the article network’s 21 steps', () => {
+    const r = trainBoth(2000);
+    expect(r.compiledLoss).toBe(r.eagerLoss);
+    expect(r.lastRun).toBe('replay');
+    expect(r.plan).toHaveLength(21);
+    expect(r.plan[0]).toBe('SGD.zeroGrad (side effect)');
+    expect(r.plan.at(-1)).toBe('SGD.step (side effect)');
+  });
+});
 
 describe('xor (2-5-1, seeded)', () => {
   const r = trainXor({ steps: 20000, seed: 1 });

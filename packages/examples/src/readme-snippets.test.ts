@@ -20,8 +20,8 @@ describe('README code blocks taken from example files', () => {
     .filter((c): c is { file: string; code: string } => c !== null)
     .filter((c) => c.file !== 'readme-network.ts'); // shown without its wrapper; readme-network.test.ts compares it
 
-  it('finds the claimed blocks (the loops of "From PyTorch", the custom op and layer)', () => {
-    expect(claims.map((c) => c.file)).toEqual(['iris/from-pytorch.py', 'iris/from-pytorch.ts', 'custom-layer.ts', 'custom-layer.ts']);
+  it('finds the claimed blocks (the compiled step, the loops of "From PyTorch", the custom op and layer)', () => {
+    expect(claims.map((c) => c.file)).toEqual(['compiled-step.ts', 'iris/from-pytorch.py', 'iris/from-pytorch.ts', 'custom-layer.ts', 'custom-layer.ts']);
   });
 
   for (const { file, code } of claims) {

@@ -19,6 +19,8 @@ import { LayerNorm } from './layer-norm.js';
 import { clipGradNorm_ } from './clip-grad.js';
 import type { Module } from './module.js';
 import type { Optimizer } from './optim/optimizer.js';
+import { compileTrainStep } from './compile-train-step.js';
+import { MSELoss as MSE } from './losses.js';
 
 /** The bits of every parameter, for an exact comparison. */
 const bitsOf = (m: Module) => m.parameters().map((p) => Array.from(new Uint32Array(p.buffer.buffer.slice(0))));
@@ -168,5 +170,31 @@ describe('compile with nn', () => {
   });
 });
 
-/** An optimizer type check: the helpers above take any nn optimizer. */
-export type AnyOptimizer = Optimizer;
+describe('compileTrainStep', () => {
+  it('is the five lines compiled, bit for bit, with clipping', () => {
+    const make = () => {
+      manualSeed(8);
+      const model = new Sequential(new Dense(4, 8), new GELU(), new Dense(8, 2));
+      const optimizer: Optimizer = new Adam(model.parameters(), { lr: 0.05 });
+      return { model, optimizer };
+    };
+    const eager = make();
+    const twin = make();
+    const lossFn = new MSE();
+    const step = compileTrainStep(twin.model, lossFn, twin.optimizer, { clipGradNorm: 0.1 });
+    const g = new RandomGenerator(3);
+    for (let i = 0; i < 5; i++) {
+      const x = randn([3, 4], { generator: g });
+      const y = randn([3, 2], { generator: g });
+      eager.optimizer.zeroGrad();
+      const loss = lossFn.forward(eager.model.forward(x), y);
+      loss.backward();
+      clipGradNorm_(eager.model.parameters(), 0.1);
+      eager.optimizer.step();
+      expect(step(x, y).item()).toBe(loss.item());
+    }
+    expect(step.lastRun).toBe('replay');
+    expect(bitsOf(twin.model)).toEqual(bitsOf(eager.model));
+    expect(() => compileTrainStep(twin.model, lossFn, twin.optimizer, { clipGradNorm: -1 })).toThrow(/clipGradNorm must be a number ≥ 0, got -1/);
+  });
+});

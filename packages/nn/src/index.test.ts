@@ -24,7 +24,7 @@ describe('@chainrule/nn entry points', () => {
         // training tools (issue 9)
         'AdamW', 'RMSprop', 'Adagrad', 'clipGradNorm_', 'clipGradValue_',
         'LRScheduler', 'StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau', 'SequentialLR', 'ChainedScheduler',
-        'TensorDataset', 'Subset', 'randomSplit', 'DataLoader', 'collate', 'accuracy', 'summary',
+        'TensorDataset', 'Subset', 'randomSplit', 'DataLoader', 'collate', 'accuracy', 'summary', 'compileTrainStep',
       ].sort(),
     );
     expect(Object.keys(nnNode).sort()).toEqual(['load', 'loadSafetensors', 'save', 'saveSafetensors']);

@@ -123,4 +123,5 @@ export { type ForwardHook } from './module.js';
 export { TensorDataset, Subset, randomSplit, type Dataset, type RandomSplitOptions } from './data/dataset.js';
 export { DataLoader, collate, type DataLoaderOptions, type Collated } from './data/data-loader.js';
 export { accuracy } from './accuracy.js';
+export { compileTrainStep, type CompileTrainStepOptions, type TrainingLoss } from './compile-train-step.js';
 export { summary, type SummaryOptions } from './summary.js';

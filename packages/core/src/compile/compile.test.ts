@@ -65,6 +65,36 @@ describe('compile: replays are bit-identical to eager runs', () => {
     );
   });
 
+  it('in-place methods at top level (an update written as PyTorch users write it) are steps of the plan', () => {
+    const make = () => {
+      const w = randn([3, 2], { generator: new RandomGenerator(4) }).requiresGrad_();
+      const counter = tensor(0);
+      const step = (x: Tensor) => {
+        w.grad = null;
+        x.matmul(w).tanh().sum().backward();
+        noGrad(() => {
+          w.sub_(w.grad!.mul(0.1));
+          w.mul_(0.99);
+          counter.add_(1);
+        });
+        return w.sum();
+      };
+      return { w, counter, step };
+    };
+    const eager = make();
+    const twin = make();
+    const compiled = compile(twin.step);
+    const g = new RandomGenerator(5);
+    for (let i = 0; i < 4; i++) {
+      const x = randn([2, 3], { generator: g });
+      expect(bits(compiled(x).buffer)).toEqual(bits(eager.step(x).buffer));
+      expect(bits(twin.w.buffer)).toEqual(bits(eager.w.buffer));
+    }
+    expect(compiled.lastRun).toBe('replay');
+    expect(twin.counter.item()).toBe(4);
+    expect(compiled.describe()).toContain('sub_ on a [3,2] tensor (side effect)');
+  });
+
   it('a side effect reads what changed since the trace (a learning rate set between calls)', () => {
     const eager = twoLayer(5);
     const twin = twoLayer(5);
@@ -181,7 +211,7 @@ describe('compile: what runs eagerly, with the reason', () => {
   const cases: [string, (w: Tensor) => (x: Tensor) => Tensor | void, RegExp][] = [
     ['reading a value', (w) => (x) => tensor(x.mul(w).sum().item()), /item\(\) read the values of a tensor of shape \[\]/],
     ['printing a tensor', (w) => (x) => { String(x.mul(w)); return x; }, /toString\(\) read the values/],
-    ['an in-place change', (w) => (x) => noGrad(() => x.mul(w).add_(1)), /add_ changed a tensor of shape \[2\] in place/],
+    ['a write through update()', (w) => (x) => noGrad(() => x.mul(w).update((b) => b.fill(1))), /update wrote a tensor of shape \[2\] through a function/],
     ['a gradient hook', (w) => (x) => { const y = x.mul(w); y.registerHook((g) => g.mul(2)); y.sum().backward(); return y; }, /a gradient hook ran during backward/],
     ['higher-order gradients', (w) => (x) => { x.mul(w).square().sum().backward({ createGraph: true }); return x; }, /createGraph/],
     ['setting .grad to a tensor', (w) => (x) => { w.grad = x.mul(2); return x; }, /\.grad of a \[2\] tensor was set to a tensor/],

@@ -9,8 +9,8 @@ import { fmtShape } from '../errors.js';
 import { type Buffer } from '../dtype.js';
 import { isGradEnabled } from '../grad-mode.js';
 import { OpContext, type Op } from '../op-context.js';
-import { peekNextTensorId, type Tensor } from '../tensor.js';
-import { arena, type TraceRecorder } from './trace-state.js';
+import { peekNextTensorId, Tensor, type TensorLike } from '../tensor.js';
+import { arena, type InPlaceMethod, type TraceRecorder } from './trace-state.js';
 import { AccumulateStep, ClearGradStep, EffectStep, OpStep, type PlanStep } from './plan.js';
 
 /** The recorder of one trace; see the module comment. */
@@ -82,6 +82,13 @@ export class Recorder implements TraceRecorder {
     if (!this.atTopLevel()) return;
     if (value === null) this.steps.push(new ClearGradStep(t));
     else this.refuse(`.grad of a ${fmtShape(t.shape)} tensor was set to a tensor by the step's code; a replay would not set it again`);
+  }
+
+  inPlace<T extends Tensor>(target: T, method: InPlaceMethod, argument: TensorLike): T {
+    this.checkReplayable(target, `the tensor that ${method} changes`);
+    if (argument instanceof Tensor) this.checkReplayable(argument, `${method}'s argument`);
+    // a side effect of its own: the method runs again at every replay, on the same tensors
+    return this.sideEffect(`${method} on a ${fmtShape(target.shape)} tensor`, () => (target as unknown as Record<InPlaceMethod, (a: TensorLike) => T>)[method](argument), false);
   }
 
   refuse(reason: string): void {

@@ -7,7 +7,7 @@
  */
 import type { Buffer, DType } from '../dtype.js';
 import type { Op } from '../op-context.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor, TensorLike } from '../tensor.js';
 
 /**
  * @internal What the op wrapper, the engine and the Tensor class tell a running trace. Implemented by
@@ -24,6 +24,8 @@ export interface TraceRecorder {
   accumulate(t: Tensor, g: Tensor): boolean;
   /** `t.grad = value` outside any op or side effect. */
   assignGrad(t: Tensor, value: Tensor | null): void;
+  /** An in-place method (`add_`, `sub_`, `mul_`, `copy_`, `fill_`) called at top level: run now, and again at every replay. */
+  inPlace<T extends Tensor>(target: T, method: InPlaceMethod, argument: TensorLike): T;
   /** Something a replay could not repeat (a value read into JavaScript, an in-place change, a hook): the plan is refused with `reason`. */
   refuse(reason: string): void;
   /** Runs `run` now and, at top level, records it to run again at every replay (see `sideEffect`). */
@@ -31,6 +33,9 @@ export interface TraceRecorder {
   /** Whether code runs at the plan's top level (not inside an op's forward or a side effect). */
   atTopLevel(): boolean;
 }
+
+/** @internal The in-place methods a plan can repeat (their argument is a tensor or a number, not a closure). */
+export type InPlaceMethod = 'add_' | 'sub_' | 'mul_' | 'copy_' | 'fill_';
 
 /** @internal The recorder of the trace in progress, or null (nearly always). */
 export const compileTrace: { recorder: TraceRecorder | null } = { recorder: null };
