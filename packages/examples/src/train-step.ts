@@ -4,12 +4,7 @@
  * @module
  */
 import type { Tensor } from '@chainrule/core';
-import type { Module, Optimizer } from '@chainrule/nn';
-
-/** A loss module or function object: `forward(prediction, target)` gives a scalar tensor. @example `new CrossEntropyLoss()` */
-export interface LossFunction {
-  forward(prediction: Tensor, target: Tensor): Tensor;
-}
+import type { Module, Optimizer, TrainingLoss } from '@chainrule/nn';
 
 /**
  * One step on a batch, PyTorch's five lines: clear the gradients, forward, loss, backward, update.
@@ -20,7 +15,7 @@ export interface LossFunction {
  * for (const [x] of loader) trainStep(autoencoder, optimizer, lossFn, x, x); // an autoencoder
  * ```
  */
-export function trainStep(model: Module, optimizer: Optimizer, lossFn: LossFunction, x: Tensor, target: Tensor): number {
+export function trainStep(model: Module, optimizer: Optimizer, lossFn: TrainingLoss, x: Tensor, target: Tensor): number {
   optimizer.zeroGrad();
   const loss = lossFn.forward(model.forward(x), target);
   loss.backward();

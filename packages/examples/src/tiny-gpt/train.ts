@@ -4,17 +4,21 @@
  * fixed windows, and text sampled with a temperature.
  * @module
  */
-import { ChainruleError, multinomial, noGrad, RandomGenerator, tensor } from '@chainrule/core';
-import { AdamW, clipGradNorm_, CosineAnnealingLR, CrossEntropyLoss, LinearLR, SequentialLR, type Optimizer } from '@chainrule/nn';
+import { ChainruleError, multinomial, noGrad, RandomGenerator, tensor, type Tensor } from '@chainrule/core';
+import { AdamW, clipGradNorm_, compileTrainStep, CosineAnnealingLR, CrossEntropyLoss, LinearLR, SequentialLR, type Optimizer } from '@chainrule/nn';
 import { buildModel, type TinyGpt, type TinyGptConfig } from './model.js';
 import { CharVocabulary, loadArticle, randomBatch, unigramEntropy, type Batch } from './text.js';
 
 const lossFn = new CrossEntropyLoss();
 
+/** The mean cross-entropy (nats per character) of every position's logits [B, T, V] against its next character [B, T]. */
+function positionLoss(logits: Tensor, targets: Tensor, vocabSize: number): Tensor {
+  return lossFn.forward(logits.reshape([-1, vocabSize]), targets.reshape([-1]));
+}
+
 /** The mean cross-entropy (nats per character) of the model's next-character predictions on a batch. */
 function batchLoss(model: TinyGpt, { inputs, targets }: Batch) {
-  const logits = model.forward(inputs); // [B, T, V]
-  return lossFn.forward(logits.reshape([-1, model.config.vocabSize]), targets.reshape([-1]));
+  return positionLoss(model.forward(inputs), targets, model.config.vocabSize);
 }
 
 /**
@@ -52,6 +56,23 @@ export function trainStep(model: TinyGpt, optimizer: Optimizer, batch: Batch, ma
   const gradNorm = clipGradNorm_(model.parameters(), maxGradNorm);
   optimizer.step();
   return { loss: loss.item(), gradNorm };
+}
+
+/**
+ * {@link trainStep} compiled (`compileTrainStep` from nn, with the same clipping): traced at the
+ * first batch, replayed after, the same updates bit for bit. Returns the batch's loss; the gradient
+ * norm is not returned (clipping runs as a side effect at each replay, and its number is the
+ * trace's).
+ * @example
+ * ```ts
+ * const step = compiledTrainStep(model, optimizer);
+ * const loss = step(randomBatch(tokens, 16, 64, generator));
+ * ```
+ */
+export function compiledTrainStep(model: TinyGpt, optimizer: Optimizer, maxGradNorm = 1): (batch: Batch) => number {
+  const perPosition = { forward: (logits: Tensor, targets: Tensor) => positionLoss(logits, targets, model.config.vocabSize) };
+  const step = compileTrainStep(model, perPosition, optimizer, { clipGradNorm: maxGradNorm });
+  return ({ inputs, targets }) => step(inputs, targets).item();
 }
 
 /**
