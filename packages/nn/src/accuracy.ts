@@ -15,7 +15,8 @@ import { describeValue } from './describe-value.js';
  * - predictions of the same shape as `targets` (class labels, or 0/1 from `probs.gt(0.5)`): equal or not.
  *
  * `targets` is a tensor or an array of numbers; with scores each target must be a class index in
- * 0 … C−1. Nothing is differentiated: accuracy is a number to report, not a loss.
+ * 0 … C−1. Nothing is differentiated: accuracy is a number to report, not a loss (a compiled step
+ * that calls it runs eagerly, as it reads values into JavaScript).
  * @example
  * ```ts
  * accuracy(tensor([[2, 1], [0, 3], [1, 0]]), [0, 1, 1]); // 2/3: the third row predicts class 0
@@ -27,7 +28,7 @@ export function accuracy(logitsOrPreds: Tensor, targets: Tensor | readonly numbe
   if (!isTensor(logitsOrPreds)) throw new ChainruleError(`${where}: logitsOrPreds must be a Tensor, got ${describeValue(logitsOrPreds)}`);
   let t: ArrayLike<number>, tShape: readonly number[];
   if (isTensor(targets)) {
-    t = targets.buffer;
+    t = targets.data; // not .buffer: compile() sees this read and runs the step eagerly, instead of keeping the traced batch's count
     tShape = targets.shape;
   } else if (Array.isArray(targets)) {
     targets.forEach((v, i) => {
@@ -38,7 +39,7 @@ export function accuracy(logitsOrPreds: Tensor, targets: Tensor | readonly numbe
   } else {
     throw new ChainruleError(`${where}: targets must be a Tensor or an array of numbers, got ${describeValue(targets)}`);
   }
-  const p = logitsOrPreds.buffer, pShape = logitsOrPreds.shape;
+  const p = logitsOrPreds.data, pShape = logitsOrPreds.shape;
   if (t.length === 0) throw new ChainruleError(`${where}: there are no targets (shape ${fmtShape(tShape)})`);
   if (pShape.length === tShape.length && pShape.every((d, i) => d === tShape[i])) {
     let correct = 0;

@@ -4,7 +4,7 @@
  * {@link BatchNorm2d}.
  * @module
  */
-import { ChainruleError, fmtShape, noGrad, ones, ShapeError, tensor, zeros, type DType, type Tensor } from '@chainrule/core';
+import { ChainruleError, fmtShape, noGrad, ones, ShapeError, sideEffect, tensor, zeros, type DType, type Tensor } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
 import { Module } from './module.js';
 import { checkOptions } from './options.js';
@@ -37,7 +37,8 @@ export interface BatchNormOptions {
  * - `training: false` (default): μ and σ² are `runningMean` and `runningVar`, which are required.
  *
  * Composed of core ops, so its gradients (of every order) come from theirs; the running statistics
- * are updated outside the graph, after the output is computed (an error changes nothing).
+ * are updated outside the graph, after the output is computed (an error changes nothing), in a
+ * `sideEffect`, so a compiled step updates them at every call.
  * @example
  * ```ts
  * const rm = zeros([2]), rv = ones([2]);
@@ -67,9 +68,10 @@ function normalizeBatch(
   weight: Tensor | null,
   bias: Tensor | null,
   training: boolean,
-  momentum: number,
+  momentum: number | null,
   eps: number,
   where: string,
+  counter: Tensor | null = null,
 ): Tensor {
   if (x.ndim < 2) throw new ShapeError(`${where}: input of shape ${fmtShape(x.shape)} has no channel dimension: expected [N, C, *]`);
   const C = x.shape[1];
@@ -99,20 +101,35 @@ function normalizeBatch(
   }
   if (weight !== null) y = y.mul(weight.reshape(statShape));
   if (bias !== null) y = y.add(bias.reshape(statShape));
-  if (mean !== null && variance !== null) {
-    const m = mean.buffer;
-    const v = variance.buffer;
-    // NOTE: the running variance takes the unbiased estimate n/(n − 1)·σ², as PyTorch's does
-    noGrad(() => {
-      runningMean?.update((r) => {
-        for (let c = 0; c < C; c++) r[c] = momentum * m[c] + (1 - momentum) * r[c];
-      });
-      runningVar?.update((r) => {
-        for (let c = 0; c < C; c++) r[c] = momentum * ((v[c] * n) / (n - 1)) + (1 - momentum) * r[c];
-      });
-    });
+  if (mean !== null && variance !== null && (runningMean !== null || runningVar !== null || counter !== null)) {
+    trackBatch(mean, variance, n, runningMean, runningVar, counter, momentum);
   }
   return y;
+}
+
+/**
+ * Moves the running statistics toward the batch's `mean` and `variance` ([1, C, 1…], n values per
+ * channel) and counts the batch: r ← (1 − f)·r + f·s, f = momentum, or 1/k for the k-th batch
+ * counted when momentum is null. One side effect, so that a compiled step does all of it at every
+ * replay, reading the counter as it is then and the statistics of that replay's batch.
+ */
+function trackBatch(mean: Tensor, variance: Tensor, n: number, runningMean: Tensor | null, runningVar: Tensor | null, counter: Tensor | null, momentum: number | null): void {
+  sideEffect('BatchNorm running statistics', () =>
+    noGrad(() => {
+      const count = counter === null ? 0 : counter.buffer[0] + 1;
+      const factor = momentum ?? (counter === null ? 0 : 1 / count);
+      const m = mean.buffer;
+      const v = variance.buffer;
+      // NOTE: the running variance takes the unbiased estimate n/(n − 1)·σ², as PyTorch's does
+      runningMean?.update((r) => {
+        for (let c = 0; c < r.length; c++) r[c] = factor * m[c] + (1 - factor) * r[c];
+      });
+      runningVar?.update((r) => {
+        for (let c = 0; c < r.length; c++) r[c] = factor * ((v[c] * n) / (n - 1)) + (1 - factor) * r[c];
+      });
+      counter?.fill_(count);
+    }),
+  );
 }
 
 /** Options of {@link BatchNorm1d} and {@link BatchNorm2d}, with PyTorch's defaults. @example `{ momentum: 0.01, affine: false }` */
@@ -206,10 +223,7 @@ export abstract class BatchNormBase extends Module {
     if (x.shape[1] !== this.numFeatures) {
       throw new ShapeError(`${where}: input of shape ${fmtShape(x.shape)} has ${x.shape[1]} channels (dimension 1) but the layer has ${this.numFeatures}`);
     }
-    const counter = this.numBatchesTracked;
-    const tracking = this.training && this.trackRunningStats && counter !== null;
-    const count = tracking ? counter.item() + 1 : 0;
-    const factor = this.momentum ?? (tracking ? 1 / count : 0);
+    const tracking = this.training && this.trackRunningStats;
     const useBatch = this.training || (this.runningMean === null && this.runningVar === null);
     const useRunning = !this.training || this.trackRunningStats;
     const y = normalizeBatch(
@@ -219,11 +233,11 @@ export abstract class BatchNormBase extends Module {
       this.weight,
       this.bias,
       useBatch,
-      factor,
+      this.momentum,
       this.eps,
       where,
+      tracking ? this.numBatchesTracked : null,
     );
-    if (tracking) noGrad(() => counter.fill_(count));
     return y;
   }
 }

@@ -51,7 +51,11 @@ const bceOp = defineOp({
     ctx.save(p, y);
     const ps = p.buffer, ys = y.buffer;
     const out = allocBuffer(p.dtype, ps.length);
-    for (let i = 0; i < ps.length; i++) out[i] = -(ys[i] * clampedLog(ps[i]) + (1 - ys[i]) * clampedLog(1 - ps[i]));
+    for (let i = 0; i < ps.length; i++) {
+      // checked here, not before the call, so that a compiled step checks each new batch too
+      if (!(ps[i] >= 0 && ps[i] <= 1)) throw new ChainruleError(`binaryCrossEntropy: probabilities must lie in [0, 1]; element ${i} is ${ps[i]}`);
+      out[i] = -(ys[i] * clampedLog(ps[i]) + (1 - ys[i]) * clampedLog(1 - ps[i]));
+    }
     return { buffer: out, shape: p.shape };
   },
   // dℓ/dp = (p − y) / max(p(1 − p), ε); dℓ/dy = log(1 − p) − log p
@@ -93,10 +97,6 @@ export function binaryCrossEntropy(prob: Tensor, target: TensorLike, options: BC
   const t = asTensor(target, { dtype: prob.dtype });
   checkSameShape('binaryCrossEntropy', prob, t, 'probabilities');
   const weight = weightFor(options.weight, prob.shape, prob.dtype, 'weight', 'binaryCrossEntropy');
-  for (let i = 0; i < prob.size; i++) {
-    const v = prob.buffer[i];
-    if (!(v >= 0 && v <= 1)) throw new ChainruleError(`binaryCrossEntropy: probabilities must lie in [0, 1]; element ${i} is ${v}`);
-  }
   const terms = bceOp(prob, t);
   return reduce(weight === null ? terms : terms.mul(weight), reduction);
 }

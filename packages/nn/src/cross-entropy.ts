@@ -4,7 +4,7 @@
  * log-likelihood of log-probabilities.
  * @module
  */
-import { asTensor, ChainruleError, fmtShape, shapesEqual, ShapeError, tensor, type Tensor, type TensorLike } from '@chainrule/core';
+import { allocBuffer, asTensor, ChainruleError, defineOp, fmtShape, shapesEqual, ShapeError, tensor, type DType, type OpContext, type Tensor, type TensorLike } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
 import { reduce, reductionOf, type LossOptions, type Reduction } from './losses.js';
 import { Module } from './module.js';
@@ -62,58 +62,105 @@ function checkSmoothing(v: unknown, where: string): number {
 }
 
 /**
- * The per-sample negative log-likelihoods of rows of log-probabilities against class indices:
- * ℓₙ = −w_{yₙ}·logp[n, yₙ], 0 for an ignored target; and the sum of the weights w_{yₙ} of the
- * targets that are not ignored (the denominator of the weighted mean). The picked log-probability
- * is taken with gather, so a −∞ in another class of the row never meets a 0.
+ * The class index of each target [M], in `dtype`, for gather: the target itself, or 0 where it is
+ * the ignored index (that row is masked out after). An op, not a loop in {@link pickedNll}, so that
+ * a compiled step reads each new batch's targets, and checks them, at every replay.
  */
-function pickedNll(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, sampleShape: number[], where: string): { perSample: Tensor; keep: Tensor; totalWeight: number; kept: number } {
+const classIndex = defineOp({
+  name: 'classIndex',
+  inputs: ['target'],
+  forward(ctx: OpContext<{ classes: number; ignoreIndex: number; dtype: DType; where: string }>, target) {
+    const { classes: C, ignoreIndex, dtype, where } = ctx.params;
+    const ys = target.buffer;
+    const index = allocBuffer(dtype, ys.length); // zeros: an ignored target keeps index 0
+    for (let n = 0; n < ys.length; n++) {
+      const y = ys[n];
+      if (y === ignoreIndex) continue;
+      if (!Number.isInteger(y) || y < 0 || y >= C) {
+        throw new ChainruleError(`${where}: target ${n} is ${y}, not a class index in 0..${C - 1}${ignoreIndex < 0 || ignoreIndex >= C ? ` (or the ignored ${ignoreIndex})` : ''}`);
+      }
+      index[n] = y;
+    }
+    return { buffer: index, shape: [ys.length] };
+  },
+});
+
+/** What {@link pickedNll} gives: the per-sample losses, which targets count, and the mean's denominator. */
+interface PickedNll {
+  /** ℓₙ [M], 0 where ignored. */
+  perSample: Tensor;
+  /** 1 where the target is kept, 0 where ignored [M]. */
+  keep: Tensor;
+  /** For `'mean'`: Σ w_{yₙ} over the kept targets and their count (the same tensor without class weights); else null. */
+  denominator: { totalWeight: Tensor; kept: Tensor } | null;
+}
+
+/**
+ * The per-sample negative log-likelihoods of rows of log-probabilities against class indices:
+ * ℓₙ = −w_{yₙ}·logp[n, yₙ], 0 for an ignored target; and for `'mean'` the sum of the weights
+ * w_{yₙ} of the targets that are not ignored (the denominator of the weighted mean). Everything
+ * that depends on the targets' values is computed by ops, so a compiled step follows each batch.
+ * The picked log-probability is taken with gather, so a −∞ in another class of the row never meets a 0.
+ */
+function pickedNll(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, reduction: Reduction, sampleShape: number[], where: string): PickedNll {
   const [M, C] = logp.shape;
   if (!shapesEqual(target.shape, sampleShape)) {
     throw new ShapeError(`${where}: target of shape ${fmtShape(target.shape)} does not fit: expected class indices of shape ${fmtShape(sampleShape)}`);
   }
-  const ys = target.buffer;
-  const index = new Array<number>(M);
-  const keep = new Array<number>(M);
-  const w = new Array<number>(M);
-  let totalWeight = 0;
-  let kept = 0;
-  for (let n = 0; n < M; n++) {
-    const y = ys[n];
-    if (y === ignoreIndex) {
-      [index[n], keep[n], w[n]] = [0, 0, 0];
-      continue;
-    }
-    if (!Number.isInteger(y) || y < 0 || y >= C) {
-      throw new ChainruleError(`${where}: target ${n} is ${y}, not a class index in 0..${C - 1}${ignoreIndex < 0 || ignoreIndex >= C ? ` (or the ignored ${ignoreIndex})` : ''}`);
-    }
-    index[n] = y;
-    keep[n] = 1;
-    w[n] = weight === null ? 1 : weight.buffer[y];
-    totalWeight += w[n];
-    kept++;
-  }
   const dtype = logp.dtype;
-  if (kept === M && weight === null) {
-    // every target kept, no class weights: gather by the target tensor itself (so the index stays
-    // connected to the input, which exportOnnx follows), and weights of 1 change nothing
-    const perSample = logp.gather(1, target.reshape([M, 1])).reshape([M]).neg();
-    return { perSample, keep: tensor(keep, { dtype }), totalWeight, kept };
-  }
-  const picked = logp.gather(1, tensor(index, { dtype }).reshape([M, 1])).reshape([M]);
-  const keepMask = tensor(keep, { dtype });
+  const index = classIndex(target, { classes: C, ignoreIndex, dtype, where });
+  const keep = inDType(target.ne(ignoreIndex).reshape([M]), dtype);
+  const nll = logp.gather(1, index.reshape([M, 1])).reshape([M]).neg();
   // where(): an ignored row's loss is 0 even if its picked value is ±∞
-  const perSample = picked.neg().mul(tensor(w, { dtype })).where(keepMask, 0);
-  return { perSample, keep: keepMask, totalWeight, kept };
+  if (weight === null) {
+    const count = reduction === 'mean' ? keep.sum() : null; // every weight is 1: the summed weights are the count
+    return { perSample: nll.where(keep, 0), keep, denominator: count === null ? null : { totalWeight: count, kept: count } };
+  }
+  // Each target's class weight, 0 where ignored, in the weights' own dtype (a module keeps float64
+  // weights, which a float32 model rounds per sample, and their sum once). The class weights get no
+  // gradient, as in PyTorch (its nll_loss has no derivative for them).
+  const w = weight.detach().gather(0, inDType(index, weight.dtype)).where(inDType(keep, weight.dtype), 0);
+  return {
+    perSample: nll.mul(inDType(w, dtype)).where(keep, 0),
+    keep,
+    denominator: reduction === 'mean' ? { totalWeight: inDType(w.sum(), dtype), kept: keep.sum() } : null,
+  };
+}
+
+/** `t` in `dtype`: itself, or a cast. */
+function inDType(t: Tensor, dtype: DType): Tensor {
+  return t.dtype === dtype ? t : t.cast(dtype);
 }
 
 /**
- * Σ/(summed weights) for 'mean' (PyTorch's weighted mean), else {@link reduce}. NOTE: with every
- * target ignored the mean is 0/0 = NaN, and its gradient is 0, as in PyTorch (whose backward only
- * visits the targets kept), not the ∞·0 = NaN of differentiating the division.
+ * Σℓ / Σw, the weighted mean of `sum` = Σℓ over `totalWeight` = Σw, given `kept`, the number of
+ * targets not ignored. NOTE: with every target ignored the mean is 0/0, NaN (written as NaN rather
+ * than divided, so its bits do not depend on the processor's default NaN), and its gradient is 0,
+ * as in PyTorch (whose backward only visits the targets kept), not the ∞·0 = NaN of differentiating
+ * the division and then the mask of the ignored targets. With targets kept but Σw = 0 (zero class
+ * weights) the gradient is ∞·0 = NaN, as in PyTorch.
  */
-function reduceWeighted(perSample: Tensor, reduction: Reduction, totalWeight: number, kept: number, sampleShape: number[]): Tensor {
-  if (reduction === 'mean') return kept === 0 ? perSample.sum().mul(0).add(NaN) : perSample.sum().div(totalWeight);
+const weightedMean = defineOp({
+  name: 'weightedMean',
+  inputs: ['sum', 'totalWeight', 'kept'],
+  forward(ctx, sum, totalWeight, kept) {
+    ctx.save(totalWeight, kept);
+    const out = allocBuffer(sum.dtype, 1);
+    out[0] = kept.buffer[0] === 0 ? NaN : sum.buffer[0] / totalWeight.buffer[0];
+    return { buffer: out, shape: [] };
+  },
+  // d(s/w)/ds = 1/w where a target is kept, else 0 (nothing to pass the gradient on to)
+  backward: {
+    sum: (ctx, grad) => {
+      const [totalWeight, kept] = ctx.saved;
+      return grad.div(totalWeight).where(kept.ne(0), 0);
+    },
+  },
+});
+
+/** {@link weightedMean} for 'mean' (PyTorch's weighted mean), else {@link reduce}. */
+function reduceWeighted(perSample: Tensor, reduction: Reduction, picked: PickedNll, sampleShape: number[]): Tensor {
+  if (picked.denominator !== null) return weightedMean(perSample.sum(), picked.denominator.totalWeight, picked.denominator.kept);
   return reduction === 'sum' ? perSample.sum() : perSample.reshape(sampleShape);
 }
 
@@ -137,8 +184,8 @@ export function nllLoss(logProbs: Tensor, target: TensorLike, options: NLLLossOp
   const { rows, sampleShape, C } = toRows(logProbs, 'log-probabilities', 'nllLoss');
   const weight = checkWeight(options.weight, C, logProbs.dtype, 'nllLoss');
   const t = asTensor(target, { dtype: logProbs.dtype });
-  const { perSample, totalWeight, kept } = pickedNll(rows, t, weight, ignoreIndex, sampleShape, 'nllLoss');
-  return reduceWeighted(perSample, reduction, totalWeight, kept, sampleShape);
+  const picked = pickedNll(rows, t, weight, ignoreIndex, reduction, sampleShape, 'nllLoss');
+  return reduceWeighted(picked.perSample, reduction, picked, sampleShape);
 }
 
 /**
@@ -194,12 +241,12 @@ export function crossEntropy(logits: Tensor, target: TensorLike, options: CrossE
         `expected class indices of shape ${fmtShape(sampleShape)} or probabilities of shape ${fmtShape(logits.shape)}`,
     );
   }
-  const { perSample, keep, totalWeight, kept } = pickedNll(logp, t, weight, ignoreIndex, sampleShape, 'crossEntropy');
-  const nll = reduceWeighted(perSample, reduction, totalWeight, kept, sampleShape);
+  const picked = pickedNll(logp, t, weight, ignoreIndex, reduction, sampleShape, 'crossEntropy');
+  const nll = reduceWeighted(picked.perSample, reduction, picked, sampleShape);
   if (eps === 0) return nll;
   // the smoothing term: −Σ_c w_c·logp[n, c] per sample, 0 where ignored, reduced as nll (PyTorch's rule)
-  const smooth = (weight === null ? logp : logp.mul(weight)).sum(1).neg().where(keep, 0);
-  return nll.mul(1 - eps).add(reduceWeighted(smooth, reduction, totalWeight, kept, sampleShape).mul(eps / C));
+  const smooth = (weight === null ? logp : logp.mul(weight)).sum(1).neg().where(picked.keep, 0);
+  return nll.mul(1 - eps).add(reduceWeighted(smooth, reduction, picked, sampleShape).mul(eps / C));
 }
 
 /**

@@ -2,7 +2,7 @@
  * Embedding: a lookup table of learned vectors, one row per index.
  * @module
  */
-import { asTensor, ChainruleError, fmtShape, isTensor, ShapeError, tensor, zeros, type DType, type RandomGenerator, type Tensor, type TensorLike } from '@chainrule/core';
+import { allocBuffer, asTensor, ChainruleError, defineOp, fmtShape, isTensor, ShapeError, tensor, zeros, type DType, type OpContext, type RandomGenerator, type Tensor, type TensorLike } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
 import { generatorFrom, normal_ } from './init.js';
 import { Module } from './module.js';
@@ -44,25 +44,39 @@ function normalizePaddingIdx(paddingIdx: number | null, num: number, where: stri
 function lookup(input: TensorLike, weight: Tensor, paddingIdx: number | null, where: string): Tensor {
   const [num, dim] = weight.shape;
   const idx = asTensor(input, { dtype: weight.dtype });
-  const values = idx.buffer;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isInteger(v) || v < 0 || v >= num) {
-      throw new ChainruleError(`${where}: index ${v} at flat position ${i} of the input of shape ${fmtShape(idx.shape)} is not an integer in [0, ${num}) (numEmbeddings = ${num})`);
-    }
-  }
-  // gather along axis 0 takes an index of the output's shape: each position's row number, dim times
-  const n = values.length;
-  const rowsIndex = new Array<number>(n * dim);
-  for (let i = 0; i < n; i++) rowsIndex.fill(values[i], i * dim, (i + 1) * dim);
-  let rows = weight.gather(0, tensor(rowsIndex, { dtype: weight.dtype }).reshape([n, dim]));
+  const n = idx.size;
+  let rows = weight.gather(0, embeddingRows(idx, { num, dim, dtype: weight.dtype, where }));
   if (paddingIdx !== null) {
-    const keep = new Array<number>(n);
-    for (let i = 0; i < n; i++) keep[i] = values[i] === paddingIdx ? 0 : 1;
-    rows = rows.where(tensor(keep, { dtype: weight.dtype }).reshape([n, 1]), rows.detach());
+    let keep = idx.ne(paddingIdx).reshape([n, 1]);
+    if (keep.dtype !== weight.dtype) keep = keep.cast(weight.dtype); // indices of another dtype than the table's
+    rows = rows.where(keep, rows.detach());
   }
   return rows.reshape([...idx.shape, dim]);
 }
+
+/**
+ * The index that gather along axis 0 takes for an embedding lookup: [n, dim], row i holding the
+ * i-th index (row-major) dim times, in `dtype`. Checks every index is a row of the table. An op,
+ * not a loop in {@link lookup}, so that a compiled step reads, and checks, each new batch's indices.
+ */
+const embeddingRows = defineOp({
+  name: 'embeddingRows',
+  inputs: ['indices'],
+  forward(ctx: OpContext<{ num: number; dim: number; dtype: DType; where: string }>, indices) {
+    const { num, dim, dtype, where } = ctx.params;
+    const values = indices.buffer;
+    const n = values.length;
+    const rows = allocBuffer(dtype, n * dim);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (!Number.isInteger(v) || v < 0 || v >= num) {
+        throw new ChainruleError(`${where}: index ${v} at flat position ${i} of the input of shape ${fmtShape(indices.shape)} is not an integer in [0, ${num}) (numEmbeddings = ${num})`);
+      }
+      rows.fill(v, i * dim, (i + 1) * dim);
+    }
+    return { buffer: rows, shape: [n, dim] };
+  },
+});
 
 /** Options of {@link Embedding}. @example `{ paddingIdx: 0, generator: new RandomGenerator(1) }` */
 export interface EmbeddingOptions {

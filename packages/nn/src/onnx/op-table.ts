@@ -460,6 +460,14 @@ export const EXPORT_RULES: Readonly<Record<string, ExportRule>> = {
     const log1mP = b.node('Max', [b.node('Log', [b.node('Sub', [one, p])]), floor]);
     return b.node('Neg', [b.node('Add', [b.node('Mul', [y, logP]), b.node('Mul', [b.node('Sub', [one, y]), log1mP])])]);
   },
+  // nn's cross-entropy with class indices: each target's class, 0 where ignored, flattened (without
+  // chainrule's check that the targets are class indices), and the weighted mean Σℓ / Σw
+  classIndex: (b, n) => {
+    const target = n.inputs[0];
+    const index = b.node('Where', [b.node('Equal', [target, b.scalar((n.params as { ignoreIndex: number }).ignoreIndex)]), b.scalar(0), target]);
+    return b.node('Reshape', [index, b.int64s([-1])]);
+  },
+  weightedMean: binary('Div'),
   // nn's fused MSE: Σ (pred − target)² / divisor
   mseLoss: (b, n) => {
     const d = b.node('Sub', [n.inputs[0], n.inputs[1]]);
