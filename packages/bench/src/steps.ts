@@ -10,7 +10,7 @@
  * @module
  */
 import { interleave, median, now, runChild, type Contender, type Peer } from './harness.js';
-import type { Row } from './report.js';
+import { atLeast, type Row, type Target } from './report.js';
 
 /**
  * One peer's training: `step(k)` trains on batch k (cycled) and returns the batch's loss;
@@ -156,6 +156,17 @@ export async function measureSteps(w: StepWorkload, opts: { quick: boolean }): P
     { workload: `${w.title}, first step of a fresh process`, metric: 'ms', better: 'lower', values: Object.fromEntries(ran.map(([p, c]) => [p, c.ms[0]])) },
     { workload: w.title.split(' ')[0], metric: 'loss of the first step (batch 0)', better: 'none', values: Object.fromEntries(ran.map(([p, c]) => [p, c.losses[0]])) },
   ];
+  // chainrule compiled: its own rows, in chainrule's column, beside the same figures of the others
+  const compiledWarm = warm.get('chainrule-compiled');
+  const compiledCold = cold.get('chainrule-compiled');
+  if (compiledWarm !== undefined && compiledCold !== undefined && compiledCold.error === undefined) {
+    rows.splice(
+      2,
+      0,
+      { ...rows[0], workload: `${w.title}, compiled (compile: traced at the first step), warm`, values: { ...rows[0].values, chainrule: compiledWarm.median } },
+      { ...rows[1], workload: `${w.title}, compiled, first step of a fresh process (the trace)`, values: { ...rows[1].values, chainrule: compiledCold.ms[0] } },
+    );
+  }
   return { rows, warm, cold };
 }
 
@@ -176,4 +187,26 @@ export function stepNotes(w: StepWorkload, r: StepResults, opts: { quick: boolea
   ];
   for (const [peer, c] of r.cold) if (c.error !== undefined) notes.push(`${name} ${peer} cannot train: ${c.error.split('\n')[0]}`);
   return notes;
+}
+
+/**
+ * Issue 11's targets for a step workload: a warm step faster than jax-js jitted (float32, its
+ * fastest) and than TF.js wasm, eager and compiled. A peer that could not train is not measured,
+ * and the target says so.
+ * @example
+ * ```ts
+ * stepTargets('W6', results); // [{ name: 'W6 warm step faster than jax-js jitted float32, eager', ... }, ...]
+ * ```
+ */
+export function stepTargets(name: string, r: StepResults): Target[] {
+  const warmOf = (p: Peer) => r.warm.get(p)?.median;
+  const ratio = (mine: number | undefined, theirs: number | undefined) => (mine === undefined || theirs === undefined ? undefined : theirs / mine);
+  const targets: Target[] = [];
+  for (const [label, peer] of [['eager', 'chainrule'], ['compiled', 'chainrule-compiled']] as const) {
+    targets.push(atLeast(`${name} warm step faster than jax-js jitted float32, ${label}`, ratio(warmOf(peer), warmOf('jax-f32')), 1, 'faster'));
+    const wasm = r.cold.get('tfjs-wasm');
+    const target = atLeast(`${name} warm step faster than TF.js wasm, ${label}`, ratio(warmOf(peer), warmOf('tfjs-wasm')), 1, 'faster');
+    targets.push(wasm?.error !== undefined ? { ...target, detail: `TF.js wasm cannot train ${name}: ${wasm.error.split('\n')[0]}` } : target);
+  }
+  return targets;
 }

@@ -5,7 +5,7 @@ import { AdamW } from '@chainrule/nn';
 import { JAX_VARIANTS, loadJax, type JaxVariant } from './jax.js';
 import { timeSteps, type StepTrainer } from './steps.js';
 import { loadTf, useBackend } from './tf.js';
-import { w6Chainrule, w6Data, w6JaxTrainer, w6Tf, W6_OPTIONS } from './w6-cnn.js';
+import { w6Chainrule, w6ChainruleCompiled, w6Data, w6JaxTrainer, w6Tf, W6_OPTIONS } from './w6-cnn.js';
 import { w6Js } from './w6-cnn-js.js';
 
 // 8 digits a step keep TF.js's cpu backend cheap (seconds a step at 64); one batch, so every step
@@ -29,6 +29,11 @@ describe('W6: the mnist example’s CNN step', () => {
     const losses = await reference;
     expect(losses).toEqual(direct);
     expect(losses[STEPS - 1]).toBeLessThan(losses[0] - 0.05);
+  });
+
+  it('compiled, chainrule gives the same losses bit for bit (with the benchmark’s dropout, over two batches)', async () => {
+    const dropped = w6Data({ ...W6_OPTIONS, batch: 8, batches: 2 });
+    expect(await lossesOf(w6ChainruleCompiled(dropped))).toEqual(await lossesOf(w6Chainrule(dropped)));
   });
 
   it('the hand-written loops give chainrule’s losses (float64, the same weights and digits)', async () => {

@@ -9,14 +9,14 @@
  * @module
  */
 import { RandomGenerator, Tensor } from '@chainrule/core';
-import { buildModel, trainStep } from '@chainrule/examples/mnist/model';
+import { buildModel, compiledTrainStep, trainStep } from '@chainrule/examples/mnist/model';
 import { loadMnist } from '@chainrule/examples/mnist/data';
 import { AdamW } from '@chainrule/nn';
 import type { Scalar, Tensor as TfTensor, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs';
 import type { Peer } from './harness.js';
 import { compile, jaxArray, jaxDType, JaxAdamW, jaxScalar, jaxVariant, loadJax, type Jax, type JaxArray, type JaxStepOutput, type JaxVariant } from './jax.js';
 import type { WorkloadResult } from './report.js';
-import { measureSteps, stepNotes, stepWorkload, type StepTrainer, type StepWorkload } from './steps.js';
+import { measureSteps, stepNotes, stepTargets, stepWorkload, type StepTrainer, type StepWorkload } from './steps.js';
 import { TfAdamW, tfStepTrainer, type Tf } from './tf.js';
 import type { BenchOptions } from './w1-article.js';
 import { w6Js } from './w6-cnn-js.js';
@@ -110,6 +110,23 @@ export function w6Chainrule(d: W6Data): StepTrainer {
   const xs = d.xs.map((x) => new Tensor(x, [o.batch, 1, 28, 28]));
   const ys = d.labels.map((y) => new Tensor(Float64Array.from(y), [o.batch]));
   return { step: (k) => trainStep(model, optimizer, xs[k % xs.length], ys[k % ys.length]).loss };
+}
+
+/**
+ * chainrule compiled: {@link w6Chainrule} with the example's `compiledTrainStep` (the same step,
+ * traced at the first batch and replayed after).
+ * @example
+ * ```ts
+ * const trainer = w6ChainruleCompiled(w6Data()); trainer.step(0); // the same loss as w6Chainrule's
+ * ```
+ */
+export function w6ChainruleCompiled(d: W6Data): StepTrainer {
+  const o = d.options;
+  const model = buildModel({ seed: o.seed, dropout: o.dropout });
+  const step = compiledTrainStep(model, new AdamW(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay }));
+  const xs = d.xs.map((x) => new Tensor(x, [o.batch, 1, 28, 28]));
+  const ys = d.labels.map((y) => new Tensor(Float64Array.from(y), [o.batch]));
+  return { step: (k) => step(xs[k % xs.length], ys[k % ys.length]).loss };
 }
 
 /** One-hot rows [64, 10] of class indices. */
@@ -237,7 +254,7 @@ export function w6JaxTrainer(jax: Jax, variant: JaxVariant, d: W6Data): StepTrai
 }
 
 /** The peers W6 compares. */
-export const W6_PEERS: readonly Peer[] = ['chainrule', 'tfjs-cpu', 'tfjs-wasm', 'jax-f32', 'jax-f64', 'jax-eager-f32', 'jax-eager-f64', 'js'];
+export const W6_PEERS: readonly Peer[] = ['chainrule', 'tfjs-cpu', 'tfjs-wasm', 'jax-f32', 'jax-f64', 'jax-eager-f32', 'jax-eager-f64', 'js', 'chainrule-compiled'];
 
 let shared: W6Data | null = null;
 
@@ -251,6 +268,7 @@ let shared: W6Data | null = null;
 export async function w6Trainer(peer: Peer): Promise<StepTrainer> {
   const d = (shared ??= w6Data(W6_OPTIONS));
   if (peer === 'chainrule') return w6Chainrule(d);
+  if (peer === 'chainrule-compiled') return w6ChainruleCompiled(d);
   if (peer === 'js') return w6Js(d);
   if (peer === 'tfjs-cpu' || peer === 'tfjs-wasm') return tfStepTrainer(peer, (tf) => w6Tf(tf, d));
   return w6JaxTrainer(await loadJax(), jaxVariant(peer), d);
@@ -274,5 +292,5 @@ export async function runW6(opts: BenchOptions): Promise<WorkloadResult> {
       'TF.js convolves channels-last (its layout), jax-js and the JS loops channels-first as chainrule; jax-js uses its own convolution (lax.convGeneralDilated) and max-pool (lax.reduceWindow).',
     ...stepNotes(W6, r, opts),
   ];
-  return { rows: r.rows, targets: [], notes };
+  return { rows: r.rows, targets: stepTargets('W6', r), notes };
 }

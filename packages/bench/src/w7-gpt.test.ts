@@ -4,7 +4,7 @@ import { makeOptimizer, trainStep } from '@chainrule/examples/tiny-gpt/train';
 import { JAX_VARIANTS, loadJax, type JaxVariant } from './jax.js';
 import { timeSteps, type StepTrainer } from './steps.js';
 import { loadTf, useBackend } from './tf.js';
-import { gptParamCount, w7Chainrule, w7Data, w7JaxTrainer, w7Tf } from './w7-gpt.js';
+import { gptParamCount, w7Chainrule, w7ChainruleCompiled, w7Data, w7JaxTrainer, w7Tf } from './w7-gpt.js';
 
 // the benchmark's network on shorter windows and a smaller batch (the work per step shrinks, the
 // code is the same); one batch, so every step trains on the same windows and the loss must fall
@@ -39,6 +39,11 @@ describe('W7: the tiny-gpt example’s transformer step', () => {
     // GPT-2's small initialisation makes the first logits nearly equal
     expect(Math.abs(losses[0] - Math.log(c.vocabSize))).toBeLessThan(0.05);
     expect(losses[STEPS - 1]).toBeLessThan(losses[0] - 0.3);
+  });
+
+  it('compiled, chainrule gives the same losses bit for bit (over two batches)', async () => {
+    const two = w7Data(2, { batchSize: 4, contextLength: 8 });
+    expect(await lossesOf(w7ChainruleCompiled(two))).toEqual(await lossesOf(w7Chainrule(two)));
   });
 
   it('TF.js cpu and jax-js (jitted float32, eager float64), written separately from the same weights, give the same losses, which fall', async () => {

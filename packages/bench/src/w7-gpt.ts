@@ -19,12 +19,12 @@ import { RandomGenerator } from '@chainrule/core';
 import { ARTICLE_RUN } from '@chainrule/examples/tiny-gpt/main';
 import { buildModel } from '@chainrule/examples/tiny-gpt/model';
 import { CharVocabulary, loadArticle, randomBatch, type Batch } from '@chainrule/examples/tiny-gpt/text';
-import { makeOptimizer, trainStep } from '@chainrule/examples/tiny-gpt/train';
+import { compiledTrainStep, makeOptimizer, trainStep } from '@chainrule/examples/tiny-gpt/train';
 import type { Scalar, Tensor as TfTensor, Tensor2D, Variable } from '@tensorflow/tfjs';
 import type { Peer } from './harness.js';
 import { compile, jaxArray, JaxAdamW, jaxScalar, jaxVariant, loadJax, type Jax, type JaxArray, type JaxStepOutput, type JaxVariant } from './jax.js';
 import type { WorkloadResult } from './report.js';
-import { measureSteps, stepNotes, stepWorkload, type StepTrainer, type StepWorkload } from './steps.js';
+import { measureSteps, stepNotes, stepTargets, stepWorkload, type StepTrainer, type StepWorkload } from './steps.js';
 import { TfAdamW, tfStepTrainer, type Tf } from './tf.js';
 import type { BenchOptions } from './w1-article.js';
 
@@ -88,6 +88,21 @@ export function w7Chainrule(d: W7Data): StepTrainer {
   const model = buildModel(c);
   const optimizer = makeOptimizer(model, { lr: c.lr, weightDecay: c.weightDecay });
   return { step: (k) => trainStep(model, optimizer, d.batches[k % d.batches.length], c.maxGradNorm).loss };
+}
+
+/**
+ * chainrule compiled: {@link w7Chainrule} with the example's `compiledTrainStep` (the same step and
+ * clipping, traced at the first batch and replayed after).
+ * @example
+ * ```ts
+ * const trainer = w7ChainruleCompiled(w7Data()); trainer.step(0); // the same loss as w7Chainrule's
+ * ```
+ */
+export function w7ChainruleCompiled(d: W7Data): StepTrainer {
+  const c = d.config;
+  const model = buildModel(c);
+  const step = compiledTrainStep(model, makeOptimizer(model, { lr: c.lr, weightDecay: c.weightDecay }), c.maxGradNorm);
+  return { step: (k) => step(d.batches[k % d.batches.length]) };
 }
 
 /** A parameter of the hand-written transformer: its shape, initial values, and whether it is decayed (matrices). */
@@ -257,7 +272,7 @@ export function w7JaxTrainer(jax: Jax, variant: JaxVariant, d: W7Data): StepTrai
 }
 
 /** The peers W7 compares (no plain-JS floor: see the module comment). */
-export const W7_PEERS: readonly Peer[] = ['chainrule', 'tfjs-cpu', 'tfjs-wasm', 'jax-f32', 'jax-f64', 'jax-eager-f32', 'jax-eager-f64'];
+export const W7_PEERS: readonly Peer[] = ['chainrule', 'tfjs-cpu', 'tfjs-wasm', 'jax-f32', 'jax-f64', 'jax-eager-f32', 'jax-eager-f64', 'chainrule-compiled'];
 
 let shared: W7Data | null = null;
 
@@ -271,6 +286,7 @@ let shared: W7Data | null = null;
 export async function w7Trainer(peer: Peer): Promise<StepTrainer> {
   const d = (shared ??= w7Data());
   if (peer === 'chainrule') return w7Chainrule(d);
+  if (peer === 'chainrule-compiled') return w7ChainruleCompiled(d);
   if (peer === 'tfjs-cpu' || peer === 'tfjs-wasm') return tfStepTrainer(peer, (tf) => w7Tf(tf, d));
   if (peer === 'js') throw new Error('W7 has no plain-JS floor (see w7-gpt.ts)');
   return w7JaxTrainer(await loadJax(), jaxVariant(peer), d);
@@ -296,5 +312,5 @@ export async function runW7(opts: BenchOptions): Promise<WorkloadResult> {
       'No plain-JS floor: a transformer’s forward and backward by hand would be a second autodiff for one network.',
     ...stepNotes(W7, r, opts),
   ];
-  return { rows: r.rows, targets: [], notes };
+  return { rows: r.rows, targets: stepTargets('W7', r), notes };
 }

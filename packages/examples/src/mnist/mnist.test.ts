@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AdamW } from '@chainrule/nn';
 import { digitArt, loadMnist } from './data.js';
-import { buildModel, trainMnist, trainStep, type StepReport } from './model.js';
+import { buildModel, compiledTrainStep, trainMnist, trainStep, type StepReport } from './model.js';
 import { formatDuration, formatProgress, TrainingProgress } from './progress.js';
 import { misclassifiedArt } from './main.js';
 
@@ -49,6 +49,25 @@ describe('buildModel and trainStep', () => {
     expect(model.forward(loadMnist().images.slice(0, 0, 5)).shape).toEqual([5, 10]);
     const count = model.parameters().reduce((n, p) => n + p.size, 0);
     expect(count).toBe(8 * 1 * 9 + 8 + (16 * 8 * 9 + 16) + (400 * 128 + 128) + (128 * 10 + 10));
+  });
+
+  it('compiledTrainStep: the same losses, logits and weights as trainStep, bit for bit, over batches with other labels (dropout on)', () => {
+    const { images, labels } = loadMnist();
+    const batches = [0, 1, 2, 3].map((b) => {
+      const pick = Array.from({ length: 16 }, (_, i) => (i * 613 + b * 97) % 10000);
+      return [images.indexSelect(0, pick), labels.indexSelect(0, pick)] as const;
+    });
+    const eager = buildModel({ seed: 5, dropout: 0.2 });
+    const twin = buildModel({ seed: 5, dropout: 0.2 });
+    const eagerOpt = new AdamW(eager.parameters(), { lr: 1e-3 });
+    const step = compiledTrainStep(twin, new AdamW(twin.parameters(), { lr: 1e-3 }));
+    for (const [x, y] of batches) {
+      const a = trainStep(eager, eagerOpt, x, y);
+      const b = step(x, y);
+      expect(b.loss).toBe(a.loss);
+      expect(Array.from(b.logits.buffer)).toEqual(Array.from(a.logits.buffer));
+    }
+    twin.parameters().forEach((p, i) => expect(Array.from(p.buffer)).toEqual(Array.from(eager.parameters()[i].buffer)));
   });
 
   it('one step lowers the loss of its own batch; repeated, it fits the batch', () => {

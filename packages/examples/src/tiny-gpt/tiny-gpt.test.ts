@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomGenerator, tensor } from '@chainrule/core';
 import { buildModel } from './model.js';
 import { CharVocabulary, loadArticle, randomBatch, unigramEntropy } from './text.js';
-import { generate, trainTinyGpt } from './train.js';
+import { compiledTrainStep, generate, makeOptimizer, trainStep, trainTinyGpt } from './train.js';
 
 const TINY = { contextLength: 16, dModel: 16, numHeads: 2, numLayers: 1, batchSize: 8, steps: 40, lr: 1e-2, warmupSteps: 4, seed: 3, logEvery: 1 } as const;
 
@@ -95,6 +95,25 @@ describe('tiny-gpt text tools', () => {
     expect(unigramEntropy('abab')).toBeAllClose(Math.log(2), { rtol: 1e-15 });
     expect(unigramEntropy('aaab')).toBeAllClose(-(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25)), { rtol: 1e-15 });
     expect(unigramEntropy('aaaa')).toBe(0);
+  });
+
+  it('compiledTrainStep: the same losses and weights as trainStep, bit for bit, on new batches each step', () => {
+    const config = { vocabSize: 30, contextLength: 8, dModel: 8, numHeads: 2, numLayers: 1, seed: 2 };
+    const tokens = Array.from({ length: 200 }, (_, i) => (i * 7 + (i >> 3)) % 30);
+    const eager = buildModel(config);
+    const twin = buildModel(config);
+    const eagerOpt = makeOptimizer(eager, { lr: 1e-2, weightDecay: 0.1 });
+    const step = compiledTrainStep(twin, makeOptimizer(twin, { lr: 1e-2, weightDecay: 0.1 }), 0.5);
+    const g1 = new RandomGenerator(4);
+    const g2 = new RandomGenerator(4);
+    const losses: number[] = [];
+    for (let s = 0; s < 4; s++) {
+      const loss = step(randomBatch(tokens, 3, 8, g1));
+      expect(loss).toBe(trainStep(eager, eagerOpt, randomBatch(tokens, 3, 8, g2), 0.5).loss);
+      losses.push(loss);
+    }
+    expect(new Set(losses).size).toBe(4);
+    twin.parameters().forEach((p, i) => expect(Array.from(p.buffer)).toEqual(Array.from(eager.parameters()[i].buffer)));
   });
 
   it('randomBatch: seeded windows, targets shifted by one', () => {
