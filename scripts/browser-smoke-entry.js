@@ -13,8 +13,10 @@
 //   core falls back to its JavaScript tile (the Node side expects that one violation);
 // - refusal: the one part of core that needs code generation (the ndarray interop) reports the CSP's
 //   refusal as a ChainruleError naming the function; the Node side also sees the page report the
-//   violation, which shows that the header is enforced and that violations are observed.
-import { ChainruleError, gradcheck, randn, tensor, toNdarray } from '@chainrule/core';
+//   violation, which shows that the header is enforced and that violations are observed; and a
+//   compiled training step, whose generated runner is refused too, replays through the interpreter
+//   with the eager run's bits.
+import { ChainruleError, compile, gradcheck, noGrad, randn, tensor, toNdarray } from '@chainrule/core';
 
 const mode = new URLSearchParams(location.search).get('mode') ?? 'simd';
 const checks = [];
@@ -93,6 +95,40 @@ function matmul256(label) {
   check(`256x256 matmul ${label}: dB = Aᵀ·G`, db.equal, d(db));
 }
 
+/** The article's network trained 30 steps eagerly and 30 compiled (from the same weights): the same bits, replayed by the interpreter. */
+function compiledUnderCsp() {
+  const setup = () => {
+    const Wh = tensor([[0.15, 0.2], [0.25, 0.3]], { requiresGrad: true });
+    const Wo = tensor([[0.4, 0.45], [0.5, 0.55]], { requiresGrad: true });
+    const x = tensor([[0.05, 0.1]]);
+    const step = () => {
+      const o = x.matmul(Wh.transpose()).add(0.35).sigmoid().matmul(Wo.transpose()).add(0.6).sigmoid();
+      const E = tensor([[0.01, 0.99]]).sub(o).square().mul(0.5).sum();
+      E.backward();
+      noGrad(() => {
+        Wh.sub_(Wh.grad.mul(0.5));
+        Wo.sub_(Wo.grad.mul(0.5));
+      });
+      Wh.grad = null;
+      Wo.grad = null;
+      return E;
+    };
+    return { step, Wo };
+  };
+  const eager = setup();
+  const twin = setup();
+  const compiled = compile(twin.step);
+  const e = [];
+  const c = [];
+  for (let i = 0; i < 30; i++) {
+    e.push(eager.step().item());
+    c.push(compiled().item());
+  }
+  const same = e.every((v, i) => Object.is(v, c[i])) && bitsEqual(eager.Wo.buffer, twin.Wo.buffer).equal;
+  check('compile under the CSP: replays through the interpreter, 30 losses and the weights bit-identical to eager', same && compiled.runner === 'interpreted' && compiled.lastRun === 'replay',
+    `runner ${compiled.runner}, last run ${compiled.lastRun}, final loss eager ${e[29]} compiled ${c[29]}`);
+}
+
 /** Speed, informational only: best of 3 forward+backward runs, after the checks warmed up the JIT. */
 function time256() {
   let best = Infinity;
@@ -148,6 +184,7 @@ function run() {
         `${e?.name}: ${String(e?.message).slice(0, 120)}...`);
     }
     article(); // everything else still works after the refusal
+    compiledUnderCsp();
   } else {
     check(`known page mode (${mode})`, false);
   }

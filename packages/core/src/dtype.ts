@@ -129,6 +129,16 @@ export function allocBuffer(dtype: DType, size: number): Buffer {
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }
 
+/**
+ * @internal A zero-filled buffer that a kernel keeps between calls (a scratch), checked against the
+ * element limit like {@link allocBuffer}. Never taken from a compiled step's arena: the arena's
+ * buffers belong to one call of one op, and are handed out again, zeroed, at every replay.
+ */
+export function allocKept(dtype: DType, size: number): Buffer {
+  if (size > maxElements || !(size >= 0)) checkSize(size);
+  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+}
+
 /** The dtype of an existing buffer. */
 export function dtypeOf(buffer: Buffer): DType {
   return buffer instanceof Float64Array ? 'float64' : 'float32';

@@ -11,7 +11,7 @@ import type { NdArray } from 'ndarray';
 import { allocBuffer, checkDType, checkSize, DEFAULT_DTYPE, dtypeOf, type Buffer, type DType } from './dtype.js';
 import { AutogradError, ChainruleError, ShapeError, fmtShape } from './errors.js';
 import { isGradEnabled, swapGradEnabled, tracing } from './grad-mode.js';
-import { compileTrace, invalidateCompiled, refuseAtTopLevel, sideEffect } from './compile/trace-state.js';
+import { compileTrace, invalidateCompiled, refuseAtTopLevel, sideEffect, topLevelRecorder } from './compile/trace-state.js';
 import { checkShape, frozenShape, MAX_RANK, sizeOf, type Shape } from './shape.js';
 import type { OpContext } from './op.js';
 import * as ops from './ops/index.js';
@@ -268,7 +268,7 @@ export class Tensor {
   }
   /** A new leaf with the same values that is cut from the graph (shares nothing; never requires grad). */
   detach(): Tensor {
-    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) {
+    if (tracing.active && topLevelRecorder() !== null) {
       // in a compiled step's trace, the copy is made by an op, so that every replay makes it again
       const previous = swapGradEnabled(false);
       try {
@@ -354,6 +354,8 @@ export class Tensor {
     }
   }
   private inPlace(op: 'add_' | 'sub_' | 'mul_' | 'copy_', other: TensorLike): this {
+    const recorder = tracing.active ? topLevelRecorder() : null;
+    if (recorder !== null) return recorder.inPlace(this, op, other); // a compiled step's trace: made again at every replay
     // A number needs no tensor; a tensor is broadcast to this shape (checked before any change).
     let b: ArrayLike<number>;
     let scalar = 0;
@@ -394,27 +396,24 @@ export class Tensor {
   }
   /** In place: `this += other` (broadcast to this shape). */
   add_(other: TensorLike): this {
-    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'add_', other); // made again at every replay
     return this.inPlace('add_', other);
   }
   /** In place: `this -= other` (broadcast to this shape). */
   sub_(other: TensorLike): this {
-    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'sub_', other); // made again at every replay
     return this.inPlace('sub_', other);
   }
   /** In place: `this *= other` (broadcast to this shape). */
   mul_(other: TensorLike): this {
-    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'mul_', other); // made again at every replay
     return this.inPlace('mul_', other);
   }
   /** In place: copies `src` (broadcast to this shape) into this tensor. */
   copy_(src: TensorLike): this {
-    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'copy_', src); // made again at every replay
     return this.inPlace('copy_', src);
   }
   /** In place: sets every element to `value`. */
   fill_(value: number): this {
-    if (tracing.active && compileTrace.recorder !== null && compileTrace.recorder.atTopLevel()) return compileTrace.recorder.inPlace(this, 'fill_', value);
+    const recorder = tracing.active ? topLevelRecorder() : null;
+    if (recorder !== null) return recorder.inPlace(this, 'fill_', value); // a compiled step's trace: made again at every replay
     this.checkInPlace('fill_');
     this.buffer.fill(value);
     this._version++;

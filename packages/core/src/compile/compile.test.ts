@@ -10,6 +10,7 @@ import { rand, randn } from '../create.js';
 import { RandomGenerator, manualSeed } from '../random.js';
 import { detectAnomaly } from '../autograd/anomaly.js';
 import { compile } from './compile.js';
+import { conv2d } from '../ops/conv.js';
 import { sideEffect, invalidateCompiled } from './trace-state.js';
 import { codeGenerationRefused } from '../test-utils/codegen.js';
 
@@ -93,6 +94,29 @@ describe('compile: replays are bit-identical to eager runs', () => {
     expect(compiled.lastRun).toBe('replay');
     expect(twin.counter.item()).toBe(4);
     expect(compiled.describe()).toContain('sub_ on a [3,2] tensor (side effect)');
+  });
+
+  it('a convolution traced before any other ran: its scratch, kept between calls, is not one of the plan’s buffers', () => {
+    // (the first convolution of a process makes the scratch: when that was the trace, the replay found it made and allocated otherwise)
+    const w = randn([4, 2, 3, 3], { generator: new RandomGenerator(6) }).requiresGrad_();
+    const step = compile((x: Tensor) => {
+      const loss = conv2d(x, w).square().sum();
+      loss.backward();
+      return loss;
+    });
+    const g = new RandomGenerator(7);
+    for (let i = 0; i < 3; i++) {
+      const x = randn([2, 2, 6, 6], { generator: g });
+      w.grad = null;
+      const compiled = bits(step(x).buffer);
+      const compiledGrad = bits(w.grad!.buffer);
+      w.grad = null;
+      const eager = conv2d(x, w).square().sum();
+      eager.backward();
+      expect(compiled).toEqual(bits(eager.buffer));
+      expect(compiledGrad).toEqual(bits(w.grad!.buffer));
+    }
+    expect(step.lastRun).toBe('replay');
   });
 
   it('a side effect reads what changed since the trace (a learning rate set between calls)', () => {

@@ -100,11 +100,16 @@ interface Plan {
  * - **JavaScript values are constants of the plan**, as in `jax.jit` and `tf.function`: numbers
  *   given to ops, shapes, and tensors the step makes from numbers. Code outside tensor ops runs
  *   only when traced, except in {@link sideEffect} (nn's optimizers, schedules, `zeroGrad`,
- *   gradient clipping and batch norm's statistics use it) and the random samplers.
+ *   gradient clipping and batch norm's statistics use it) and the random samplers. Code that reads
+ *   a tensor's `buffer` outside an op cannot be seen by the trace and would keep the traced values:
+ *   compute from values inside a custom op's forward (`defineOp`), which every replay runs again.
  * - **The step returns** a tensor, an array of tensors, or nothing; each call returns fresh copies
- *   without history. `.grad` tensors live in buffers the plan reuses at each call.
+ *   without history. Other tensors the step makes live in buffers the plan reuses: a `.grad`, or an
+ *   activation a module keeps, holds the latest call's values.
+ * - **In-place methods** at top level (`add_`, `sub_`, `mul_`, `copy_`, `fill_`, as in
+ *   `noGrad(() => p.sub_(p.grad.mul(lr)))`) and `p.grad = null` run again at each replay.
  * - **Runs eagerly, with the reason in `eagerReason`,** a step that reads a value into JavaScript
- *   (`item()`, `toArray()`, `toString()`, `data`), changes a tensor in place or sets `.grad` to a
+ *   (`item()`, `toArray()`, `toString()`, `data`), writes through `update()` or sets `.grad` to a
  *   tensor outside a side effect, has a gradient hook, or calls backward with `createGraph`; and
  *   every call under anomaly detection or inside another trace. A replay that goes otherwise than
  *   its trace (an op whose output size depends on values) throws a ChainruleError.

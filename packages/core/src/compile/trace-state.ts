@@ -60,7 +60,7 @@ export function arenaBuffer(dtype: DType, size: number): Buffer {
     throw new ReplayMismatch(
       `${arena.owner} asked for a ${dtype} buffer of ${size} elements as its allocation #${arena.pos + 1}, but when traced it ` +
         (b === undefined ? `made only ${list.length}` : `made one of ${b.length} (${b instanceof Float64Array ? 'float64' : 'float32'})`) +
-        ': its sizes depend on the values, which a compiled step cannot replay',
+        ': it allocates otherwise from call to call (sizes that depend on the values, or a buffer it keeps between calls that comes from allocBuffer), which a compiled step cannot replay',
     );
   }
   arena.pos++;
@@ -117,8 +117,8 @@ export function sideEffect<T>(name: string, run: () => T): T {
   if (typeof name !== 'string' || typeof run !== 'function') {
     throw new TypeError(`sideEffect: expected a name and a function, sideEffect('ema', () => ...), got ${typeof name} and ${typeof run}`);
   }
-  const recorder = compileTrace.recorder;
-  return recorder !== null && recorder.atTopLevel() ? recorder.sideEffect(name, run, false) : run();
+  const recorder = topLevelRecorder();
+  return recorder !== null ? recorder.sideEffect(name, run, false) : run();
 }
 
 /**
@@ -127,12 +127,17 @@ export function sideEffect<T>(name: string, run: () => T): T {
  * made from them hold the new draw. Outside a trace, or inside an op, just `draw()`.
  */
 export function randomSource<T>(name: string, draw: () => T): T {
-  const recorder = compileTrace.recorder;
-  return recorder !== null && recorder.atTopLevel() ? recorder.sideEffect(name, draw, true) : draw();
+  const recorder = topLevelRecorder();
+  return recorder !== null ? recorder.sideEffect(name, draw, true) : draw();
 }
 
 /** @internal Refuses the plan being traced with `reason()`, if a trace is running and this is its top level. */
 export function refuseAtTopLevel(reason: () => string): void {
+  topLevelRecorder()?.refuse(reason());
+}
+
+/** @internal The running trace's recorder if the caller is at its top level (not inside an op's forward or a side effect), else null. */
+export function topLevelRecorder(): TraceRecorder | null {
   const recorder = compileTrace.recorder;
-  if (recorder !== null && recorder.atTopLevel()) recorder.refuse(reason());
+  return recorder !== null && recorder.atTopLevel() ? recorder : null;
 }

@@ -26,7 +26,7 @@
  * is read as 0 and multiplied like any element (so 0 · Infinity is NaN, as in PyTorch).
  * @module
  */
-import { allocBuffer, checkSize, dtypeOf, type Buffer, type DType } from '../dtype.js';
+import { allocBuffer, allocKept, checkSize, dtypeOf, type Buffer, type DType } from '../dtype.js';
 import { gemm } from './matmul.js';
 import type { WindowGeometry } from './window.js';
 import { getNumThreads, isSharedScratch, sharedScratch } from './matmul-threads.js';
@@ -67,7 +67,7 @@ function scratchBuffer(k: 0 | 1, size: number): Float64Array {
   if (have !== null && have.length >= size && (!threads || isSharedScratch(have))) return have;
   if (size > SCRATCH_KEPT) return allocBuffer('float64', size) as Float64Array;
   checkSize(size);
-  const made = (threads ? sharedScratch(size, have) : null) ?? (allocBuffer('float64', size) as Float64Array);
+  const made = (threads ? sharedScratch(size, have) : null) ?? (allocKept('float64', size) as Float64Array);
   scratch[k] = made;
   return made;
 }
