@@ -12,7 +12,7 @@ import { allocBuffer, checkDType, checkSize, DEFAULT_DTYPE, dtypeOf, type Buffer
 import { AutogradError, ChainruleError, ShapeError, fmtShape } from './errors.js';
 import { isGradEnabled, swapGradEnabled, tracing } from './grad-mode.js';
 import { compileTrace, invalidateCompiled, refuseAtTopLevel, sideEffect, topLevelRecorder } from './compile/trace-state.js';
-import { checkShape, frozenShape, MAX_RANK, sizeOf, type Shape } from './shape.js';
+import { checkShape, frozenShape, MAX_RANK, shapesEqual, sizeOf, type Shape } from './shape.js';
 import type { OpContext } from './op.js';
 import * as ops from './ops/index.js';
 import { backward, type BackwardOptions } from './autograd/engine.js';
@@ -366,7 +366,8 @@ export class Tensor {
     } else {
       const src = asTensor(other, { dtype: this.dtype });
       this.checkInPlace(op, src);
-      b = src.size === 1 && src.ndim <= this.ndim ? EMPTY_VALUES : ops.broadcastTo(src, this.shape).buffer;
+      // (a source of this shape, the common case, is read as it is: no broadcast op to run)
+      b = src.size === 1 && src.ndim <= this.ndim ? EMPTY_VALUES : shapesEqual(src.shape, this.shape) ? src.buffer : ops.broadcastTo(src, this.shape).buffer;
       if (b === EMPTY_VALUES) scalar = src.buffer[0];
     }
     const a = this.buffer;
