@@ -130,6 +130,37 @@ export function allocBuffer(dtype: DType, size: number): Buffer {
 }
 
 /**
+ * A buffer for a result the caller writes in full (every element), such as an elementwise
+ * kernel's: the same as {@link allocBuffer}, except that a compiled step's replay hands back its
+ * traced buffer without zeroing it first. A kernel that leaves any element unwritten must use
+ * `allocBuffer`.
+ * @example
+ * ```ts
+ * const out = allocOutput('float64', src.length);
+ * for (let i = 0; i < src.length; i++) out[i] = 2 * src[i];
+ * ```
+ */
+export function allocOutput(dtype: DType, size: number): Buffer {
+  if (size > maxElements || !(size >= 0)) checkSize(size);
+  if (arena.list !== null) return arenaBuffer(dtype, size, false);
+  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+}
+
+/**
+ * A copy of `buffer` in a buffer from {@link allocOutput} (a compiled step's replay copies into its
+ * traced buffer; `buffer.slice()` would make a new one at every replay).
+ * @example
+ * ```ts
+ * copyOf(new Float64Array([1, 2])); // Float64Array [1, 2], another buffer
+ * ```
+ */
+export function copyOf(buffer: Buffer): Buffer {
+  const out = allocOutput(dtypeOf(buffer), buffer.length);
+  out.set(buffer);
+  return out;
+}
+
+/**
  * @internal A zero-filled buffer that a kernel keeps between calls (a scratch), checked against the
  * element limit like {@link allocBuffer}. Never taken from a compiled step's arena: the arena's
  * buffers belong to one call of one op, and are handed out again, zeroed, at every replay.

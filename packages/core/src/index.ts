@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 export { Tensor, tensor, asTensor, isTensor, type TensorLike, type NestedArray, type TensorOptions, type GradHook, type KeepdimsArgument } from './tensor.js';
-export { type DType, type Buffer, type TensorData, allocBuffer, checkSize, getMaxElements, setMaxElements } from './dtype.js';
+export { type DType, type Buffer, type TensorData, allocBuffer, allocOutput, copyOf, checkSize, getMaxElements, setMaxElements } from './dtype.js';
 export { type Shape, broadcastShapes, frozenShape, shapesEqual, sizeOf, stridesOf } from './shape.js';
 export { ChainruleError, ShapeError, DTypeError, AutogradError, AnomalyError, fmtShape } from './errors.js';
 export { zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, type RandomOptions } from './create.js';

@@ -47,8 +47,11 @@ export const compileTrace: { recorder: TraceRecorder | null } = { recorder: null
  */
 export const arena: { list: Buffer[] | null; pos: number; recording: boolean; owner: string } = { list: null, pos: 0, recording: false, owner: '' };
 
-/** @internal The arena's side of `allocBuffer` (called only while `arena.list` is set). */
-export function arenaBuffer(dtype: DType, size: number): Buffer {
+/**
+ * @internal The arena's side of `allocBuffer` and `allocOutput` (called only while `arena.list` is
+ * set); a replayed buffer is zeroed unless the caller writes every element (`zeroed` false).
+ */
+export function arenaBuffer(dtype: DType, size: number, zeroed = true): Buffer {
   const list = arena.list!;
   if (arena.recording) {
     const fresh = dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
@@ -64,6 +67,7 @@ export function arenaBuffer(dtype: DType, size: number): Buffer {
     );
   }
   arena.pos++;
+  if (!zeroed) return b;
   // zeroed, as a new typed array is: kernels may rely on it (a loop: fill() is a call into a builtin, slow on the small buffers that dominate)
   if (size <= 64) for (let i = 0; i < size; i++) b[i] = 0;
   else b.fill(0);

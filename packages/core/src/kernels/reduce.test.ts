@@ -25,6 +25,35 @@ describe('reduce kernel', () => {
     );
   });
 
+  it('every layout (trailing axes, leading axes, any other) combines each element in memory order: the bits of one plain walk', () => {
+    // the walk every reduction is defined by: each input element, in memory order, into its output element
+    const walk = (data: number[], shape: number[], axes: number[], kind: 'sum' | 'max' | 'min') => {
+      const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const out = new Array<number>(size(kept)).fill(kind === 'sum' ? 0 : kind === 'max' ? -Infinity : Infinity);
+      data.forEach((v, flat) => {
+        let o = 0;
+        let rest = flat;
+        for (let d = shape.length - 1, stride = 1; d >= 0; d--) {
+          const i = rest % shape[d];
+          rest = Math.floor(rest / shape[d]);
+          o += (axes.includes(d) ? 0 : i) * stride;
+          stride *= kept[d];
+        }
+        if (kind === 'sum') out[o] += v;
+        else if (kind === 'max' ? v > out[o] || v !== v : v < out[o] || v !== v) out[o] = v;
+      });
+      return out;
+    };
+    fc.assert(
+      fc.property(caseArb, ([shape, axes, seed]) => {
+        const data = uniformValues(size(shape), seed).map((v, i) => (i % 7 === 3 ? v * 1e8 : v)); // magnitudes that make order matter
+        const x = t64(data, shape);
+        for (const kind of ['sum', 'max', 'min'] as const) expect(Array.from(reduce(x, axes, kind).buffer)).toEqual(walk(data, shape, axes, kind));
+      }),
+      FC,
+    );
+  });
+
   it('NaN propagates through max and min wherever it sits, whole-array and per-axis', () => {
     const x = t64([1, NaN, 3, 4, 5, 6], [2, 3]);
     expect(Array.from(reduce(x, [0, 1], 'max').buffer)).toEqual([NaN]);

@@ -29,10 +29,23 @@ export function reduce(x: TensorData, axes: readonly number[], kind: Reduction):
     out[0] = combineAll(src, kind, init);
     return { buffer: out, shape: kept };
   }
+  // The two common layouts, each element still combined in memory order (the same bits as below):
+  // trailing axes (softmax's and layer norm's sums over the last axis), and leading axes (a bias's
+  // gradient summed over the batch). NOTE: the general loop's odometer step per element made these
+  // about a tenth of a small transformer's training step.
+  const nd = shape.length;
+  if (axes[axes.length - 1] === nd - 1 && axes[0] === nd - axes.length) {
+    const inner = src.length / outSize;
+    for (let o = 0; o < outSize; o++) out[o] = combineRange(src, o * inner, (o + 1) * inner, kind, init);
+    return { buffer: out, shape: kept };
+  }
+  if (axes[0] === 0 && axes[axes.length - 1] === axes.length - 1) {
+    for (let r = 0; r < src.length; r += outSize) combineRow(out, src, r, kind);
+    return { buffer: out, shape: kept };
+  }
   // Output strides seen from the input's index: 0 along reduced axes.
   const outStrides = stridesOf(kept);
   for (const a of axes) outStrides[a] = 0;
-  const nd = shape.length;
   const idx = new Array<number>(nd).fill(0);
   let o = 0;
   for (let i = 0; i < src.length; i++) {
@@ -55,12 +68,26 @@ export function reduce(x: TensorData, axes: readonly number[], kind: Reduction):
 }
 
 function combineAll(src: Buffer, kind: Reduction, init: number): number {
+  return combineRange(src, 0, src.length, kind, init);
+}
+
+/** `src[from]` … `src[to - 1]` combined in order, from `init`. */
+function combineRange(src: Buffer, from: number, to: number, kind: Reduction, init: number): number {
   let acc = init;
-  if (kind === 'sum') for (let i = 0; i < src.length; i++) acc += src[i];
+  if (kind === 'sum') for (let i = from; i < to; i++) acc += src[i];
   else if (kind === 'max') {
-    for (let i = 0; i < src.length; i++) if (src[i] > acc || src[i] !== src[i]) acc = src[i];
-  } else for (let i = 0; i < src.length; i++) if (src[i] < acc || src[i] !== src[i]) acc = src[i];
+    for (let i = from; i < to; i++) if (src[i] > acc || src[i] !== src[i]) acc = src[i];
+  } else for (let i = from; i < to; i++) if (src[i] < acc || src[i] !== src[i]) acc = src[i];
   return acc;
+}
+
+/** `out[j]` combined with `src[start + j]` for every j of `out`. */
+function combineRow(out: Buffer, src: Buffer, start: number, kind: Reduction): void {
+  const n = out.length;
+  if (kind === 'sum') for (let j = 0; j < n; j++) out[j] += src[start + j];
+  else if (kind === 'max') {
+    for (let j = 0; j < n; j++) if (src[start + j] > out[j] || src[start + j] !== src[start + j]) out[j] = src[start + j];
+  } else for (let j = 0; j < n; j++) if (src[start + j] < out[j] || src[start + j] !== src[start + j]) out[j] = src[start + j];
 }
 
 /** `shape` without the reduced axes (keepdims false). */

@@ -18,7 +18,7 @@ import { map, zip } from '../kernels/elementwise.js';
 export const add = defineOp({
   name: 'add',
   inputs: ['a', 'b'],
-  forward: (_ctx, a, b) => zip(a, b, (x, y) => x + y, 'add'),
+  forward: (_ctx, a, b) => zip(a, b, 'add', 'add'),
   backward: { a: (_ctx, grad) => grad, b: (_ctx, grad) => grad },
 });
 
@@ -34,7 +34,7 @@ export const add = defineOp({
 export const sub = defineOp({
   name: 'sub',
   inputs: ['a', 'b'],
-  forward: (_ctx, a, b) => zip(a, b, (x, y) => x - y, 'sub'),
+  forward: (_ctx, a, b) => zip(a, b, 'sub', 'sub'),
   backward: { a: (_ctx, grad) => grad, b: (_ctx, grad) => grad.neg() },
 });
 
@@ -52,7 +52,7 @@ export const mul = defineOp({
   inputs: ['a', 'b'],
   forward(ctx, a, b) {
     ctx.save(a, b);
-    return zip(a, b, (x, y) => x * y, 'mul');
+    return zip(a, b, 'mul', 'mul');
   },
   backward: {
     a: (ctx, grad) => grad.mul(ctx.saved[1]),
@@ -74,7 +74,7 @@ export const div = defineOp({
   inputs: ['a', 'b'],
   forward(ctx, a, b) {
     ctx.save(a, b);
-    return zip(a, b, (x, y) => x / y, 'div');
+    return zip(a, b, 'div', 'div');
   },
   backward: {
     a: (ctx, grad) => grad.div(ctx.saved[1]),
@@ -97,7 +97,7 @@ export const div = defineOp({
 export const neg = defineOp({
   name: 'neg',
   inputs: ['x'],
-  forward: (_ctx, x) => map(x, (v) => -v),
+  forward: (_ctx, x) => map(x, 'neg'),
   backward: { x: (_ctx, grad) => grad.neg() },
 });
 
@@ -162,7 +162,7 @@ export const square = defineOp({
   inputs: ['x'],
   forward(ctx, x) {
     ctx.save(x);
-    return map(x, (v) => v * v);
+    return map(x, 'square');
   },
   backward: { x: (ctx, grad) => grad.mul(ctx.saved[0].mul(2)) },
 });

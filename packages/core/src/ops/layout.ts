@@ -5,7 +5,7 @@
  * @module
  */
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { checkDType, type DType } from '../dtype.js';
+import { checkDType, copyOf, type DType } from '../dtype.js';
 import { defineOp, defineVariadicOp, type OpContext, type OpFunction } from '../op.js';
 import { broadcastShapes, checkShape, frozenShape, normalizeAxis, shapesEqual, sizeOf, type Shape, shapeSlice } from '../shape.js';
 import { Tensor, asTensor, type TensorLike } from '../tensor.js';
@@ -48,7 +48,7 @@ function resolveShape(from: Shape, target: unknown): Shape {
 export const reshape = defineOp({
   name: 'reshape',
   inputs: ['x'],
-  forward: (ctx: OpContext<readonly number[]>, x) => ({ buffer: x.buffer.slice(), shape: resolveShape(x.shape, ctx.params) }),
+  forward: (ctx: OpContext<readonly number[]>, x) => ({ buffer: copyOf(x.buffer), shape: resolveShape(x.shape, ctx.params) }),
   backward: { x: (ctx, grad) => grad.reshape(ctx.inputs[0].shape) },
 });
 
@@ -359,6 +359,6 @@ export const cast = defineOp({
 export const clone = defineOp({
   name: 'clone',
   inputs: ['x'],
-  forward: (_ctx, x) => ({ buffer: x.buffer.slice(), shape: x.shape }),
+  forward: (_ctx, x) => ({ buffer: copyOf(x.buffer), shape: x.shape }),
   backward: { x: (_ctx, grad) => grad },
 });
