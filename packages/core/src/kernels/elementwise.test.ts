@@ -47,6 +47,43 @@ describe('elementwise kernels', () => {
     );
   });
 
+  it('the written-out arithmetic (+ − × ÷) on every layout, tiled and repeated operands on either side included, gives the reference bits', () => {
+    const pairs: [number[], number[]][] = [
+      [[4, 3], [4, 3]],
+      [[4, 3], []],
+      [[], [4, 3]],
+      [[4, 3], [3]], // a bias: the block tiles the result
+      [[3], [4, 3]],
+      [[4, 3], [4, 1]], // a row statistic: each element repeated
+      [[4, 1], [4, 3]],
+      [[2, 3, 4], [3, 4]],
+      [[2, 3, 4], [2, 3, 1]],
+      [[2, 3, 4], [2, 1, 1]],
+      [[1, 1], [2, 3]],
+      [[2, 1], [1, 3]], // both broadcast: copied first
+      [[2, 3, 4], [1, 3, 1]], // neither pattern: copied
+    ];
+    const ops = { add: (x: number, z: number) => x + z, sub: (x: number, z: number) => x - z, mul: (x: number, z: number) => x * z, div: (x: number, z: number) => x / z };
+    for (const [a, b] of pairs) {
+      const A: Ref = { shape: a, data: uniformValues(size(a), 3) };
+      const B: Ref = { shape: b, data: uniformValues(size(b), 4) };
+      for (const [kind, f] of Object.entries(ops) as [keyof typeof ops, (x: number, z: number) => number][]) {
+        const y = zip(t64(A.data, a), t64(B.data, b), kind, kind);
+        const expected = refZip(A, B, f);
+        expect([...y.shape], `${kind} ${JSON.stringify(a)} ${JSON.stringify(b)}`).toEqual(expected.shape);
+        expect(Array.from(y.buffer), `${kind} ${JSON.stringify(a)} ${JSON.stringify(b)}`).toEqual(expected.data);
+      }
+    }
+    fc.assert(
+      fc.property(broadcastPairArb(4, 4), seedArb, fc.constantFrom('add', 'sub', 'mul', 'div'), ({ a, b }, seed, kind) => {
+        const A: Ref = { shape: a, data: uniformValues(size(a), seed) };
+        const B: Ref = { shape: b, data: uniformValues(size(b), seed + 1) };
+        expect(Array.from(zip(t64(A.data, a), t64(B.data, b), kind, kind).buffer)).toEqual(refZip(A, B, ops[kind]).data);
+      }),
+      FC,
+    );
+  });
+
   it('zip3 broadcasts three shapes', () => {
     const y = zip3(t64([1, 0], [2, 1]), t64([1, 2, 3], [3]), t64([9], []), (c, x, z) => (c ? x : z), 'where');
     expect([...y.shape]).toEqual([2, 3]);
