@@ -165,7 +165,7 @@ export function compile<A extends readonly Tensor[], R extends Tensor | readonly
     for (let i = 0; i < args.length; i++) {
       if (args[i].requiresGrad) return eager(args, `argument ${i} requires grad; a compiled step takes data, and its gradient would not reach the argument`);
     }
-    let plan = last !== null && matches(last, args) ? last : (plans.find((p) => matches(p, args)) ?? null);
+    const plan = last !== null && matches(last, args) ? last : (plans.find((p) => matches(p, args)) ?? null);
     if (plan === null) {
       if (plans.length >= maxPlans) return eager(args, `${maxPlans} plans are kept already (maxPlans); the argument shapes keep changing`);
       const traced = trace(step, args);
