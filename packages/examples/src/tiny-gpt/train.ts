@@ -215,10 +215,11 @@ export function trainTinyGpt(options: TrainTinyGptOptions): TinyGptRun {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   const log: LogEntry[] = [];
+  const trainOn = compiledTrainStep(model, optimizer, maxGradNorm); // trainStep, traced at the first batch and replayed
   let sum = 0;
   for (let step = 1; step <= steps; step++) {
     const usedLr = optimizer.paramGroups[0].lr;
-    sum += trainStep(model, optimizer, randomBatch(trainTokens, batchSize, model.config.contextLength, generator), maxGradNorm).loss;
+    sum += trainOn(randomBatch(trainTokens, batchSize, model.config.contextLength, generator));
     scheduler.step();
     if (step % logEvery === 0 || step === steps) {
       const entry = { step, loss: sum / (step - (log.at(-1)?.step ?? 0)), lr: usedLr, seconds: (performance.now() - start) / 1000 };
