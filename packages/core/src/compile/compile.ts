@@ -300,6 +300,7 @@ function copyArgsIn(plan: Plan, args: readonly Tensor[]): void {
 /** Replays `plan` with grad mode off (its side effects set their own), turning a divergence into a clear error. */
 function runPlan(plan: Plan): void {
   const previous = swapGradEnabled(false);
+  arena.recording = false; // (a replay hands the traced buffers back; begin() and the sources only point the arena at them)
   try {
     plan.runner!();
   } catch (error) {

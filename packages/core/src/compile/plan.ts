@@ -43,7 +43,6 @@ export class OpStep implements PlanStep {
   begin(): void {
     arena.list = this.buffers;
     arena.pos = 0;
-    arena.recording = false;
     arena.owner = this.op.name;
   }
 
@@ -54,6 +53,8 @@ export class OpStep implements PlanStep {
       throw new ReplayMismatch(`${this.op.name} made ${arena.pos} allocations where its trace made ${this.buffers.length}: it took another path, which a compiled step cannot replay`);
     }
     const out = this.out!;
+    // the common case first: a kernel's result, in the buffer the arena handed back
+    if ((result as { buffer?: unknown }).buffer === out.buffer) return;
     let buffer: Buffer;
     if (result instanceof Tensor) buffer = result.buffer;
     else if ((result as { buffer?: unknown }).buffer instanceof Float64Array || (result as { buffer?: unknown }).buffer instanceof Float32Array) buffer = (result as { buffer: Buffer }).buffer;
@@ -109,7 +110,6 @@ export class EffectStep implements PlanStep {
       if (buffers !== null) {
         arena.list = buffers;
         arena.pos = 0;
-        arena.recording = false;
         arena.owner = this.name;
       }
       this.run();
