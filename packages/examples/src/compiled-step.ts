@@ -6,21 +6,16 @@
  * @module
  */
 import { compile, tensor, type Tensor } from '@chainrule/core';
-import { Dense, MSELoss, SGD, Sequential, Sigmoid } from '@chainrule/nn';
+import { SGD } from '@chainrule/nn';
+import { ARTICLE } from './article/by-hand.js';
+import { buildArticleNet } from './article/network.js';
 
-/** The article's 2-2-2 network, its data, loss and optimizer, fresh. */
+/** The article's 2-2-2 network (the reproduction's), its data, loss and optimizer, fresh. */
 function articleSetup() {
-  const shared = { bias: 'shared', freezeBias: true } as const;
-  const net = new Sequential(
-    new Dense(2, 2, { weight: [[0.15, 0.2], [0.25, 0.3]], biasValue: 0.35, ...shared }),
-    new Sigmoid(),
-    new Dense(2, 2, { weight: [[0.4, 0.45], [0.5, 0.55]], biasValue: 0.6, ...shared }),
-    new Sigmoid(),
-  );
-  const x = tensor([0.05, 0.1]);
-  const target = tensor([0.01, 0.99]);
-  const lossFn = new MSELoss({ reduction: 'halfSum' });
-  const optimizer = new SGD(net.parameters(), { lr: 0.5 });
+  const { net, loss: lossFn } = buildArticleNet();
+  const x = tensor([ARTICLE.i1, ARTICLE.i2]);
+  const target = tensor([...ARTICLE.target]);
+  const optimizer = new SGD(net.parameters(), { lr: ARTICLE.lr });
   return { net, x, target, lossFn, optimizer };
 }
 

@@ -47,6 +47,22 @@ function expectBitIdentical(make: () => Setup, batches: () => [Tensor, Tensor][]
   return { runs, compiled };
 }
 
+/**
+ * PyTorch's training step for `model`: zero the gradients, the loss, backward, then `beforeUpdate`
+ * (clipping), the update and `afterUpdate` (a schedule).
+ */
+function trainingStep(model: Module, opt: Optimizer, loss: (out: Tensor, y: Tensor) => Tensor, hooks: { beforeUpdate?: () => void; afterUpdate?: () => void } = {}) {
+  return (x: Tensor, y: Tensor) => {
+    opt.zeroGrad();
+    const l = loss(model.forward(x), y);
+    l.backward();
+    hooks.beforeUpdate?.();
+    opt.step();
+    hooks.afterUpdate?.();
+    return l;
+  };
+}
+
 const articleSetup = (): Setup => {
   const hidden = new Dense(2, 2, { weight: [[0.15, 0.2], [0.25, 0.3]], bias: 'shared', biasValue: 0.35, freezeBias: true });
   const output = new Dense(2, 2, { weight: [[0.4, 0.45], [0.5, 0.55]], bias: 'shared', biasValue: 0.6, freezeBias: true });
@@ -55,13 +71,7 @@ const articleSetup = (): Setup => {
   const opt = new SGD(model.parameters(), { lr: 0.5 });
   return {
     model,
-    step: (x, y) => {
-      opt.zeroGrad();
-      const loss = lossFn.forward(model.forward(x), y).mul(0.5);
-      loss.backward();
-      opt.step();
-      return loss;
-    },
+    step: trainingStep(model, opt, (out, y) => lossFn.forward(out, y).mul(0.5)),
   };
 };
 
@@ -89,14 +99,7 @@ describe('compile with nn', () => {
       const schedule = new CosineAnnealingLR(opt, { tMax: 10 });
       return {
         model,
-        step: (x, y) => {
-          opt.zeroGrad();
-          const loss = crossEntropy(model.forward(x), y);
-          loss.backward();
-          opt.step();
-          schedule.step();
-          return loss;
-        },
+        step: trainingStep(model, opt, crossEntropy, { afterUpdate: () => schedule.step() }),
       };
     };
     const batches = () => {
@@ -122,14 +125,7 @@ describe('compile with nn', () => {
       const opt = new AdamW(model.parameters(), { lr: 3e-3 });
       return {
         model,
-        step: (x, y) => {
-          opt.zeroGrad();
-          const loss = crossEntropy(model.forward(x), y);
-          loss.backward();
-          clipGradNorm_(model.parameters(), 0.5);
-          opt.step();
-          return loss;
-        },
+        step: trainingStep(model, opt, crossEntropy, { beforeUpdate: () => clipGradNorm_(model.parameters(), 0.5) }),
       };
     };
     const batches = () => {
@@ -145,7 +141,7 @@ describe('compile with nn', () => {
       const model = new Sequential(new Dense(3, 4), new Sigmoid(), new Dense(4, 1));
       const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
       const lossFn = new MSELoss();
-      return { model, step: (x, y) => { opt.zeroGrad(); const l = lossFn.forward(model.forward(x), y); l.backward(); opt.step(); return l; } };
+      return { model, step: trainingStep(model, opt, (out, y) => lossFn.forward(out, y)) };
     };
     const g = new RandomGenerator(2);
     const sizes = [4, 4, 2, 2, 4, 2, 4];
