@@ -93,6 +93,16 @@ describe('compile: replays are bit-identical to eager runs', () => {
     }
     expect(compiled.lastRun).toBe('replay');
     expect(twin.counter.item()).toBe(4);
+    // a gradient scaled in place, then used: the plan's .grad is renewed at every replay
+    const scaled = compile((x: Tensor) => {
+      twin.w.grad = null;
+      x.matmul(twin.w).sum().backward();
+      noGrad(() => twin.w.grad!.mul_(0.5));
+      return twin.w.grad!.mul(1);
+    });
+    const xs = [randn([2, 3], { generator: g }), randn([2, 3], { generator: g })];
+    for (const x of xs) expect(Array.from(scaled(x).buffer)).toEqual(Array.from(x.sum(0).reshape([3, 1]).expand([3, 2]).mul(0.5).buffer));
+    expect(scaled.lastRun).toBe('replay');
     expect(compiled.describe()).toContain('sub_ on a [3,2] tensor (side effect)');
   });
 
@@ -239,6 +249,7 @@ describe('compile: what runs eagerly, with the reason', () => {
     ['a gradient hook', (w) => (x) => { const y = x.mul(w); y.registerHook((g) => g.mul(2)); y.sum().backward(); return y; }, /a gradient hook ran during backward/],
     ['higher-order gradients', (w) => (x) => { x.mul(w).square().sum().backward({ createGraph: true }); return x; }, /createGraph/],
     ['setting .grad to a tensor', (w) => (x) => { w.grad = x.mul(2); return x; }, /\.grad of a \[2\] tensor was set to a tensor/],
+    ['an in-place change of a tensor made from numbers in the step', (w) => (x) => { const acc = tensor([0, 0]); noGrad(() => acc.add_(x.mul(w))); return acc; }, /add_ changed a tensor of shape \[2\] that the step made from numbers/],
   ];
   for (const [what, make, reason] of cases) {
     it(`${what}: every call runs eagerly, as the step's own code would`, () => {

@@ -134,7 +134,8 @@ export class EffectStep implements PlanStep {
  * the next replay from writing into a `.grad` that is still accumulating).
  */
 export class AccumulateStep implements PlanStep {
-  private holder: Tensor | null = null;
+  /** The plan's `.grad` tensor for the target, made at the trace when the target had none. */
+  holder: Tensor | null = null;
   constructor(
     readonly target: Tensor,
     readonly gradient: Tensor,

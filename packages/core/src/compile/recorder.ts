@@ -74,6 +74,7 @@ export class Recorder implements TraceRecorder {
     this.checkReplayable(g, 'a gradient stored in .grad');
     const step = new AccumulateStep(t, g);
     step.replay(); // what eager backward does, the way every replay will
+    if (step.holder !== null) this.replayed.add(step.holder.buffer); // renewed by this step at every replay
     this.steps.push(step);
     return true;
   }
@@ -86,6 +87,10 @@ export class Recorder implements TraceRecorder {
 
   inPlace<T extends Tensor>(target: T, method: InPlaceMethod, argument: TensorLike): T {
     this.checkReplayable(target, `the tensor that ${method} changes`);
+    if (this.isConstant(target)) {
+      // a replay would start from the changed values, where the step's code starts from fresh ones
+      this.refuse(`${method} changed a tensor of shape ${fmtShape(target.shape)} that the step made from numbers (a constant of the plan); change a copy made by an op (x.clone()), or make it outside the step`);
+    }
     if (argument instanceof Tensor) this.checkReplayable(argument, `${method}'s argument`);
     // a side effect of its own: the method runs again at every replay, on the same tensors
     return this.sideEffect(`${method} on a ${fmtShape(target.shape)} tensor`, () => (target as unknown as Record<InPlaceMethod, (a: TensorLike) => T>)[method](argument), false);
@@ -127,11 +132,21 @@ export class Recorder implements TraceRecorder {
    * made from numbers (a constant of the plan, like `x.mul(0.5)`'s 0.5).
    */
   private checkReplayable(t: Tensor, what: string): void {
-    if (t.id < this.firstId || this.results.has(t) || this.replayed.has(t.buffer) || this.args.has(t)) return;
+    if (this.isRenewed(t)) return;
     const made = this.findMadeInside(t.id);
     if (made !== null) {
       this.refuse(`${what} (shape ${fmtShape(t.shape)}) was made by ${made} outside the allocator (allocBuffer), so a replay would not renew it`);
     }
+  }
+
+  /** Whether a replay finds `t` as it should: made before the trace, renewed by the plan, or an argument. */
+  private isRenewed(t: Tensor): boolean {
+    return t.id < this.firstId || this.results.has(t) || this.replayed.has(t.buffer) || this.args.has(t);
+  }
+
+  /** A tensor the step's own code made during the trace (from numbers): the plan keeps it as it was then. */
+  private isConstant(t: Tensor): boolean {
+    return !this.isRenewed(t) && this.findMadeInside(t.id) === null;
   }
 
   /** The forward or side effect that made tensor number `id`, if any (the ranges are in id order). */
