@@ -151,6 +151,22 @@ describe('compile with nn', () => {
     expect(compiled.plans).toBe(2);
   });
 
+  it('a loop that evaluates between epochs keeps replaying: plans from before a train()/eval() switch are dropped, never counted against maxPlans', () => {
+    manualSeed(6);
+    const model = new Sequential(new Dense(3, 4), new Dropout(0.2), new Dense(4, 1));
+    const opt = new SGD(model.parameters(), { lr: 0.01 });
+    const step = compile(trainingStep(model, opt, (out, y) => out.sub(y).square().mean()), { maxPlans: 2 });
+    const full = [randn([4, 3]), randn([4, 1])] as const;
+    const last = [randn([2, 3]), randn([2, 1])] as const; // the epoch's shorter last batch: a second plan
+    for (let epoch = 0; epoch < 6; epoch++) {
+      const runs = [full, full, last].map(([x, y]) => (step(x, y), step.lastRun));
+      expect(runs, `epoch ${epoch}`).toEqual(['trace', 'replay', 'trace']);
+      model.eval();
+      model.train();
+    }
+    expect(step.plans).toBe(2);
+  });
+
   it('eval() after training traces again (dropout is the identity there)', () => {
     manualSeed(4);
     const model = new Sequential(new Dense(3, 3), new Dropout(0.5));

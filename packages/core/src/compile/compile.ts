@@ -167,6 +167,8 @@ export function compile<A extends readonly Tensor[], R extends Tensor | readonly
     }
     const plan = last !== null && matches(last, args) ? last : (plans.find((p) => matches(p, args)) ?? null);
     if (plan === null) {
+      // plans traced before a change of state never match again (the epoch only grows): drop them
+      if (plans.some((p) => p.epoch !== stateEpoch.value)) plans = plans.filter((p) => p.epoch === stateEpoch.value);
       if (plans.length >= maxPlans) return eager(args, `${maxPlans} plans are kept already (maxPlans); the argument shapes keep changing`);
       const traced = trace(step, args);
       plans.push(traced.plan);
