@@ -126,7 +126,7 @@ export function nameAllocation(error: unknown, op: string, inputs: readonly { re
 export function allocBuffer(dtype: DType, size: number): Buffer {
   if (size > maxElements || !(size >= 0)) checkSize(size);
   if (arena.list !== null) return arenaBuffer(dtype, size); // a compiled step: traced, or replayed into the traced buffers
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  return newBuffer(dtype, size);
 }
 
 /**
@@ -143,7 +143,7 @@ export function allocBuffer(dtype: DType, size: number): Buffer {
 export function allocOutput(dtype: DType, size: number): Buffer {
   if (size > maxElements || !(size >= 0)) checkSize(size);
   if (arena.list !== null) return arenaBuffer(dtype, size, false);
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  return newBuffer(dtype, size);
 }
 
 /**
@@ -167,6 +167,11 @@ export function copyOf(buffer: Buffer): Buffer {
  */
 export function allocKept(dtype: DType, size: number): Buffer {
   if (size > maxElements || !(size >= 0)) checkSize(size);
+  return newBuffer(dtype, size);
+}
+
+/** A new zero-filled buffer (the allocators above check the size first). */
+function newBuffer(dtype: DType, size: number): Buffer {
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }
 

@@ -232,6 +232,18 @@ export class Op {
     this.differentiable = listRule !== null || (rules !== null && rules.some((r) => r !== null));
   }
 
+  /**
+   * @internal Calls forward with the inputs spread (fixed arity) or as one list (variadic): for the
+   * op wrapper and a compiled step's replay. NOTE: a switch rather than a spread, which allocates.
+   */
+  callForward(ctx: OpContext<any>, inputs: readonly Tensor[]): Tensor | TensorData | NdArray {
+    if (this.variadic) return this.forward(ctx, inputs);
+    if (inputs.length === 1) return this.forward(ctx, inputs[0]);
+    if (inputs.length === 2) return this.forward(ctx, inputs[0], inputs[1]);
+    if (inputs.length === 3) return this.forward(ctx, inputs[0], inputs[1], inputs[2]);
+    return this.forward(ctx, ...inputs);
+  }
+
   /** The name of input `i`, for messages (`'b'`, or `'tensors[2]'` for a list). */
   inputName(i: number): string {
     return typeof this.inputs === 'string' ? `${this.inputs}[${i}]` : (this.inputs[i] ?? `#${i}`);

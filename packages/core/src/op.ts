@@ -296,12 +296,7 @@ function runOp(op: Op, inputs: Tensor[], params: unknown): Tensor {
   const previous = swapGradEnabled(false);
   let result: unknown;
   try {
-    // (a switch rather than a spread: spreading allocates on every call)
-    if (op.variadic) result = op.forward(ctx, inputs);
-    else if (inputs.length === 1) result = op.forward(ctx, inputs[0]);
-    else if (inputs.length === 2) result = op.forward(ctx, inputs[0], inputs[1]);
-    else if (inputs.length === 3) result = op.forward(ctx, inputs[0], inputs[1], inputs[2]);
-    else result = op.forward(ctx, ...inputs);
+    result = op.callForward(ctx, inputs);
   } catch (error) {
     throw nameAllocation(error, op.name, inputs); // a kernel's refused allocation, named here
   } finally {

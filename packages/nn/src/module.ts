@@ -3,7 +3,7 @@
  * by walking the instance's own fields, so a subclass only assigns them (no registration calls).
  * @module
  */
-import { ChainruleError, invalidateCompiled, isTensor, sideEffect, type Tensor } from '@chainrule/core';
+import { ChainruleError, invalidateCompiled, isTensor, type Tensor } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
 import { Parameter } from './parameter.js';
 import { NO_OPTIONS, zeroGrads } from './zero-grad.js';
@@ -226,8 +226,7 @@ export abstract class Module {
    */
   zeroGrad(options: { setToNone?: boolean } = NO_OPTIONS): void {
     const named = this.namedParameters();
-    const where = `${this.constructor.name}.zeroGrad`;
-    sideEffect(where, () => zeroGrads(named.map(([, p]) => p), options, where, (i) => `'${named[i][0]}'`)); // in a compiled step, run again at every replay
+    zeroGrads(named.map(([, p]) => p), options, `${this.constructor.name}.zeroGrad`, (i) => `'${named[i][0]}'`);
   }
 
   /**

@@ -2,7 +2,7 @@
  * The one meaning of `zeroGrad` in nn, shared by `Module.zeroGrad` and `Optimizer.zeroGrad`.
  * @module
  */
-import { ChainruleError, isTensor, zerosLike, type Tensor } from '@chainrule/core';
+import { ChainruleError, isTensor, sideEffect, zerosLike, type Tensor } from '@chainrule/core';
 import { describeValue } from './describe-value.js';
 
 /**
@@ -21,6 +21,10 @@ import { describeValue } from './describe-value.js';
  * ```
  */
 export function zeroGrads(params: readonly Tensor[], options: { setToNone?: boolean }, where: string, label: (index: number) => string): void {
+  sideEffect(where, () => clearGrads(params, options, where, label)); // in a compiled step, run again at every replay
+}
+
+function clearGrads(params: readonly Tensor[], options: { setToNone?: boolean }, where: string, label: (index: number) => string): void {
   // Optimizers call this every step, mostly with the default options: that case checks nothing.
   if (options !== NO_OPTIONS) checkOptions(options, where);
   if (options.setToNone ?? true) {

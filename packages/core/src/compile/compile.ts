@@ -8,7 +8,7 @@ import { ChainruleError, fmtShape } from '../errors.js';
 import { isGradEnabled, isTracingOps, swapGradEnabled, tracing } from '../grad-mode.js';
 import { isAnomalyEnabled } from '../autograd/anomaly.js';
 import { Tensor, TRUSTED_SHAPE } from '../tensor.js';
-import { arena, compileTrace, ReplayMismatch, stateEpoch } from './trace-state.js';
+import { compileTrace, ReplayMismatch, stateEpoch, stopArena } from './trace-state.js';
 import { Recorder } from './recorder.js';
 import { generateRunner, interpret, type PlanStep } from './plan.js';
 
@@ -243,7 +243,7 @@ function trace<A extends readonly Tensor[], R>(step: (...args: A) => R, args: A)
   } finally {
     compileTrace.recorder = null;
     tracing.active = wasActive;
-    arena.list = null;
+    stopArena();
   }
   let result: ResultForm | null = null;
   let refusal = recorder.refusal;
@@ -302,7 +302,6 @@ function copyArgsIn(plan: Plan, args: readonly Tensor[]): void {
 /** Replays `plan` with grad mode off (its side effects set their own), turning a divergence into a clear error. */
 function runPlan(plan: Plan): void {
   const previous = swapGradEnabled(false);
-  arena.recording = false; // (a replay hands the traced buffers back; begin() and the sources only point the arena at them)
   try {
     plan.runner!();
   } catch (error) {
@@ -316,7 +315,7 @@ function runPlan(plan: Plan): void {
     }
     throw error;
   } finally {
-    arena.list = null;
+    stopArena();
     swapGradEnabled(previous);
   }
 }

@@ -13,7 +13,7 @@ import { swapGradEnabled } from '../grad-mode.js';
 import type { Op, OpContext } from '../op-context.js';
 import { Tensor, TRUSTED_SHAPE } from '../tensor.js';
 import { ndarrayToBuffer } from '../kernels/nd.js';
-import { arena, ReplayMismatch } from './trace-state.js';
+import { arena, pointArena, ReplayMismatch, stopArena } from './trace-state.js';
 
 /** One step of a plan. */
 export interface PlanStep {
@@ -41,25 +41,20 @@ export class OpStep implements PlanStep {
 
   /** Points the allocator at this step's buffers (the generated runner calls this, the forward, then `finish`). */
   begin(): void {
-    arena.list = this.buffers;
-    arena.pos = 0;
-    arena.owner = this.op.name;
+    pointArena(this.buffers, false, this.op.name);
   }
 
   /** Checks that the forward allocated as traced, and puts its result in the traced result's buffer if it is elsewhere. */
   finish(result: Tensor | { buffer: Buffer; shape: readonly number[] } | NdArray): void {
-    arena.list = null;
+    stopArena();
     if (arena.pos !== this.buffers.length) {
       throw new ReplayMismatch(`${this.op.name} made ${arena.pos} allocations where its trace made ${this.buffers.length}: it took another path, which a compiled step cannot replay`);
     }
     const out = this.out!;
-    // the common case first: a kernel's result, in the buffer the arena handed back
-    if ((result as { buffer?: unknown }).buffer === out.buffer) return;
-    let buffer: Buffer;
-    if (result instanceof Tensor) buffer = result.buffer;
-    else if ((result as { buffer?: unknown }).buffer instanceof Float64Array || (result as { buffer?: unknown }).buffer instanceof Float32Array) buffer = (result as { buffer: Buffer }).buffer;
-    else buffer = ndarrayToBuffer(result as NdArray)!.buffer;
-    if (buffer === out.buffer) return;
+    // a Tensor and a kernel's { buffer, shape } both hold `buffer`: usually the one the arena handed back
+    const held = (result as { buffer?: unknown }).buffer;
+    if (held === out.buffer) return;
+    const buffer = held instanceof Float64Array || held instanceof Float32Array ? held : ndarrayToBuffer(result as NdArray)!.buffer;
     if (buffer.length !== out.buffer.length) {
       throw new ReplayMismatch(`${this.op.name} returned ${buffer.length} elements where its trace returned ${out.buffer.length} (shape ${fmtShape(out.shape)})`);
     }
@@ -68,16 +63,11 @@ export class OpStep implements PlanStep {
 
   replay(): void {
     this.begin();
-    const { op, ctx, inputs } = this;
     let result;
     try {
-      if (op.variadic) result = op.forward(ctx!, inputs);
-      else if (inputs.length === 1) result = op.forward(ctx!, inputs[0]);
-      else if (inputs.length === 2) result = op.forward(ctx!, inputs[0], inputs[1]);
-      else if (inputs.length === 3) result = op.forward(ctx!, inputs[0], inputs[1], inputs[2]);
-      else result = op.forward(ctx!, ...inputs);
+      result = this.op.callForward(this.ctx!, this.inputs);
     } catch (error) {
-      arena.list = null;
+      stopArena();
       throw error;
     }
     this.finish(result);
@@ -107,17 +97,13 @@ export class EffectStep implements PlanStep {
     const previous = swapGradEnabled(this.gradEnabled);
     const buffers = this.buffers;
     try {
-      if (buffers !== null) {
-        arena.list = buffers;
-        arena.pos = 0;
-        arena.owner = this.name;
-      }
+      if (buffers !== null) pointArena(buffers, false, this.name);
       this.run();
       if (buffers !== null && arena.pos !== buffers.length) {
         throw new ReplayMismatch(`${this.name} made ${arena.pos} allocations where its trace made ${buffers.length}`);
       }
     } finally {
-      arena.list = null;
+      stopArena();
       swapGradEnabled(previous);
     }
   }

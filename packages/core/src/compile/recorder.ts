@@ -10,7 +10,7 @@ import { type Buffer } from '../dtype.js';
 import { isGradEnabled } from '../grad-mode.js';
 import { OpContext, type Op } from '../op-context.js';
 import { peekNextTensorId, Tensor, type TensorLike } from '../tensor.js';
-import { arena, type InPlaceMethod, type TraceRecorder } from './trace-state.js';
+import { pointArena, stopArena, type InPlaceMethod, type TraceRecorder } from './trace-state.js';
 import { AccumulateStep, ClearGradStep, EffectStep, OpStep, type PlanStep } from './plan.js';
 
 /** The recorder of one trace; see the module comment. */
@@ -47,16 +47,12 @@ export class Recorder implements TraceRecorder {
     step.ctx = new OpContext(op, inputs, params, gradFlags, false);
     this.madeInside.push({ from: peekNextTensorId(), to: Infinity, by: `the forward of ${op.name}` });
     this.inOp = true;
-    arena.list = step.buffers;
-    arena.pos = 0;
-    arena.recording = true;
-    arena.owner = op.name;
+    pointArena(step.buffers, true, op.name);
     return step;
   }
 
   endForward(): void {
-    arena.list = null;
-    arena.recording = false;
+    stopArena();
     this.inOp = false;
     this.madeInside[this.madeInside.length - 1].to = peekNextTensorId();
   }
@@ -104,19 +100,13 @@ export class Recorder implements TraceRecorder {
     const step = new EffectStep(name, run, isSource ? [] : null, isGradEnabled());
     const from = peekNextTensorId();
     this.effectDepth++;
-    if (isSource) {
-      arena.list = step.buffers;
-      arena.pos = 0;
-      arena.recording = true;
-      arena.owner = name;
-    }
+    if (isSource) pointArena(step.buffers!, true, name);
     let result: T;
     try {
       result = run();
     } finally {
       this.effectDepth--;
-      arena.list = null;
-      arena.recording = false;
+      stopArena();
     }
     if (isSource) for (const b of step.buffers!) this.replayed.add(b);
     else this.madeInside.push({ from, to: peekNextTensorId(), by: `the side effect ${name}` });

@@ -47,6 +47,20 @@ export const compileTrace: { recorder: TraceRecorder | null } = { recorder: null
  */
 export const arena: { list: Buffer[] | null; pos: number; recording: boolean; owner: string } = { list: null, pos: 0, recording: false, owner: '' };
 
+/** @internal Points the allocator at `list`: appending new buffers (`recording`) or handing them back in order; `owner` names the op for messages. */
+export function pointArena(list: Buffer[], recording: boolean, owner: string): void {
+  arena.list = list;
+  arena.pos = 0;
+  arena.recording = recording;
+  arena.owner = owner;
+}
+
+/** @internal The allocator allocates as usual again. */
+export function stopArena(): void {
+  arena.list = null;
+  arena.recording = false;
+}
+
 /**
  * @internal The arena's side of `allocBuffer` and `allocOutput` (called only while `arena.list` is
  * set); a replayed buffer is zeroed unless the caller writes every element (`zeroed` false).

@@ -26,7 +26,7 @@ export function reduce(x: TensorData, axes: readonly number[], kind: Reduction):
   out.fill(init);
   if (src.length === 0) return { buffer: out, shape: kept };
   if (outSize === 1) {
-    out[0] = combineAll(src, kind, init);
+    out[0] = combineRange(src, 0, src.length, kind, init);
     return { buffer: out, shape: kept };
   }
   // The two common layouts, each element still combined in memory order (the same bits as below):
@@ -65,10 +65,6 @@ export function reduce(x: TensorData, axes: readonly number[], kind: Reduction):
     }
   }
   return { buffer: out, shape: kept };
-}
-
-function combineAll(src: Buffer, kind: Reduction, init: number): number {
-  return combineRange(src, 0, src.length, kind, init);
 }
 
 /** `src[from]` … `src[to - 1]` combined in order, from `init`. */

@@ -266,8 +266,7 @@ export abstract class Optimizer<H extends object = object, S extends ParamState 
    * @example `opt.zeroGrad(); loss.backward(); opt.step();`
    */
   zeroGrad(options: { setToNone?: boolean } = NO_OPTIONS): void {
-    // in a compiled step, run again at every replay
-    sideEffect(this.#zeroGradWhere, () => zeroGrads(this.#params, options, this.#zeroGradWhere, this.#label));
+    zeroGrads(this.#params, options, this.#zeroGradWhere, this.#label);
   }
 
   /**
